@@ -1,0 +1,134 @@
+"""Combining periods into a quarter, year to date or outturn (DOMAIN.md, "Indicators")."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import (
+    ROUND_HALF_EVEN,
+    Context,
+    Decimal,
+    DivisionByZero,
+    InvalidOperation,
+    Overflow,
+    localcontext,
+)
+from enum import StrEnum
+from typing import assert_never
+
+# A fixed context rather than the caller's, so results are the same whoever calls; no rounding
+# to decimal places happens here, the caller does that for the indicator.
+_CONTEXT = Context(
+    prec=50,
+    rounding=ROUND_HALF_EVEN,
+    Emin=-999_999,
+    Emax=999_999,
+    traps=[InvalidOperation, DivisionByZero, Overflow],
+)
+_ZERO = Decimal(0)
+
+
+class Aggregation(StrEnum):
+    """How an indicator's periods combine."""
+
+    SUM = "sum"
+    MEAN = "mean"
+    LATEST = "latest"
+    RATIO = "ratio"
+    MAX = "max"
+    MIN = "min"
+
+
+def _check_numbers(**numbers: Decimal | None) -> None:
+    """Reject anything but finite Decimals, so a float or NaN fails loudly instead of spreading."""
+    for name, number in numbers.items():
+        if number is None:
+            continue
+        if not isinstance(number, Decimal):
+            raise TypeError(f"{name} must be a Decimal, not {type(number).__name__}")
+        if not number.is_finite():
+            raise ValueError(f"{name} must be a finite number, not {number}")
+
+
+@dataclass(frozen=True, slots=True)
+class Observation:
+    """One period's value, with the numerator and denominator behind it where known."""
+
+    value: Decimal
+    numerator: Decimal | None = None
+    denominator: Decimal | None = None
+
+    def __post_init__(self) -> None:
+        _check_numbers(value=self.value, numerator=self.numerator, denominator=self.denominator)
+
+
+def _mean(values: Sequence[Decimal]) -> Decimal:
+    """Arithmetic mean of a non-empty sequence."""
+    return sum(values, _ZERO) / len(values)
+
+
+def _combine(values: Sequence[Decimal], aggregation: Aggregation) -> Decimal:
+    """Combine a non-empty sequence of plain values; a ratio without its parts is a mean."""
+    match aggregation:
+        case Aggregation.SUM:
+            return sum(values, _ZERO)
+        case Aggregation.MEAN | Aggregation.RATIO:
+            return _mean(values)
+        case Aggregation.LATEST:
+            return values[-1]
+        case Aggregation.MAX:
+            return max(values)
+        case Aggregation.MIN:
+            return min(values)
+        case _:
+            assert_never(aggregation)
+
+
+def aggregate(
+    observations: Sequence[Observation], aggregation: Aggregation, *, scale: Decimal = Decimal(1)
+) -> Decimal | None:
+    """Combine period values, given in period order, by the indicator's aggregation."""
+    _check_numbers(scale=scale)
+    if not observations:
+        return None
+    with localcontext(_CONTEXT):
+        if aggregation is Aggregation.RATIO:
+            numerators: list[Decimal] = []
+            denominators: list[Decimal] = []
+            for observation in observations:
+                if observation.numerator is None or observation.denominator is None:
+                    # One period without its parts makes the pooled ratio meaningless; the
+                    # values are still comparable, so fall back to their mean.
+                    return _mean([o.value for o in observations])
+                numerators.append(observation.numerator)
+                denominators.append(observation.denominator)
+            total = sum(denominators, _ZERO)
+            if total == 0:
+                return None
+            return sum(numerators, _ZERO) * scale / total
+        return _combine([o.value for o in observations], aggregation)
+
+
+def aggregate_targets(
+    targets: Sequence[Decimal],
+    aggregation: Aggregation,
+    *,
+    weights: Sequence[Decimal] | None = None,
+) -> Decimal | None:
+    """Combine period targets into one for a longer period, by the indicator's aggregation."""
+    for index, target in enumerate(targets):
+        _check_numbers(**{f"targets[{index}]": target})
+    if weights is not None:
+        if len(weights) != len(targets):
+            raise ValueError("weights must have one entry per target")
+        for index, weight in enumerate(weights):
+            _check_numbers(**{f"weights[{index}]": weight})
+    if not targets:
+        return None
+    with localcontext(_CONTEXT):
+        if weights is not None and aggregation in (Aggregation.MEAN, Aggregation.RATIO):
+            total = sum(weights, _ZERO)
+            # Weighting by denominators makes a ratio's target match how its actual is pooled;
+            # with nothing to weight by, every period counts the same.
+            if total != 0:
+                weighted = sum((t * w for t, w in zip(targets, weights, strict=True)), _ZERO)
+                return weighted / total
+        return _combine(targets, aggregation)

@@ -1,0 +1,307 @@
+"""RAG status and direction of travel: the pure rules every report uses (DOMAIN.md)."""
+
+from dataclasses import dataclass
+from decimal import (
+    ROUND_HALF_EVEN,
+    Context,
+    Decimal,
+    DivisionByZero,
+    InvalidOperation,
+    Overflow,
+    localcontext,
+)
+from enum import StrEnum
+
+# A fixed context rather than the caller's: results must not depend on whoever set the ambient
+# precision, and 50 digits keeps the subtractions and cross-multiplications below exact for any
+# realistic measurement.
+_CONTEXT = Context(
+    prec=50,
+    rounding=ROUND_HALF_EVEN,
+    Emin=-999_999,
+    Emax=999_999,
+    traps=[InvalidOperation, DivisionByZero, Overflow],
+)
+_HUNDRED = Decimal(100)
+_ZERO = Decimal(0)
+
+
+class Polarity(StrEnum):
+    """Which way is good for an indicator."""
+
+    HIGHER_IS_BETTER = "higher_is_better"
+    LOWER_IS_BETTER = "lower_is_better"
+    WITHIN_RANGE = "within_range"
+    NONE = "none"
+
+
+class Rag(StrEnum):
+    """A measure's status for one period."""
+
+    GREEN = "green"
+    AMBER = "amber"
+    RED = "red"
+    DATA_ONLY = "data_only"
+    MISSING = "missing"
+
+
+class ToleranceUnit(StrEnum):
+    """Whether tolerance thresholds are a percentage of the target or in the indicator's unit."""
+
+    PERCENT = "percent"
+    ABSOLUTE = "absolute"
+
+
+class Direction(StrEnum):
+    """Direction of travel against an earlier period."""
+
+    IMPROVING = "improving"
+    WORSENING = "worsening"
+    NO_CHANGE = "no_change"
+    INCREASING = "increasing"
+    DECREASING = "decreasing"
+    NOT_AVAILABLE = "not_available"
+
+
+def _check_numbers(**numbers: Decimal | None) -> None:
+    """Reject anything but finite Decimals, so a float or NaN fails loudly instead of misrating."""
+    for name, number in numbers.items():
+        if number is None:
+            continue
+        if not isinstance(number, Decimal):
+            raise TypeError(f"{name} must be a Decimal, not {type(number).__name__}")
+        if not number.is_finite():
+            raise ValueError(f"{name} must be a finite number, not {number}")
+
+
+@dataclass(frozen=True, slots=True)
+class Tolerance:
+    """How far short of target a measure may fall and still be green or amber."""
+
+    unit: ToleranceUnit
+    green_within: Decimal
+    amber_within: Decimal
+
+    def __post_init__(self) -> None:
+        _check_numbers(green_within=self.green_within, amber_within=self.amber_within)
+        if self.green_within < 0 or self.amber_within < 0:
+            raise ValueError("tolerance thresholds must not be negative")
+        if self.green_within > self.amber_within:
+            raise ValueError("green_within must not exceed amber_within")
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """A period's target: a point (value) or a band (lower and/or upper), with an optional floor."""
+
+    value: Decimal | None = None
+    lower: Decimal | None = None
+    upper: Decimal | None = None
+    floor: Decimal | None = None
+
+    def __post_init__(self) -> None:
+        _check_numbers(value=self.value, lower=self.lower, upper=self.upper, floor=self.floor)
+        if self.value is not None and (self.lower is not None or self.upper is not None):
+            raise ValueError("a target is a point (value) or a band (lower/upper), not both")
+        if self.lower is not None and self.upper is not None and self.lower > self.upper:
+            raise ValueError("a band's lower bound must not exceed its upper bound")
+        # A floor is a minimum standard below a point target; with no point there is nothing
+        # for it to sit below, and a band already says what is acceptable.
+        if self.floor is not None and self.value is None:
+            raise ValueError("a floor needs a point target (value)")
+
+
+@dataclass(frozen=True, slots=True)
+class RagResult:
+    """A status with the shortfall behind it (positive when worse than target)."""
+
+    rag: Rag
+    shortfall: Decimal | None
+    shortfall_pct: Decimal | None
+
+
+def _given(target: Target | None) -> Target | None:
+    """The target, or None when it sets nothing to measure against."""
+    if target is None or (target.value is None and target.lower is None and target.upper is None):
+        return None
+    return target
+
+
+def _check_fits(*, target: Target, polarity: Polarity) -> None:
+    """Reject a target whose shape does not suit the polarity: that is a setup error, not data."""
+    if polarity is Polarity.WITHIN_RANGE and target.value is not None:
+        raise ValueError("a within_range indicator needs a band target (lower/upper), not a point")
+    is_band = target.lower is not None or target.upper is not None
+    if polarity in (Polarity.HIGHER_IS_BETTER, Polarity.LOWER_IS_BETTER) and is_band:
+        raise ValueError(f"a {polarity} indicator needs a point target (value), not a band")
+
+
+def _prepare(*, target: Target | None, polarity: Polarity) -> Target | None:
+    """The target to rate against, checked; None when there is nothing to rate against."""
+    if polarity is Polarity.NONE:
+        return None
+    target = _given(target)
+    if target is not None:
+        _check_fits(target=target, polarity=polarity)
+    return target
+
+
+def _distance_outside(value: Decimal, *, target: Target) -> Decimal:
+    """How far value lies outside the band; an open side is never crossed."""
+    if target.lower is not None and value < target.lower:
+        return target.lower - value
+    if target.upper is not None and value > target.upper:
+        return value - target.upper
+    return _ZERO
+
+
+def _shortfall(*, actual: Decimal, target: Target, polarity: Polarity) -> Decimal:
+    """Shortfall against a checked target, in the indicator's unit."""
+    if polarity is Polarity.WITHIN_RANGE:
+        return _distance_outside(actual, target=target)
+    assert target.value is not None  # guaranteed by _check_fits for point polarities
+    if polarity is Polarity.HIGHER_IS_BETTER:
+        return target.value - actual
+    return actual - target.value
+
+
+def _reference(*, actual: Decimal, target: Target) -> Decimal | None:
+    """The target value a percentage is taken of: the point, or the band bound crossed."""
+    if target.value is not None:
+        return target.value
+    if target.lower is not None and actual < target.lower:
+        return target.lower
+    if target.upper is not None and actual > target.upper:
+        return target.upper
+    return None
+
+
+def _percentage(*, gap: Decimal, reference: Decimal | None) -> Decimal | None:
+    """Shortfall as a percentage of the reference; 0 inside a band, None against a zero target."""
+    if reference is None:
+        return _ZERO
+    if reference == 0:
+        return None
+    return gap * _HUNDRED / abs(reference)
+
+
+def _within(
+    limit: Decimal, *, gap: Decimal, reference: Decimal | None, tolerance: Tolerance
+) -> bool:
+    """Whether a positive shortfall is within one tolerance threshold (inclusive)."""
+    if tolerance.unit is ToleranceUnit.ABSOLUTE:
+        return gap <= limit
+    # DOMAIN.md: a target of 0 with a percent tolerance makes any shortfall red.
+    if reference is None or reference == 0:
+        return False
+    # Cross-multiplied rather than compared with the rounded quotient, so a recurring
+    # percentage cannot be nudged across a boundary (the products are exact at 50 digits).
+    return gap * _HUNDRED <= limit * abs(reference)
+
+
+def _meets_floor(*, actual: Decimal, floor: Decimal, polarity: Polarity) -> bool:
+    """Whether actual meets the minimum standard."""
+    if polarity is Polarity.HIGHER_IS_BETTER:
+        return actual >= floor
+    return actual <= floor
+
+
+def _better(*, a: Decimal, b: Decimal, polarity: Polarity, target: Target | None) -> bool | None:
+    """is_better without argument checks, for a checked target."""
+    if polarity is Polarity.HIGHER_IS_BETTER:
+        return a > b
+    if polarity is Polarity.LOWER_IS_BETTER:
+        return a < b
+    if polarity is Polarity.WITHIN_RANGE and target is not None:
+        with localcontext(_CONTEXT):
+            return _distance_outside(a, target=target) < _distance_outside(b, target=target)
+    return None
+
+
+def shortfall(*, actual: Decimal, target: Target, polarity: Polarity) -> Decimal | None:
+    """How far actual is worse than target (negative when better); None with nothing to rate."""
+    _check_numbers(actual=actual)
+    checked = _prepare(target=target, polarity=polarity)
+    if checked is None:
+        return None
+    with localcontext(_CONTEXT):
+        return _shortfall(actual=actual, target=checked, polarity=polarity)
+
+
+def evaluate_rag(
+    *,
+    actual: Decimal | None,
+    target: Target | None,
+    polarity: Polarity,
+    tolerance: Tolerance,
+    amber_if_improving: bool = False,
+    last_year: Decimal | None = None,
+) -> RagResult:
+    """Rate one period's value against its target (DOMAIN.md, "RAG status")."""
+    _check_numbers(actual=actual, last_year=last_year)
+    # Checked before the early returns so a misconfigured target fails the same way whether or
+    # not this period's value has arrived yet.
+    checked = _prepare(target=target, polarity=polarity)
+    if actual is None:
+        return RagResult(rag=Rag.MISSING, shortfall=None, shortfall_pct=None)
+    if checked is None:
+        return RagResult(rag=Rag.DATA_ONLY, shortfall=None, shortfall_pct=None)
+    with localcontext(_CONTEXT):
+        gap = _shortfall(actual=actual, target=checked, polarity=polarity)
+        reference = _reference(actual=actual, target=checked)
+        pct = _percentage(gap=gap, reference=reference)
+        if gap <= 0:
+            rag = Rag.GREEN
+        elif checked.floor is not None:
+            met = _meets_floor(actual=actual, floor=checked.floor, polarity=polarity)
+            rag = Rag.AMBER if met else Rag.RED
+        elif _within(tolerance.green_within, gap=gap, reference=reference, tolerance=tolerance):
+            rag = Rag.GREEN
+        elif _within(tolerance.amber_within, gap=gap, reference=reference, tolerance=tolerance):
+            rag = Rag.AMBER
+        else:
+            rag = Rag.RED
+    if (
+        rag is Rag.RED
+        and amber_if_improving
+        and last_year is not None
+        # "As good as or better": anything but last year having been strictly better.
+        and not _better(a=last_year, b=actual, polarity=polarity, target=checked)
+    ):
+        rag = Rag.AMBER
+    return RagResult(rag=rag, shortfall=gap, shortfall_pct=pct)
+
+
+def is_better(
+    *, a: Decimal, b: Decimal, polarity: Polarity, target: Target | None = None
+) -> bool | None:
+    """Whether a is strictly better than b; None when polarity (or a missing band) cannot say."""
+    _check_numbers(a=a, b=b)
+    checked = _prepare(target=target, polarity=polarity)
+    return _better(a=a, b=b, polarity=polarity, target=checked)
+
+
+def direction_of_travel(
+    *,
+    current: Decimal | None,
+    previous: Decimal | None,
+    polarity: Polarity,
+    target: Target | None = None,
+) -> Direction:
+    """Direction of travel from previous to current (DOMAIN.md, "Direction of travel")."""
+    _check_numbers(current=current, previous=previous)
+    checked = _prepare(target=target, polarity=polarity)
+    if current is None or previous is None:
+        return Direction.NOT_AVAILABLE
+    if current == previous:
+        return Direction.NO_CHANGE
+    improved = _better(a=current, b=previous, polarity=polarity, target=checked)
+    if improved is None:
+        # No sense of good (polarity none, or a range with no band): report the plain movement.
+        return Direction.INCREASING if current > previous else Direction.DECREASING
+    if improved:
+        return Direction.IMPROVING
+    if _better(a=previous, b=current, polarity=polarity, target=checked):
+        return Direction.WORSENING
+    # Different values, equally good: both inside the band, or equally far outside it.
+    return Direction.NO_CHANGE
