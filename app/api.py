@@ -1,0 +1,23 @@
+"""Every domain router, mounted under /api/v1."""
+
+from fastapi import APIRouter
+
+from app.audit.router import router as audit_router
+from app.auth.router import router as auth_router
+from app.clients.router import router as clients_router
+from app.org.router import router as org_router
+from app.periods.router import router as periods_router
+from app.users.router import router as users_router
+
+API_PREFIX = "/api/v1"
+
+api_router = APIRouter(prefix=API_PREFIX)
+for domain_router in (
+    auth_router,
+    users_router,
+    org_router,
+    clients_router,
+    periods_router,
+    audit_router,
+):
+    api_router.include_router(domain_router)

@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, func, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.audit.models import AuditEvent
+
+# Any constant will do: it names the lock that serialises appends to the chain on PostgreSQL.
+_CHAIN_LOCK_KEY = 7_420_001
+
+
+class AuditRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def lock_chain(self) -> None:
+        """Serialise appends so each event links to the one committed just before it."""
+        if self.session.get_bind().dialect.name == "postgresql":
+            await self.session.execute(
+                text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK_KEY}
+            )
+        # SQLite transactions begin IMMEDIATE, so the writer lock is already held.
+
+    async def last_hash(self) -> str | None:
+        result = await self.session.execute(
+            select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
+        )
+        return result.scalar_one_or_none()
+
+    async def add(self, event: AuditEvent) -> AuditEvent:
+        self.session.add(event)
+        await self.session.flush()
+        return event
+
+    async def list(
+        self,
+        *,
+        entity_type: str | None,
+        entity_id: str | None,
+        actor_id: uuid.UUID | None,
+        action: str | None,
+        since: datetime | None,
+        until: datetime | None,
+        offset: int,
+        limit: int,
+    ) -> tuple[Sequence[AuditEvent], int]:
+        query = select(AuditEvent)
+        if entity_type is not None:
+            query = query.where(AuditEvent.entity_type == entity_type)
+        if entity_id is not None:
+            query = query.where(AuditEvent.entity_id == entity_id)
+        if actor_id is not None:
+            query = query.where(AuditEvent.actor_id == actor_id)
+        if action is not None:
+            query = query.where(AuditEvent.action == action)
+        if since is not None:
+            query = query.where(AuditEvent.occurred_at >= since)
+        if until is not None:
+            query = query.where(AuditEvent.occurred_at < until)
+        total = await self.session.scalar(select(func.count()).select_from(query.subquery()))
+        rows = await self.session.scalars(
+            query.order_by(AuditEvent.id.desc()).offset(offset).limit(limit)
+        )
+        return rows.all(), total or 0
+
+    async def stream_in_order(self, *, batch_size: int = 1000) -> AsyncIterator[Row[Any]]:
+        """Every event from the first, in chain order, as plain rows (kept out of the session)."""
+        table = AuditEvent.__table__
+        last_id = 0
+        while True:
+            rows = (
+                await self.session.execute(
+                    select(table).where(table.c.id > last_id).order_by(table.c.id).limit(batch_size)
+                )
+            ).all()
+            if not rows:
+                return
+            for row in rows:
+                yield row
+            last_id = rows[-1].id

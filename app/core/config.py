@@ -1,0 +1,84 @@
+"""Start-up settings, read once from the environment (prefix ``GT_``)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from enum import StrEnum
+from functools import lru_cache
+from typing import Annotated
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+MIN_SECRET_KEY_LENGTH = 32
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    TEST = "test"
+    PRODUCTION = "production"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="GT_", extra="ignore")
+
+    environment: Environment = Environment.DEVELOPMENT
+    database_url: str = "sqlite+aiosqlite:///./golden_thread.db"
+    database_pool_size: int = Field(default=5, ge=1)
+    database_echo: bool = False
+
+    secret_key: str = ""
+    access_token_minutes: int = Field(default=60, ge=1, le=24 * 60)
+    jwt_issuer: str = "golden-thread"
+
+    admin_email: str | None = None
+    admin_password: str | None = None
+    demo_data: bool = False
+
+    # Comma-separated origins allowed to call the API from a browser; none by default.
+    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+
+    # Failed logins: after this many failures in the window, an account or address waits.
+    login_max_failures: int = Field(default=5, ge=1)
+    login_window_seconds: int = Field(default=15 * 60, ge=1)
+    login_max_failures_per_address: int = Field(default=20, ge=1)
+
+    data_due_working_days: int = Field(default=10, ge=0, le=60)
+    board_days_after_quarter: int = Field(default=21, ge=0, le=90)
+
+    # The council-wide RAG tolerance used until an admin sets one (GET|PUT /settings/rag).
+    default_tolerance_unit: str = "percent"
+    default_green_within: Decimal = Decimal("0")
+    default_amber_within: Decimal = Decimal("10")
+
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [origin.strip() for origin in value.split(",") if origin.strip()]
+        return value
+
+    @model_validator(mode="after")
+    def _require_secret_outside_development(self) -> Settings:
+        if self.environment is not Environment.DEVELOPMENT and (
+            len(self.secret_key) < MIN_SECRET_KEY_LENGTH
+        ):
+            raise ValueError(
+                f"GT_SECRET_KEY must be set to at least {MIN_SECRET_KEY_LENGTH} characters "
+                f"when GT_ENVIRONMENT is {self.environment.value}"
+            )
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process's settings, read from the environment once."""
+    return Settings()

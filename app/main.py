@@ -1,0 +1,99 @@
+"""The ASGI application: ``app.main:app``."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.routing import APIRoute
+
+from app.api import API_PREFIX, api_router
+from app.bootstrap import run_startup_tasks
+from app.core.config import Settings, get_settings
+from app.core.db import create_engine, create_sessionmaker
+from app.core.errors import install_error_handlers
+from app.core.logging import configure_logging
+from app.core.middleware import RequestIdMiddleware
+from app.health import router as health_router
+
+logger = logging.getLogger("app")
+
+DESCRIPTION = """
+Golden Thread runs a council's performance management framework: plans and objectives,
+performance indicators with targets, RAG status and direction of travel, action plans, risks,
+and the quarterly reporting cycle, with role-based access.
+
+Errors are RFC 9457 problem details (`application/problem+json`). Sign in at
+`POST /api/v1/auth/token` and send `Authorization: Bearer <token>`.
+"""
+
+
+def operation_id(route: APIRoute) -> str:
+    """Operation ids are the route functions' names: list_indicators, approve_value, ..."""
+    return route.name
+
+
+def create_app(settings: Settings | None = None, *, run_startup: bool = True) -> FastAPI:
+    settings = settings or get_settings()
+    if not settings.secret_key:
+        # Only reachable in development (the settings refuse it elsewhere): tokens are
+        # signed with a key that lasts as long as this process.
+        logger.warning("GT_SECRET_KEY is not set; using a random key for this process")
+        settings = settings.model_copy(update={"secret_key": secrets.token_urlsafe(48)})
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        configure_logging(level=settings.log_level, json_lines=settings.log_json)
+        engine = create_engine(
+            settings.database_url,
+            echo=settings.database_echo,
+            pool_size=settings.database_pool_size,
+        )
+        app.state.engine = engine
+        app.state.sessionmaker = create_sessionmaker(engine)
+        if run_startup:
+            await run_startup_tasks(app.state.sessionmaker, settings)
+        try:
+            yield
+        finally:
+            await engine.dispose()
+
+    app = FastAPI(
+        title="Golden Thread",
+        version="1.0.0",
+        summary="Performance management for UK councils",
+        description=DESCRIPTION,
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url=f"{API_PREFIX}/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+        generate_unique_id_function=operation_id,
+        max_body_size=settings.max_body_bytes,
+    )
+    app.state.settings = settings
+    install_error_handlers(app)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            allow_headers=[
+                "Authorization",
+                "Content-Type",
+                "If-Match",
+                "Idempotency-Key",
+                "X-Request-ID",
+            ],
+            expose_headers=["ETag", "Location", "X-Request-ID", "Retry-After"],
+        )
+    app.add_middleware(RequestIdMiddleware)
+    app.include_router(health_router)
+    app.include_router(api_router)
+    return app
+
+
+app = create_app()

@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+import uuid
+from enum import StrEnum
+
+from sqlalchemy import Enum, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.core.db import Base, IdMixin, TimestampMixin, VersionedMixin
+
+
+class OrgUnitKind(StrEnum):
+    COUNCIL = "council"
+    DIRECTORATE = "directorate"
+    SERVICE = "service"
+    TEAM = "team"
+
+
+# A unit sits below a unit of an earlier kind; teams may nest within teams.
+KIND_RANK = {
+    OrgUnitKind.COUNCIL: 0,
+    OrgUnitKind.DIRECTORATE: 1,
+    OrgUnitKind.SERVICE: 2,
+    OrgUnitKind.TEAM: 3,
+}
+
+
+def enum_column(enum: type[StrEnum], name: str) -> Enum:
+    """A portable enum column stored as its values (VARCHAR + CHECK, never a native type)."""
+    return Enum(
+        enum,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=32,
+        values_callable=lambda members: [member.value for member in members],
+        validate_strings=True,
+    )
+
+
+class OrgUnit(IdMixin, TimestampMixin, VersionedMixin, Base):
+    __tablename__ = "org_unit"
+
+    code: Mapped[str] = mapped_column(String(32), unique=True, index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[OrgUnitKind] = mapped_column(enum_column(OrgUnitKind, "org_unit_kind"))
+    parent_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("org_unit.id", ondelete="RESTRICT"), index=True
+    )

@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection, Sequence
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from app.org.models import OrgUnit, OrgUnitKind
+
+
+class OrgRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def by_code(self, code: str) -> OrgUnit | None:
+        return await self.session.scalar(select(OrgUnit).where(OrgUnit.code == code))
+
+    async def by_codes(self, codes: Collection[str]) -> dict[str, OrgUnit]:
+        if not codes:
+            return {}
+        rows = await self.session.scalars(select(OrgUnit).where(OrgUnit.code.in_(codes)))
+        return {unit.code: unit for unit in rows}
+
+    async def codes_by_id(self, ids: Collection[uuid.UUID]) -> dict[uuid.UUID, str]:
+        if not ids:
+            return {}
+        rows = await self.session.execute(
+            select(OrgUnit.id, OrgUnit.code).where(OrgUnit.id.in_(ids))
+        )
+        return {row.id: row.code for row in rows}
+
+    async def parent_map(self) -> dict[uuid.UUID, uuid.UUID | None]:
+        rows = await self.session.execute(select(OrgUnit.id, OrgUnit.parent_id))
+        return {row.id: row.parent_id for row in rows}
+
+    async def list(
+        self,
+        *,
+        kind: OrgUnitKind | None,
+        parent_code: str | None,
+        within: Collection[uuid.UUID] | None,
+        q: str | None,
+        offset: int,
+        limit: int,
+    ) -> tuple[Sequence[tuple[OrgUnit, str | None]], int]:
+        parent = aliased(OrgUnit)
+        query = select(OrgUnit, parent.code).outerjoin(parent, OrgUnit.parent_id == parent.id)
+        if kind is not None:
+            query = query.where(OrgUnit.kind == kind)
+        if parent_code is not None:
+            query = query.where(parent.code == parent_code)
+        if within is not None:
+            query = query.where(OrgUnit.id.in_(within))
+        if q:
+            pattern = f"%{q.lower()}%"
+            query = query.where(
+                or_(func.lower(OrgUnit.code).like(pattern), func.lower(OrgUnit.name).like(pattern))
+            )
+        total = await self.session.scalar(select(func.count()).select_from(query.subquery()))
+        rows = await self.session.execute(query.order_by(OrgUnit.code).offset(offset).limit(limit))
+        return [(row[0], row[1]) for row in rows], total or 0
+
+    async def add(self, unit: OrgUnit) -> OrgUnit:
+        self.session.add(unit)
+        await self.session.flush()
+        return unit
+
+    async def flush(self) -> None:
+        await self.session.flush()

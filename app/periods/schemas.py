@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated
+
+from pydantic import Field, StringConstraints
+
+from app.core.schemas import RequestSchema, ResponseSchema
+from app.periods.calendar import PeriodKind
+from app.periods.models import PeriodStatus
+
+
+class FinancialYearCreate(RequestSchema):
+    start_year: int = Field(ge=2012, le=2098, description="2025 creates 2025-26 and its periods")
+
+
+class PeriodRead(ResponseSchema):
+    code: str
+    kind: PeriodKind
+    financial_year: str
+    start_date: date
+    end_date: date
+    status: PeriodStatus
+    data_due_date: date
+    board_date: date | None
+    opened_at: datetime | None
+    closed_at: datetime | None
+
+
+class FinancialYearRead(ResponseSchema):
+    code: str
+    start_year: int
+    start_date: date
+    end_date: date
+    status: PeriodStatus
+    periods: list[PeriodRead]
+
+
+class PeriodUpdate(RequestSchema):
+    data_due_date: date | None = None
+    board_date: date | None = None
+
+
+class PeriodTransition(RequestSchema):
+    include_children: bool = Field(
+        default=False, description="Also apply to the quarters and months within this period"
+    )
+
+
+class PeriodReopen(PeriodTransition):
+    reason: Annotated[str, StringConstraints(min_length=3, max_length=2000)]

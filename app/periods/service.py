@@ -1,0 +1,236 @@
+"""The reporting calendar: financial years, their periods, and the open / closed lock."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.audit.service import AuditService, to_audit
+from app.auth.principal import Principal
+from app.core.clock import utcnow
+from app.core.etag import check_if_match
+from app.periods import calendar
+from app.periods.calendar import PeriodKind
+from app.periods.exceptions import (
+    FinancialYearExists,
+    PeriodNotFound,
+    PeriodNotOpen,
+    PeriodTransitionRefused,
+)
+from app.periods.models import Period, PeriodStatus
+from app.periods.repository import PeriodRepository
+from app.periods.schemas import FinancialYearRead, PeriodRead, PeriodUpdate
+
+
+def to_read(period: Period) -> PeriodRead:
+    return PeriodRead.model_validate(period)
+
+
+def year_read(year: Period, periods: Sequence[Period]) -> FinancialYearRead:
+    order = {
+        spec.code: i for i, spec in enumerate(calendar.financial_year_periods(year.start_year))
+    }
+    return FinancialYearRead(
+        code=year.code,
+        start_year=year.start_year,
+        start_date=year.start_date,
+        end_date=year.end_date,
+        status=year.status,
+        periods=[to_read(p) for p in sorted(periods, key=lambda p: order.get(p.code, 99))],
+    )
+
+
+class PeriodService:
+    def __init__(
+        self,
+        session: AsyncSession,
+        *,
+        due_working_days: int = calendar.DEFAULT_DUE_WORKING_DAYS,
+        board_days: int = calendar.DEFAULT_BOARD_DAYS,
+    ) -> None:
+        self.session = session
+        self.repository = PeriodRepository(session)
+        self.audit = AuditService(session)
+        self.due_working_days = due_working_days
+        self.board_days = board_days
+
+    async def get(self, code: str) -> Period:
+        period = await self.repository.by_code(code)
+        if period is None:
+            raise PeriodNotFound(f"No period has the code {code!r}.")
+        return period
+
+    async def require_open(self, code: str) -> Period:
+        """The period, which must be open for data to change (409 names it otherwise)."""
+        period = await self.get(code)
+        if period.status is not PeriodStatus.OPEN:
+            raise PeriodNotOpen(
+                f"Period {period.code} is {period.status.value}; values and targets change "
+                "only while it is open.",
+                period=period.code,
+                period_status=period.status.value,
+            )
+        return period
+
+    async def create_year(
+        self, *, principal: Principal | None, start_year: int
+    ) -> FinancialYearRead:
+        code = calendar.financial_year_code(start_year)
+        if await self.repository.year_exists(code):
+            raise FinancialYearExists(f"Financial year {code} already exists.")
+        periods = [
+            Period(
+                code=spec.code,
+                kind=spec.kind,
+                financial_year=spec.financial_year,
+                start_year=spec.start_year,
+                start_date=spec.start_date,
+                end_date=spec.end_date,
+                status=PeriodStatus.FUTURE,
+                data_due_date=calendar.data_due_date(
+                    spec.end_date, working_days=self.due_working_days
+                ),
+                board_date=(
+                    calendar.board_date(spec.end_date, days=self.board_days)
+                    if spec.kind is PeriodKind.QUARTER
+                    else None
+                ),
+            )
+            for spec in calendar.financial_year_periods(start_year)
+        ]
+        await self.repository.add_all(periods)
+        created = year_read(periods[0], periods)
+        await self.audit.record(
+            actor=principal,
+            action="create",
+            entity_type="financial_year",
+            entity_id=code,
+            after={"code": code, "periods": [p.code for p in periods]},
+        )
+        return created
+
+    async def list_years(self) -> list[FinancialYearRead]:
+        years, _ = await self.repository.list(
+            financial_year=None, kind=PeriodKind.YEAR, status=None, offset=0, limit=1000
+        )
+        return [year_read(year, []) for year in years]
+
+    async def get_year(self, code: str) -> FinancialYearRead:
+        year = await self.get(code)
+        if year.kind is not PeriodKind.YEAR:
+            raise PeriodNotFound(f"{code!r} is not a financial year.")
+        return year_read(year, await self.repository.in_year(code))
+
+    async def update(
+        self, *, principal: Principal, code: str, data: PeriodUpdate, if_match: str | None
+    ) -> Period:
+        period = await self.get(code)
+        check_if_match(if_match, period.version)
+        before = to_read(period)
+        changes = data.model_dump(exclude_unset=True)
+        if changes.get("data_due_date") is not None:
+            period.data_due_date = changes["data_due_date"]
+        if "board_date" in changes:
+            period.board_date = changes["board_date"]
+        await self.repository.flush()
+        await self.audit.record(
+            actor=principal,
+            action="update",
+            entity_type="period",
+            entity_id=period.code,
+            before=to_audit(before),
+            after=to_audit(to_read(period)),
+        )
+        return period
+
+    async def open(self, *, principal: Principal, code: str, include_children: bool) -> Period:
+        return await self._transition(
+            principal=principal,
+            code=code,
+            include_children=include_children,
+            allowed_from={PeriodStatus.FUTURE},
+            to=PeriodStatus.OPEN,
+            action="open",
+            reason=None,
+        )
+
+    async def close(self, *, principal: Principal, code: str, include_children: bool) -> Period:
+        return await self._transition(
+            principal=principal,
+            code=code,
+            include_children=include_children,
+            allowed_from={PeriodStatus.OPEN},
+            to=PeriodStatus.CLOSED,
+            action="close",
+            reason=None,
+        )
+
+    async def reopen(
+        self, *, principal: Principal, code: str, reason: str, include_children: bool
+    ) -> Period:
+        return await self._transition(
+            principal=principal,
+            code=code,
+            include_children=include_children,
+            allowed_from={PeriodStatus.CLOSED},
+            to=PeriodStatus.OPEN,
+            action="reopen",
+            reason=reason,
+        )
+
+    async def _transition(
+        self,
+        *,
+        principal: Principal,
+        code: str,
+        include_children: bool,
+        allowed_from: set[PeriodStatus],
+        to: PeriodStatus,
+        action: str,
+        reason: str | None,
+    ) -> Period:
+        period = await self.get(code)
+        if period.status not in allowed_from:
+            hint = " Use reopen." if period.status is PeriodStatus.CLOSED else ""
+            raise PeriodTransitionRefused(
+                f"Period {period.code} is {period.status.value} and cannot be {action}ed.{hint}"
+                if action != "close"
+                else f"Period {period.code} is {period.status.value} and cannot be closed.",
+                period=period.code,
+                period_status=period.status.value,
+            )
+        targets = [period]
+        if include_children:
+            descendants = _descendant_codes(period.code)
+            found = await self.repository.by_codes(descendants)
+            targets += [
+                found[c] for c in descendants if c in found and found[c].status in allowed_from
+            ]
+        now = utcnow()
+        for target in targets:
+            before = to_read(target)
+            target.status = to
+            if to is PeriodStatus.OPEN:
+                target.opened_at = now
+            else:
+                target.closed_at = now
+            await self.repository.flush()
+            await self.audit.record(
+                actor=principal,
+                action=action,
+                entity_type="period",
+                entity_id=target.code,
+                before=to_audit(before),
+                after=to_audit(to_read(target)),
+                reason=reason,
+            )
+        return period
+
+
+def _descendant_codes(code: str) -> list[str]:
+    codes: list[str] = []
+    for child in calendar.children(code):
+        codes.append(child)
+        codes.extend(calendar.children(child))
+    return codes

@@ -1,0 +1,17 @@
+from app.core.errors import Conflict, NotFound
+
+
+class UserNotFound(NotFound):
+    title, slug = "User not found", "user-not-found"
+
+
+class EmailTaken(Conflict):
+    title, slug = "Email already used", "duplicate-email"
+
+
+class LastAdmin(Conflict):
+    title, slug = "The last active admin must stay", "last-admin"
+
+
+class RoleNotHeld(Conflict):
+    title, slug = "Role not held", "role-not-held"

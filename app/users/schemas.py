@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import EmailStr, Field, StringConstraints
+
+from app.auth.permissions import Role
+from app.core.schemas import RequestSchema, ResponseSchema
+
+Password = Annotated[str, StringConstraints(min_length=12, max_length=256)]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+OrgCode = Annotated[str, StringConstraints(min_length=1, max_length=32)]
+
+
+class RoleGrant(RequestSchema):
+    role: Role
+    org_unit_code: OrgCode | None = Field(
+        default=None, description="The org unit the role covers, with all below it; null: all."
+    )
+
+
+class RoleGrantRead(ResponseSchema):
+    role: Role
+    org_unit_code: str | None
+
+
+class UserCreate(RequestSchema):
+    email: EmailStr
+    full_name: Name
+    job_title: Name | None = None
+    password: Password | None = Field(
+        default=None, description="Optional: a user without one cannot sign in until it is set."
+    )
+    roles: list[RoleGrant] = Field(default_factory=list, max_length=50)
+
+
+class UserUpdate(RequestSchema):
+    email: EmailStr | None = None
+    full_name: Name | None = None
+    job_title: Name | None = None
+    password: Password | None = None
+    is_active: bool | None = None
+
+
+class UserRead(ResponseSchema):
+    id: uuid.UUID
+    email: str
+    full_name: str
+    job_title: str | None
+    is_active: bool
+    roles: list[RoleGrantRead]
+    created_at: datetime
+    updated_at: datetime

@@ -1,0 +1,228 @@
+"""People: accounts, activation and role assignments scoped to org units."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.audit.service import AuditService, to_audit
+from app.auth.permissions import Permission, Role
+from app.auth.principal import Principal
+from app.auth.schemas import MeRead
+from app.auth.schemas import RoleGrantRead as MeGrant
+from app.core.clock import utcnow
+from app.core.etag import check_if_match
+from app.core.security import hash_password
+from app.org.service import OrgService
+from app.users.exceptions import EmailTaken, LastAdmin, RoleNotHeld, UserNotFound
+from app.users.models import RoleAssignment, User
+from app.users.repository import UserRepository
+from app.users.schemas import RoleGrant, RoleGrantRead, UserCreate, UserRead, UserUpdate
+
+
+def to_read(user: User) -> UserRead:
+    return UserRead(
+        id=user.id,
+        email=user.email,
+        full_name=user.full_name,
+        job_title=user.job_title,
+        is_active=user.is_active,
+        roles=[
+            RoleGrantRead(role=r.role, org_unit_code=r.org_unit.code if r.org_unit else None)
+            for r in user.roles
+        ],
+        created_at=user.created_at,
+        updated_at=user.updated_at,
+    )
+
+
+class UserService:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.repository = UserRepository(session)
+        self.org = OrgService(session)
+        self.audit = AuditService(session)
+
+    async def get(self, user_id: uuid.UUID) -> User:
+        user = await self.repository.get(user_id)
+        if user is None:
+            raise UserNotFound(f"No user has the id {user_id}.")
+        return user
+
+    async def list(
+        self,
+        *,
+        q: str | None,
+        is_active: bool | None,
+        role: Role | None,
+        org_unit_code: str | None,
+        offset: int,
+        limit: int,
+    ) -> tuple[list[UserRead], int]:
+        unit_ids = None
+        if org_unit_code is not None:
+            unit = await self.org.get_unit(org_unit_code)
+            unit_ids = (await self.org.tree()).subtree(unit.id)
+        users, total = await self.repository.list(
+            q=q, is_active=is_active, role=role, org_unit_ids=unit_ids, offset=offset, limit=limit
+        )
+        return [to_read(user) for user in users], total
+
+    async def create(self, *, principal: Principal | None, data: UserCreate) -> User:
+        email = data.email.lower()
+        if await self.repository.by_email(email) is not None:
+            raise EmailTaken(f"A user with the email {email} already exists.")
+        user = await self.repository.add(
+            User(
+                email=email,
+                full_name=data.full_name,
+                job_title=data.job_title,
+                password_hash=hash_password(data.password) if data.password else None,
+                is_active=True,
+            )
+        )
+        for grant in _unique(data.roles):
+            await self._add_role(user, grant)
+        user = await self._reload(user.id)
+        await self.audit.record(
+            actor=principal,
+            action="create",
+            entity_type="user",
+            entity_id=user.id,
+            after=to_audit(to_read(user)),
+        )
+        return user
+
+    async def update(
+        self, *, principal: Principal, user_id: uuid.UUID, data: UserUpdate, if_match: str | None
+    ) -> User:
+        user = await self.get(user_id)
+        check_if_match(if_match, user.version)
+        before = to_read(user)
+        changes = data.model_dump(exclude_unset=True)
+        if changes.get("email") and changes["email"].lower() != user.email:
+            if await self.repository.by_email(changes["email"]) is not None:
+                raise EmailTaken(f"A user with the email {changes['email']} already exists.")
+            user.email = changes["email"].lower()
+        for field in ("full_name", "job_title"):
+            if field in changes and (changes[field] is not None or field == "job_title"):
+                setattr(user, field, changes[field])
+        if changes.get("password"):
+            user.password_hash = hash_password(changes["password"])
+        if "is_active" in changes and changes["is_active"] is not None:
+            if not changes["is_active"] and user.is_active:
+                await self._keep_an_admin(user, losing=Role.ADMIN if _is_admin(user) else None)
+                user.deactivated_at = utcnow()
+            elif changes["is_active"]:
+                user.deactivated_at = None
+            user.is_active = changes["is_active"]
+        await self.repository.flush()
+        user = await self._reload(user.id)
+        await self.audit.record(
+            actor=principal,
+            action="update",
+            entity_type="user",
+            entity_id=user.id,
+            before=to_audit(before),
+            after=to_audit(to_read(user)),
+        )
+        return user
+
+    async def grant_role(
+        self, *, principal: Principal, user_id: uuid.UUID, grant: RoleGrant
+    ) -> User:
+        user = await self.get(user_id)
+        before = to_read(user)
+        if _find(user, grant) is None:
+            await self._add_role(user, grant)
+        user = await self._reload(user.id)
+        await self.audit.record(
+            actor=principal,
+            action="grant_role",
+            entity_type="user",
+            entity_id=user.id,
+            before=to_audit(before),
+            after=to_audit(to_read(user)),
+        )
+        return user
+
+    async def revoke_role(
+        self, *, principal: Principal, user_id: uuid.UUID, grant: RoleGrant
+    ) -> User:
+        user = await self.get(user_id)
+        before = to_read(user)
+        assignment = _find(user, grant)
+        if assignment is None:
+            raise RoleNotHeld(f"The user does not hold {grant.role.value} there.")
+        if grant.role is Role.ADMIN and sum(r.role is Role.ADMIN for r in user.roles) == 1:
+            await self._keep_an_admin(user, losing=Role.ADMIN)
+        await self.repository.delete_role(assignment)
+        user = await self._reload(user.id)
+        await self.audit.record(
+            actor=principal,
+            action="revoke_role",
+            entity_type="user",
+            entity_id=user.id,
+            before=to_audit(before),
+            after=to_audit(to_read(user)),
+        )
+        return user
+
+    async def describe(self, *, principal: Principal) -> MeRead:
+        grants = [g.org_unit_id for g in principal.grants if g.org_unit_id is not None]
+        codes = await self.org.repository.codes_by_id(grants)
+        user = await self.repository.get(principal.id) if principal.is_user else None
+        return MeRead(
+            kind=principal.kind.value,
+            id=principal.id,
+            name=principal.name,
+            email=user.email if user else None,
+            full_name=user.full_name if user else None,
+            roles=[
+                MeGrant(
+                    role=g.role, org_unit_code=codes.get(g.org_unit_id) if g.org_unit_id else None
+                )
+                for g in principal.grants
+            ],
+            scopes=sorted(p.value for p in principal.client_permissions),
+            permissions=sorted({p for p in Permission if principal.has(p)}, key=lambda p: p.value),
+        )
+
+    async def _add_role(self, user: User, grant: RoleGrant) -> None:
+        unit = await self.org.resolve_code(grant.org_unit_code, field="org_unit_code")
+        await self.repository.add_role(
+            RoleAssignment(user_id=user.id, role=grant.role, org_unit_id=unit.id if unit else None)
+        )
+
+    async def _keep_an_admin(self, user: User, *, losing: Role | None) -> None:
+        if losing is Role.ADMIN and await self.repository.count_active_admins() <= 1:
+            raise LastAdmin("This is the last active admin; appoint another first.")
+
+    async def _reload(self, user_id: uuid.UUID) -> User:
+        user = await self.repository.get(user_id, reload=True)
+        assert user is not None
+        return user
+
+
+def _is_admin(user: User) -> bool:
+    return any(r.role is Role.ADMIN for r in user.roles)
+
+
+def _find(user: User, grant: RoleGrant) -> RoleAssignment | None:
+    for assignment in user.roles:
+        code = assignment.org_unit.code if assignment.org_unit else None
+        if assignment.role is grant.role and code == grant.org_unit_code:
+            return assignment
+    return None
+
+
+def _unique(grants: Sequence[RoleGrant]) -> list[RoleGrant]:
+    seen: set[tuple[Role, str | None]] = set()
+    unique = []
+    for grant in grants:
+        if (grant.role, grant.org_unit_code) not in seen:
+            seen.add((grant.role, grant.org_unit_code))
+            unique.append(grant)
+    return unique

@@ -1,0 +1,146 @@
+"""Test harness: a real database built by `alembic upgrade head`, a transaction per test.
+
+GT_TEST_DATABASE_URL picks the backend (the Makefile runs the suite once per backend):
+an SQLite file by default, or a PostgreSQL server URL, on which a fresh database is created
+for the run and dropped after it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import tempfile
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from alembic import command
+from alembic.config import Config
+from fastapi import FastAPI
+from httpx import ASGITransport, AsyncClient
+from sqlalchemy import make_url
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
+
+from app.core.config import Environment, Settings
+from app.core.db import create_engine
+from app.main import create_app
+from tests.factories import Factory
+
+ROOT = Path(__file__).resolve().parent.parent
+TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
+
+
+def alembic_config(url: str) -> Config:
+    config = Config(str(ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(ROOT / "migrations"))
+    config.attributes["url"] = url
+    config.attributes["configure_logging"] = False
+    return config
+
+
+async def _admin_execute(server_url: str, statement: str) -> None:
+    import asyncpg
+
+    url = make_url(server_url)
+    connection = await asyncpg.connect(
+        host=url.host,
+        port=url.port or 5432,
+        user=url.username,
+        password=url.password,
+        database=url.database or "postgres",
+    )
+    try:
+        await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+@pytest.fixture(scope="session")
+def database_url() -> Iterator[str]:
+    configured = os.environ.get("GT_TEST_DATABASE_URL", "")
+    if configured.startswith("postgresql"):
+        name = f"gt_test_{uuid.uuid4().hex[:10]}"
+        asyncio.run(_admin_execute(configured, f'CREATE DATABASE "{name}"'))
+        url = make_url(configured).set(database=name).render_as_string(hide_password=False)
+        try:
+            yield url
+        finally:
+            asyncio.run(
+                _admin_execute(configured, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            )
+        return
+    with tempfile.TemporaryDirectory() as folder:
+        yield f"sqlite+aiosqlite:///{folder}/test.db"
+
+
+@pytest.fixture(scope="session")
+def migrated_url(database_url: str) -> str:
+    command.upgrade(alembic_config(database_url), "head")
+    return database_url
+
+
+@pytest.fixture(scope="session")
+def settings(migrated_url: str) -> Settings:
+    return Settings(
+        environment=Environment.TEST,
+        database_url=migrated_url,
+        secret_key=TEST_SECRET,
+        log_json=False,
+        log_level="WARNING",
+    )
+
+
+@pytest.fixture(scope="session")
+async def engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(settings.database_url)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+async def connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """One outer transaction per test, rolled back at the end: tests never see each other."""
+    async with engine.connect() as connection:
+        transaction = await connection.begin()
+        try:
+            yield connection
+        finally:
+            await transaction.rollback()
+
+
+@pytest.fixture
+def sessionmaker(connection: AsyncConnection) -> async_sessionmaker[AsyncSession]:
+    # Each request's commit releases a SAVEPOINT inside the test's transaction.
+    return async_sessionmaker(
+        bind=connection,
+        expire_on_commit=False,
+        autoflush=False,
+        join_transaction_mode="create_savepoint",
+    )
+
+
+@pytest.fixture
+def app(
+    settings: Settings, engine: AsyncEngine, sessionmaker: async_sessionmaker[AsyncSession]
+) -> FastAPI:
+    application = create_app(settings, run_startup=False)
+    application.state.engine = engine
+    application.state.sessionmaker = sessionmaker
+    return application
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[AsyncClient]:
+    async with AsyncClient(transport=ASGITransport(app=app), base_url="http://testserver") as http:
+        yield http
+
+
+@pytest.fixture
+def factory(sessionmaker: async_sessionmaker[AsyncSession], settings: Settings) -> Factory:
+    return Factory(sessionmaker, settings)
+
+
+@pytest.fixture
+def is_postgres(settings: Settings) -> bool:
+    return settings.database_url.startswith("postgresql")
