@@ -39,15 +39,17 @@ def operation_id(route: APIRoute) -> str:
 
 def create_app(settings: Settings | None = None, *, run_startup: bool = True) -> FastAPI:
     settings = settings or get_settings()
-    if not settings.secret_key:
+    ephemeral_key = not settings.secret_key
+    if ephemeral_key:
         # Only reachable in development (the settings refuse it elsewhere): tokens are
         # signed with a key that lasts as long as this process.
-        logger.warning("GT_SECRET_KEY is not set; using a random key for this process")
         settings = settings.model_copy(update={"secret_key": secrets.token_urlsafe(48)})
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_logging(level=settings.log_level, json_lines=settings.log_json)
+        if ephemeral_key:
+            logger.warning("GT_SECRET_KEY is not set; tokens last only as long as this process")
         engine = create_engine(
             settings.database_url,
             echo=settings.database_echo,

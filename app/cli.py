@@ -1,0 +1,97 @@
+"""The management command: ``python -m app.cli <command>`` (or ``golden-thread <command>``).
+
+It calls the same services as the API; nothing here is a second implementation.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from app.core.config import get_settings
+from app.core.db import create_engine, create_sessionmaker, unit_of_work
+
+
+def openapi_document() -> dict[str, Any]:
+    from app.main import create_app  # noqa: PLC0415 - building the app reads settings
+
+    document: dict[str, Any] = create_app(run_startup=False).openapi()
+    return document
+
+
+def write_openapi(output: Path) -> None:
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(openapi_document(), indent=2, sort_keys=False) + "\n")
+
+
+async def _create_admin(email: str, password: str, full_name: str) -> None:
+    from app.auth.permissions import Role  # noqa: PLC0415
+    from app.users.schemas import RoleGrant, UserCreate  # noqa: PLC0415
+    from app.users.service import UserService  # noqa: PLC0415
+
+    engine = create_engine(get_settings().database_url)
+    try:
+        async with unit_of_work(create_sessionmaker(engine)) as session:
+            await UserService(session).create(
+                principal=None,
+                data=UserCreate(
+                    email=email, full_name=full_name, password=password,
+                    roles=[RoleGrant(role=Role.ADMIN)],
+                ),
+            )
+    finally:
+        await engine.dispose()
+
+
+async def _seed_demo() -> None:
+    from app.demo import seed_demo  # noqa: PLC0415
+
+    settings = get_settings()
+    engine = create_engine(settings.database_url)
+    try:
+        async with unit_of_work(create_sessionmaker(engine)) as session:
+            await seed_demo(session, settings=settings)
+    finally:
+        await engine.dispose()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="golden-thread", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    openapi = commands.add_parser("openapi", help="write the OpenAPI document")
+    openapi.add_argument("--output", type=Path, default=Path("openapi/openapi.json"))
+
+    admin = commands.add_parser("create-admin", help="create an admin user")
+    admin.add_argument("--email", required=True)
+    admin.add_argument("--full-name", default="Administrator")
+    admin.add_argument(
+        "--password", help="read from GT_ADMIN_PASSWORD or asked for when not given"
+    )
+
+    commands.add_parser("seed-demo", help="create the demo council (idempotent)")
+
+    args = parser.parse_args(argv)
+    if args.command == "openapi":
+        write_openapi(args.output)
+    elif args.command == "create-admin":
+        password = args.password or get_settings().admin_password
+        if not password:
+            import getpass  # noqa: PLC0415
+
+            password = getpass.getpass("Password: ")
+        asyncio.run(_create_admin(args.email, password, args.full_name))
+        print(f"created admin {args.email}")
+    elif args.command == "seed-demo":
+        asyncio.run(_seed_demo())
+        print("demo council ready")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
