@@ -5,8 +5,11 @@ from fastapi import APIRouter
 from app.audit.router import router as audit_router
 from app.auth.router import router as auth_router
 from app.clients.router import router as clients_router
+from app.indicators.router import router as indicators_router
 from app.org.router import router as org_router
 from app.periods.router import router as periods_router
+from app.reports.router import router as reports_router
+from app.settings.router import router as settings_router
 from app.users.router import router as users_router
 
 API_PREFIX = "/api/v1"
@@ -18,6 +21,9 @@ for domain_router in (
     org_router,
     clients_router,
     periods_router,
+    settings_router,
+    indicators_router,
+    reports_router,
     audit_router,
 ):
     api_router.include_router(domain_router)

@@ -18,7 +18,7 @@ from app.core.db import create_engine, create_sessionmaker, unit_of_work
 
 
 def openapi_document() -> dict[str, Any]:
-    from app.main import create_app  # noqa: PLC0415 - building the app reads settings
+    from app.main import create_app
 
     document: dict[str, Any] = create_app(run_startup=False).openapi()
     return document
@@ -30,9 +30,9 @@ def write_openapi(output: Path) -> None:
 
 
 async def _create_admin(email: str, password: str, full_name: str) -> None:
-    from app.auth.permissions import Role  # noqa: PLC0415
-    from app.users.schemas import RoleGrant, UserCreate  # noqa: PLC0415
-    from app.users.service import UserService  # noqa: PLC0415
+    from app.auth.permissions import Role
+    from app.users.schemas import RoleGrant, UserCreate
+    from app.users.service import UserService
 
     engine = create_engine(get_settings().database_url)
     try:
@@ -40,7 +40,9 @@ async def _create_admin(email: str, password: str, full_name: str) -> None:
             await UserService(session).create(
                 principal=None,
                 data=UserCreate(
-                    email=email, full_name=full_name, password=password,
+                    email=email,
+                    full_name=full_name,
+                    password=password,
                     roles=[RoleGrant(role=Role.ADMIN)],
                 ),
             )
@@ -49,7 +51,7 @@ async def _create_admin(email: str, password: str, full_name: str) -> None:
 
 
 async def _seed_demo() -> None:
-    from app.demo import seed_demo  # noqa: PLC0415
+    from app.demo import seed_demo
 
     settings = get_settings()
     engine = create_engine(settings.database_url)
@@ -70,9 +72,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     admin = commands.add_parser("create-admin", help="create an admin user")
     admin.add_argument("--email", required=True)
     admin.add_argument("--full-name", default="Administrator")
-    admin.add_argument(
-        "--password", help="read from GT_ADMIN_PASSWORD or asked for when not given"
-    )
+    admin.add_argument("--password", help="read from GT_ADMIN_PASSWORD or asked for when not given")
 
     commands.add_parser("seed-demo", help="create the demo council (idempotent)")
 
@@ -82,7 +82,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     elif args.command == "create-admin":
         password = args.password or get_settings().admin_password
         if not password:
-            import getpass  # noqa: PLC0415
+            import getpass
 
             password = getpass.getpass("Password: ")
         asyncio.run(_create_admin(args.email, password, args.full_name))

@@ -94,8 +94,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         P.COMMENTS_WRITE,
     },
     # Staff enter and submit values for indicators they collect or own; the service checks that.
+    # They see drafts of the indicators they collect or own, not all drafts in their unit.
     Role.STAFF: _READ_INTERNAL
-    | {P.VALUES_READ_INTERNAL, P.VALUES_WRITE, P.VALUES_SUBMIT, P.ACTIONS_WRITE, P.COMMENTS_WRITE},
+    | {P.VALUES_WRITE, P.VALUES_SUBMIT, P.ACTIONS_WRITE, P.COMMENTS_WRITE},
     # Councillors see approved data, plans and reports, and ask scrutiny questions.
     Role.COUNCILLOR: frozenset(
         {

@@ -49,7 +49,7 @@ class Settings(BaseSettings):
 
     # The council-wide RAG tolerance used until an admin sets one (GET|PUT /settings/rag).
     default_tolerance_unit: str = "percent"
-    default_green_within: Decimal = Decimal("0")
+    default_green_within: Decimal = Decimal("5")
     default_amber_within: Decimal = Decimal("10")
 
     log_level: str = "INFO"

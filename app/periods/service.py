@@ -14,6 +14,7 @@ from app.periods import calendar
 from app.periods.calendar import PeriodKind
 from app.periods.exceptions import (
     FinancialYearExists,
+    PeriodClosed,
     PeriodNotFound,
     PeriodNotOpen,
     PeriodTransitionRefused,
@@ -61,17 +62,26 @@ class PeriodService:
             raise PeriodNotFound(f"No period has the code {code!r}.")
         return period
 
-    async def require_open(self, code: str) -> Period:
-        """The period, which must be open for data to change (409 names it otherwise)."""
-        period = await self.get(code)
+    async def require_open(self, period: Period) -> None:
+        """Values change only while their period is open (409 naming the period otherwise)."""
+        await self.require_not_closed(period)
         if period.status is not PeriodStatus.OPEN:
             raise PeriodNotOpen(
-                f"Period {period.code} is {period.status.value}; values and targets change "
-                "only while it is open.",
+                f"Period {period.code} is {period.status.value}; values can be entered only "
+                "once it is open.",
                 period=period.code,
                 period_status=period.status.value,
             )
-        return period
+
+    async def require_not_closed(self, period: Period) -> None:
+        """Targets may be set ahead of time, but a closed period is locked to every change."""
+        if period.status is PeriodStatus.CLOSED:
+            raise PeriodClosed(
+                f"Period {period.code} is closed; an admin must reopen it before anything "
+                "in it can change.",
+                period=period.code,
+                period_status=period.status.value,
+            )
 
     async def create_year(
         self, *, principal: Principal | None, start_year: int

@@ -1,0 +1,62 @@
+"""Who may do what to an indicator and its values (DOMAIN.md, "Organisation and people")."""
+
+from __future__ import annotations
+
+import uuid
+
+from app.auth.permissions import Permission, Role
+from app.auth.principal import Principal
+from app.indicators.models import Indicator, IndicatorValue
+
+
+def is_assigned(principal: Principal, indicator: Indicator) -> bool:
+    """The principal owns or collects this indicator."""
+    return principal.id == indicator.owner_id or any(
+        user.id == principal.id for user in indicator.collectors
+    )
+
+
+def may_enter(principal: Principal, indicator: Indicator, permission: Permission) -> bool:
+    """Enter or submit a value: approvers in scope and machine clients in scope, or staff who
+    collect or own the indicator."""
+    if not principal.can(permission, indicator.org_unit_id):
+        return False
+    if not principal.is_user:
+        return True
+    return principal.can(Permission.VALUES_APPROVE, indicator.org_unit_id) or is_assigned(
+        principal, indicator
+    )
+
+
+def may_approve(principal: Principal, indicator: Indicator) -> bool:
+    return principal.is_user and principal.can(Permission.VALUES_APPROVE, indicator.org_unit_id)
+
+
+def entered_by(principal: Principal, value: IndicatorValue) -> bool:
+    return principal.id in {value.entered_by_id, value.submitted_by_id}
+
+
+def approves_own_entry(principal: Principal, value: IndicatorValue) -> bool:
+    return entered_by(principal, value) and not principal.has_role(Role.ADMIN)
+
+
+def sees_drafts(
+    principal: Principal | None, indicator: Indicator, value: IndicatorValue | None = None
+) -> bool:
+    """Drafts and submitted values are for those who may act on them: enterers, approvers in
+    scope, the performance team, auditors and admins (and the indicator's own collectors)."""
+    if principal is None:
+        return False
+    return (
+        principal.can(Permission.VALUES_READ_INTERNAL, indicator.org_unit_id)
+        or principal.can(Permission.VALUES_APPROVE, indicator.org_unit_id)
+        or is_assigned(principal, indicator)
+        or (value is not None and entered_by(principal, value))
+    )
+
+
+def user_ids(indicator: Indicator) -> set[uuid.UUID]:
+    ids = {user.id for user in indicator.collectors}
+    if indicator.owner_id:
+        ids.add(indicator.owner_id)
+    return ids

@@ -1,0 +1,478 @@
+"""Indicators and their targets: definitions, scope, and target history that is never lost."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.audit.service import AuditService, to_audit
+from app.auth.exceptions import PermissionDenied
+from app.auth.permissions import Permission
+from app.auth.principal import Principal
+from app.core.clock import utcnow
+from app.core.errors import InvalidInput
+from app.core.etag import check_if_match
+from app.indicators.exceptions import (
+    IndicatorChangeRefused,
+    IndicatorCodeTaken,
+    IndicatorNotFound,
+    IndicatorRetired,
+    TargetNotFound,
+    TargetShapeMismatch,
+    WrongPeriodKind,
+)
+from app.indicators.models import (
+    Frequency,
+    Indicator,
+    IndicatorStatus,
+    Target,
+    TargetRevision,
+    ValueType,
+)
+from app.indicators.repository import IndicatorFilter, IndicatorRepository
+from app.indicators.schemas import (
+    IndicatorCreate,
+    IndicatorRead,
+    IndicatorUpdate,
+    TargetIn,
+    TargetRead,
+    TargetRevisionRead,
+)
+from app.org.service import OrgService
+from app.periods.calendar import PeriodKind
+from app.periods.models import Period
+from app.periods.service import PeriodService
+from app.rag.aggregation import Aggregation
+from app.rag.rules import Polarity
+from app.settings.schemas import ToleranceRead
+
+# The period kind an indicator's values belong to, and the kinds its targets may be set for.
+VALUE_KIND = {
+    Frequency.MONTHLY: PeriodKind.MONTH,
+    Frequency.QUARTERLY: PeriodKind.QUARTER,
+    Frequency.ANNUAL: PeriodKind.YEAR,
+}
+TARGET_KINDS = {
+    Frequency.MONTHLY: (PeriodKind.MONTH, PeriodKind.QUARTER, PeriodKind.YEAR),
+    Frequency.QUARTERLY: (PeriodKind.QUARTER, PeriodKind.YEAR),
+    Frequency.ANNUAL: (PeriodKind.YEAR,),
+}
+
+
+def default_aggregation(value_type: ValueType) -> Aggregation:
+    return (
+        Aggregation.SUM if value_type in {ValueType.COUNT, ValueType.CURRENCY} else Aggregation.MEAN
+    )
+
+
+def to_read(indicator: Indicator) -> IndicatorRead:
+    own = indicator.own_tolerance()
+    tolerance = (
+        ToleranceRead(unit=own.unit, green_within=own.green_within, amber_within=own.amber_within)
+        if own
+        else None
+    )
+    return IndicatorRead(
+        id=indicator.id,
+        code=indicator.code,
+        title=indicator.title,
+        definition=indicator.definition,
+        rationale=indicator.rationale,
+        data_source=indicator.data_source,
+        value_type=indicator.value_type,
+        unit=indicator.unit,
+        decimal_places=indicator.decimal_places,
+        polarity=indicator.polarity,
+        frequency=indicator.frequency,
+        aggregation=indicator.aggregation,
+        tolerance=tolerance,
+        amber_if_improving=indicator.amber_if_improving,
+        org_unit_code=indicator.org_unit.code,
+        owner_id=indicator.owner_id,
+        collector_ids=sorted(user.id for user in indicator.collectors),
+        is_key=indicator.is_key,
+        is_public=indicator.is_public,
+        is_national=indicator.is_national,
+        status=indicator.status,
+        created_at=indicator.created_at,
+        updated_at=indicator.updated_at,
+        retired_at=indicator.retired_at,
+    )
+
+
+def target_read(indicator: Indicator, period: Period, target: Target) -> TargetRead:
+    return TargetRead(
+        indicator_code=indicator.code,
+        period=period.code,
+        value=target.value,
+        lower=target.lower,
+        upper=target.upper,
+        floor=target.floor,
+        reason=target.reason,
+        set_by_id=target.set_by_id,
+        set_by_name=target.set_by_name,
+        set_at=target.set_at,
+    )
+
+
+_SIMPLE_FIELDS = (
+    "title",
+    "definition",
+    "rationale",
+    "data_source",
+    "unit",
+    "amber_if_improving",
+    "is_key",
+    "is_public",
+    "is_national",
+    "value_type",
+    "decimal_places",
+    "polarity",
+    "frequency",
+    "aggregation",
+)
+
+
+class IndicatorService:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.repository = IndicatorRepository(session)
+        self.org = OrgService(session)
+        self.periods = PeriodService(session)
+        self.audit = AuditService(session)
+
+    async def get(self, code: str) -> Indicator:
+        indicator = await self.repository.by_code(code)
+        if indicator is None:
+            raise IndicatorNotFound(f"No indicator has the code {code!r}.")
+        return indicator
+
+    async def get_active(self, code: str) -> Indicator:
+        indicator = await self.get(code)
+        if indicator.status is IndicatorStatus.RETIRED:
+            raise IndicatorRetired(f"Indicator {code} is retired; it takes no new data.")
+        return indicator
+
+    async def list_page(
+        self,
+        *,
+        org_unit_code: str | None,
+        filters: IndicatorFilter,
+        offset: int,
+        limit: int,
+    ) -> tuple[list[IndicatorRead], int]:
+        if org_unit_code is not None:
+            unit = await self.org.get_unit(org_unit_code)
+            filters.org_unit_ids = (await self.org.tree()).subtree(unit.id)
+        rows, total = await self.repository.list(filters=filters, offset=offset, limit=limit)
+        return [to_read(row) for row in rows], total
+
+    async def create(self, *, principal: Principal, data: IndicatorCreate) -> Indicator:
+        unit = await self.org.resolve_code(data.org_unit_code, field="org_unit_code")
+        assert unit is not None
+        if not principal.can(Permission.INDICATORS_WRITE, unit.id):
+            raise PermissionDenied(f"You may not add indicators to {unit.code}.")
+        if await self.repository.by_code(data.code) is not None:
+            raise IndicatorCodeTaken(f"The indicator code {data.code!r} is already used.")
+        indicator = Indicator(
+            code=data.code,
+            title=data.title,
+            value_type=data.value_type,
+            decimal_places=data.decimal_places,
+            polarity=data.polarity,
+            frequency=data.frequency,
+            aggregation=data.aggregation or default_aggregation(data.value_type),
+            org_unit_id=unit.id,
+            status=IndicatorStatus.ACTIVE,
+        )
+        fields = data.model_dump(exclude_unset=True)
+        await self._apply(indicator, fields)
+        await self.repository.add(indicator)
+        indicator = await self._reload(indicator.code)
+        await self.audit.record(
+            actor=principal,
+            action="create",
+            entity_type="indicator",
+            entity_id=indicator.code,
+            after=to_audit(to_read(indicator)),
+        )
+        return indicator
+
+    async def update(
+        self, *, principal: Principal, code: str, data: IndicatorUpdate, if_match: str | None
+    ) -> Indicator:
+        indicator = await self.get(code)
+        if not principal.can(Permission.INDICATORS_WRITE, indicator.org_unit_id):
+            raise PermissionDenied(f"You may not change indicator {code}.")
+        check_if_match(if_match, indicator.version)
+        before = to_read(indicator)
+        fields = data.model_dump(exclude_unset=True)
+        if "org_unit_code" in fields:
+            unit = await self.org.resolve_code(fields.pop("org_unit_code"), field="org_unit_code")
+            if unit is None:
+                raise InvalidInput(
+                    "org_unit_code cannot be null.",
+                    errors=[
+                        {"loc": ["body", "org_unit_code"], "msg": "required", "type": "missing"}
+                    ],
+                )
+            if not principal.can(Permission.INDICATORS_WRITE, unit.id):
+                raise PermissionDenied(f"You may not move indicators to {unit.code}.")
+            indicator.org_unit_id = unit.id
+        await self._guard_shape_change(indicator, fields)
+        if "status" in fields and fields["status"] is not None:
+            await self._set_status(indicator, fields.pop("status"))
+        await self._apply(indicator, fields)
+        await self.repository.flush()
+        indicator = await self._reload(indicator.code)
+        await self.audit.record(
+            actor=principal,
+            action="update",
+            entity_type="indicator",
+            entity_id=indicator.code,
+            before=to_audit(before),
+            after=to_audit(to_read(indicator)),
+        )
+        return indicator
+
+    async def retire_or_delete(
+        self, *, principal: Principal, code: str, if_match: str | None
+    ) -> Indicator | None:
+        """Retire an indicator that has values (they are kept); delete one that never had any.
+
+        Returns the retired indicator, or None when it was deleted.
+        """
+        indicator = await self.get(code)
+        if not principal.can(Permission.INDICATORS_WRITE, indicator.org_unit_id):
+            raise PermissionDenied(f"You may not retire indicator {code}.")
+        check_if_match(if_match, indicator.version)
+        before = to_read(indicator)
+        if await self.repository.has_values(indicator.id):
+            await self._set_status(indicator, IndicatorStatus.RETIRED)
+            await self.repository.flush()
+            indicator = await self._reload(code)
+            await self.audit.record(
+                actor=principal,
+                action="retire",
+                entity_type="indicator",
+                entity_id=code,
+                before=to_audit(before),
+                after=to_audit(to_read(indicator)),
+            )
+            return indicator
+        await self.repository.delete(indicator)
+        await self.audit.record(
+            actor=principal,
+            action="delete",
+            entity_type="indicator",
+            entity_id=code,
+            before=to_audit(before),
+        )
+        return None
+
+    async def _set_status(self, indicator: Indicator, status: IndicatorStatus) -> None:
+        if status is indicator.status:
+            return
+        indicator.status = status
+        indicator.retired_at = utcnow() if status is IndicatorStatus.RETIRED else None
+
+    async def _guard_shape_change(self, indicator: Indicator, fields: dict[str, Any]) -> None:
+        """Frequency and polarity shape the data already held; they change only while empty."""
+        for field in ("frequency", "polarity"):
+            new = fields.get(field)
+            if new is None or new == getattr(indicator, field):
+                continue
+            if await self.repository.has_values(indicator.id) or await self.repository.has_targets(
+                indicator.id
+            ):
+                raise IndicatorChangeRefused(
+                    f"{indicator.code} already has targets or values; its {field} cannot change. "
+                    "Retire it and create a new indicator instead."
+                )
+
+    async def _apply(self, indicator: Indicator, fields: dict[str, Any]) -> None:
+        for field in _SIMPLE_FIELDS:
+            if field in fields and (
+                fields[field] is not None
+                or field in {"definition", "rationale", "data_source", "unit"}
+            ):
+                setattr(indicator, field, fields[field])
+        if "tolerance" in fields:
+            tolerance = fields["tolerance"]
+            indicator.tolerance_unit = tolerance["unit"] if tolerance else None
+            indicator.green_within = tolerance["green_within"] if tolerance else None
+            indicator.amber_within = tolerance["amber_within"] if tolerance else None
+        if "owner_id" in fields:
+            owner_id = fields["owner_id"]
+            if owner_id is not None:
+                await self._require_users([owner_id], field="owner_id")
+            indicator.owner_id = owner_id
+        if "collector_ids" in fields and fields["collector_ids"] is not None:
+            ids = list(dict.fromkeys(fields["collector_ids"]))
+            users = await self._require_users(ids, field="collector_ids")
+            indicator.collectors = [users[i] for i in ids]
+        elif indicator.id is None:
+            indicator.collectors = []
+
+    async def _require_users(self, ids: Sequence[uuid.UUID], *, field: str) -> dict[uuid.UUID, Any]:
+        users = await self.repository.users(ids)
+        missing = [str(i) for i in ids if i not in users]
+        if missing:
+            raise InvalidInput(
+                f"No user has the id {', '.join(missing)}.",
+                errors=[{"loc": ["body", field], "msg": "unknown user", "type": "not_found"}],
+            )
+        return users
+
+    async def _reload(self, code: str) -> Indicator:
+        indicator = await self.repository.by_code(code, reload=True)
+        assert indicator is not None
+        return indicator
+
+    # Targets
+
+    async def period_for_target(self, indicator: Indicator, period_code: str) -> Period:
+        period = await self.periods.get(period_code)
+        allowed = TARGET_KINDS[indicator.frequency]
+        if period.kind not in allowed:
+            raise WrongPeriodKind(
+                f"A {indicator.frequency.value} indicator takes targets for "
+                f"{', '.join(kind.value for kind in allowed)} periods, not {period.code}.",
+                period=period.code,
+            )
+        return period
+
+    async def list_targets(self, code: str) -> list[TargetRead]:
+        indicator = await self.get(code)
+        return [
+            target_read(indicator, period, target)
+            for target, period in await self.repository.targets(indicator.id)
+        ]
+
+    async def get_target(self, code: str, period_code: str) -> tuple[Indicator, Period, Target]:
+        indicator = await self.get(code)
+        period = await self.periods.get(period_code)
+        target = await self.repository.target(indicator.id, period.id)
+        if target is None:
+            raise TargetNotFound(f"{code} has no target for {period_code}.")
+        return indicator, period, target
+
+    async def set_target(
+        self,
+        *,
+        principal: Principal,
+        code: str,
+        period_code: str,
+        data: TargetIn,
+        if_match: str | None,
+    ) -> tuple[TargetRead, int, bool]:
+        """Set or change a target; returns it, its version and whether it was created."""
+        indicator = await self.get_active(code)
+        if not principal.can(Permission.TARGETS_WRITE, indicator.org_unit_id):
+            raise PermissionDenied(f"You may not set targets for {code}.")
+        period = await self.period_for_target(indicator, period_code)
+        await self.periods.require_not_closed(period)
+        _check_target_shape(indicator, data)
+        target = await self.repository.target(indicator.id, period.id)
+        created = target is None
+        if target is None:
+            target = Target(indicator_id=indicator.id, period_id=period.id, set_by_name="")
+            self.session.add(target)
+            before = None
+        else:
+            check_if_match(if_match, target.version)
+            before = target_read(indicator, period, target)
+        target.value, target.lower, target.upper, target.floor = (
+            data.value,
+            data.lower,
+            data.upper,
+            data.floor,
+        )
+        target.reason = data.reason
+        target.set_by_id = principal.id
+        target.set_by_name = principal.name
+        target.set_at = utcnow()
+        await self.repository.flush()
+        self.session.add(
+            TargetRevision(
+                target_id=target.id,
+                value=target.value,
+                lower=target.lower,
+                upper=target.upper,
+                floor=target.floor,
+                reason=target.reason,
+                changed_by_id=principal.id,
+                changed_by_name=principal.name,
+                changed_at=target.set_at,
+            )
+        )
+        await self.repository.flush()
+        after = target_read(indicator, period, target)
+        await self.audit.record(
+            actor=principal,
+            action="set_target",
+            entity_type="target",
+            entity_id=f"{indicator.code}/{period.code}",
+            before=to_audit(before),
+            after=to_audit(after),
+            reason=data.reason,
+        )
+        return after, target.version, created
+
+    async def target_history(self, code: str, period_code: str) -> list[TargetRevisionRead]:
+        _, _, target = await self.get_target(code, period_code)
+        history: list[TargetRevisionRead] = []
+        previous: TargetRevisionRead | None = None
+        for revision in await self.repository.target_revisions(target.id):
+            read = TargetRevisionRead(
+                value=revision.value,
+                lower=revision.lower,
+                upper=revision.upper,
+                floor=revision.floor,
+                reason=revision.reason,
+                changed_by_id=revision.changed_by_id,
+                changed_by_name=revision.changed_by_name,
+                changed_at=revision.changed_at,
+                previous=previous.model_copy(update={"previous": None}) if previous else None,
+            )
+            history.append(read)
+            previous = read
+        return list(reversed(history))
+
+
+def _check_target_shape(indicator: Indicator, data: TargetIn) -> None:
+    band = data.value is None
+    if indicator.polarity is Polarity.WITHIN_RANGE and not band:
+        raise TargetShapeMismatch(
+            f"{indicator.code} is within_range: give lower and/or upper, not value.",
+            errors=[{"loc": ["body", "value"], "msg": "band expected", "type": "target_shape"}],
+        )
+    if indicator.polarity is not Polarity.WITHIN_RANGE and band:
+        raise TargetShapeMismatch(
+            f"{indicator.code} is {indicator.polarity.value}: give value, not a band.",
+            errors=[
+                {"loc": ["body", "lower"], "msg": "point target expected", "type": "target_shape"}
+            ],
+        )
+    for field in ("value", "lower", "upper", "floor"):
+        number = getattr(data, field)
+        if number is not None and not fits_decimal_places(number, indicator.decimal_places):
+            raise TargetShapeMismatch(
+                f"{field} has more than {indicator.decimal_places} decimal places.",
+                errors=[
+                    {
+                        "loc": ["body", field],
+                        "msg": "too many decimal places",
+                        "type": "decimal_places",
+                    }
+                ],
+            )
+
+
+def fits_decimal_places(number: Decimal, places: int) -> bool:
+    """Exact to the indicator's decimal places (never silently rounded)."""
+    return number == number.quantize(Decimal(1).scaleb(-places))

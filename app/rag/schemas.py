@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from pydantic import Field
+
+from app.core.schemas import Measure, ResponseSchema
+from app.indicators.models import ValueStatus, ValueType
+from app.rag.rules import Direction, Polarity, Rag
+
+
+class Band(ResponseSchema):
+    lower: Measure | None
+    upper: Measure | None
+
+
+class Directions(ResponseSchema):
+    vs_previous: Direction
+    vs_last_year: Direction
+
+
+class YearToDate(ResponseSchema):
+    value: Measure | None
+    target: Measure | None
+    rag: Rag | None
+
+
+class StatusRead(ResponseSchema):
+    indicator_code: str
+    title: str
+    org_unit_code: str
+    period: str
+    value: Measure | None
+    target: Measure | None = Field(description="A point target; null for a band or no target")
+    target_band: Band | None = Field(description="lower/upper for a within_range indicator")
+    floor: Measure | None
+    rag: Rag | None = Field(
+        description="null only when there is no value and the data is not yet due"
+    )
+    shortfall: Measure | None
+    shortfall_pct: Measure | None
+    direction: Directions
+    ytd: YearToDate
+    value_status: ValueStatus | None
+    complete: bool = Field(description="false when some months of the period have no value")
+    commentary: str | None
+    polarity: Polarity
+    value_type: ValueType
+    unit: str | None
+    decimal_places: int
+    is_key: bool
+
+
+class Summary(ResponseSchema):
+    green: int = 0
+    amber: int = 0
+    red: int = 0
+    data_only: int = 0
+    missing: int = 0
+
+
+class Scorecard(ResponseSchema):
+    period: str
+    summary: Summary
+    rows: list[StatusRead]

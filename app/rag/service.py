@@ -1,0 +1,383 @@
+"""Status of measures for a period: RAG, direction of travel and year to date.
+
+Everything is computed from approved figures in a fixed number of queries (indicators, periods,
+values, targets, the default tolerance), whatever the number of indicators; the rules
+themselves are the pure functions beside this module.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth.permissions import Permission
+from app.auth.principal import Principal
+from app.core.clock import today
+from app.core.config import Settings
+from app.indicators.exceptions import IndicatorNotFound, WrongPeriodKind
+from app.indicators.models import Indicator, IndicatorValue, Target, ValueStatus, ValueType
+from app.indicators.repository import IndicatorFilter, IndicatorRepository
+from app.indicators.service import VALUE_KIND
+from app.periods import calendar
+from app.periods.calendar import PeriodKind
+from app.periods.exceptions import PeriodNotFound
+from app.periods.models import Period
+from app.rag import rules
+from app.rag.aggregation import Aggregation, Observation, aggregate, aggregate_targets
+from app.rag.rules import Rag, Tolerance
+from app.rag.schemas import Band, Directions, Scorecard, StatusRead, Summary, YearToDate
+from app.settings.service import SettingsService
+
+_RANK = {PeriodKind.MONTH: 0, PeriodKind.QUARTER: 1, PeriodKind.YEAR: 2}
+
+
+def units_of(code: str, kind: PeriodKind) -> list[str]:
+    """The periods of `kind` that make up period `code` (itself when it is of that kind)."""
+    spec = calendar.parse_period(code)
+    if spec.kind is kind:
+        return [code]
+    if kind is PeriodKind.MONTH:
+        return calendar.months_in(code)
+    if kind is PeriodKind.QUARTER and spec.kind is PeriodKind.YEAR:
+        return calendar.children(code)
+    raise ValueError(f"{code} is finer than a {kind.value}")
+
+
+def units_to_date(code: str, kind: PeriodKind) -> list[str]:
+    """The periods of `kind` from the start of the financial year to the end of `code`."""
+    return [unit for period in calendar.periods_to_date(code) for unit in units_of(period, kind)]
+
+
+@dataclass(frozen=True)
+class ApprovedFigure:
+    value: Decimal
+    numerator: Decimal | None
+    denominator: Decimal | None
+    commentary: str | None
+    status: ValueStatus
+
+
+@dataclass
+class Frame:
+    """The periods a status for `period` reads, worked out once per request."""
+
+    period: str
+    kind: PeriodKind
+    previous: str
+    last_year: str
+    to_date: list[str]
+
+    @classmethod
+    def of(cls, code: str) -> Frame:
+        return cls(
+            period=code,
+            kind=calendar.parse_period(code).kind,
+            previous=calendar.previous_period(code),
+            last_year=calendar.same_period_last_year(code),
+            to_date=calendar.periods_to_date(code),
+        )
+
+    def value_codes(self, kind: PeriodKind) -> set[str]:
+        codes: set[str] = set()
+        for code in (self.period, self.previous, self.last_year, *self.to_date):
+            codes.update(units_of(code, kind))
+        return codes
+
+    def target_codes(self, kind: PeriodKind) -> set[str]:
+        return self.value_codes(kind) | {self.period, *self.to_date}
+
+
+def quantize(number: Decimal | None, places: int) -> Decimal | None:
+    if number is None:
+        return None
+    return number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+class MeasureMath:
+    """One indicator's figures for the periods of a frame, combined by its aggregation."""
+
+    def __init__(
+        self,
+        indicator: Indicator,
+        values: dict[str, ApprovedFigure],
+        targets: dict[str, Target],
+    ) -> None:
+        self.indicator = indicator
+        self.kind = VALUE_KIND[indicator.frequency]
+        self.values = values
+        self.targets = targets
+        self.scale = Decimal(100) if indicator.value_type is ValueType.PERCENTAGE else Decimal(1)
+
+    def observations(self, codes: Iterable[str]) -> tuple[list[Observation], bool]:
+        found, complete = [], True
+        for code in codes:
+            figure = self.values.get(code)
+            if figure is None:
+                complete = False
+                continue
+            found.append(Observation(figure.value, figure.numerator, figure.denominator))
+        return found, complete
+
+    def value(self, codes: Sequence[str]) -> tuple[Decimal | None, bool]:
+        observations, complete = self.observations(codes)
+        if len(codes) == 1:
+            return (observations[0].value if observations else None), complete
+        combined = aggregate(observations, self.indicator.aggregation, scale=self.scale)
+        return quantize(combined, self.indicator.decimal_places), complete
+
+    def value_at(self, code: str) -> tuple[Decimal | None, bool]:
+        return self.value(units_of(code, self.kind))
+
+    def target_at(self, code: str) -> rules.Target | None:
+        """The target set for the period, else its parts' targets combined."""
+        direct = self.targets.get(code)
+        if direct is not None:
+            return _as_rule_target(direct)
+        units = units_of(code, self.kind)
+        if units == [code]:
+            return None
+        return self.combine_targets(units)
+
+    def combine_targets(self, codes: Sequence[str]) -> rules.Target | None:
+        parts = [self.targets.get(code) for code in codes]
+        if any(part is None or part.value is None for part in parts):
+            # Bands and partial target sets are not combined: there is no honest way to.
+            return None
+        weights = None
+        if self.indicator.aggregation is Aggregation.RATIO:
+            denominators = [self.values.get(code) for code in codes]
+            if all(d is not None and d.denominator is not None for d in denominators):
+                weights = [d.denominator for d in denominators if d and d.denominator is not None]
+        combined = aggregate_targets(
+            [part.value for part in parts if part and part.value is not None],
+            self.indicator.aggregation,
+            weights=weights,
+        )
+        return rules.Target(value=quantize(combined, self.indicator.decimal_places))
+
+    def ytd_target(self, frame: Frame) -> rules.Target | None:
+        if len(frame.to_date) == 1:
+            return self.target_at(frame.period)
+        parts = [self.target_at(code) for code in frame.to_date]
+        if any(part is None or part.value is None for part in parts):
+            return None
+        combined = aggregate_targets(
+            [part.value for part in parts if part and part.value is not None],
+            self.indicator.aggregation,
+        )
+        return rules.Target(value=quantize(combined, self.indicator.decimal_places))
+
+
+def _as_rule_target(target: Target) -> rules.Target:
+    return rules.Target(
+        value=target.value, lower=target.lower, upper=target.upper, floor=target.floor
+    )
+
+
+class StatusService:
+    def __init__(self, session: AsyncSession, *, settings: Settings) -> None:
+        self.session = session
+        self.settings = settings
+        self.indicators = IndicatorRepository(session)
+
+    async def scorecard(
+        self, *, principal: Principal | None, period_code: str, filters: IndicatorFilter
+    ) -> Scorecard:
+        rows = await self.statuses(principal=principal, period_code=period_code, filters=filters)
+        summary = Summary()
+        for row in rows:
+            if row.rag is not None:
+                setattr(summary, row.rag.value, getattr(summary, row.rag.value) + 1)
+        return Scorecard(period=period_code, summary=summary, rows=rows)
+
+    async def status(
+        self, *, principal: Principal | None, code: str, period_code: str
+    ) -> StatusRead:
+        """One indicator's status; 409 when the period is shorter than the indicator's own."""
+        indicator = await self.indicators.by_code(code)
+        if indicator is None:
+            raise IndicatorNotFound(f"No indicator has the code {code!r}.")
+        rows = await self.statuses(
+            principal=principal, period_code=period_code, filters=IndicatorFilter(codes=[code])
+        )
+        if not rows:
+            raise WrongPeriodKind(
+                f"{code} is {indicator.frequency.value}; it has no status for {period_code}.",
+                period=period_code,
+            )
+        return rows[0]
+
+    async def statuses(
+        self, *, principal: Principal | None, period_code: str, filters: IndicatorFilter
+    ) -> list[StatusRead]:
+        try:
+            spec = calendar.parse_period(period_code)
+        except calendar.InvalidPeriodCode as exc:
+            raise PeriodNotFound(f"{period_code!r} is not a period code.") from exc
+        periods = await self._periods([period_code])
+        if period_code not in periods:
+            raise PeriodNotFound(f"No period has the code {period_code!r}.")
+        indicators = [
+            indicator
+            for indicator in await self.indicators.all_matching(filters)
+            # A measure has a status only for periods at least as long as its own.
+            if _RANK[VALUE_KIND[indicator.frequency]] <= _RANK[spec.kind]
+        ]
+        if not indicators:
+            return []
+        frame = Frame.of(period_code)
+        kinds = {VALUE_KIND[i.frequency] for i in indicators}
+        value_codes = set().union(*(frame.value_codes(kind) for kind in kinds))
+        target_codes = set().union(*(frame.target_codes(kind) for kind in kinds))
+        ids = filters.apply(select(Indicator.id))
+        values = await self._approved_values(ids, value_codes)
+        targets = await self._targets(ids, target_codes)
+        default = await SettingsService(self.session, settings=self.settings).rag_tolerance()
+        due = periods[period_code].data_due_date < today()
+        return [
+            self._status(
+                principal,
+                indicator,
+                frame,
+                values.get(indicator.id, {}),
+                targets.get(indicator.id, {}),
+                default,
+                due,
+            )
+            for indicator in indicators
+        ]
+
+    def _status(
+        self,
+        principal: Principal | None,
+        indicator: Indicator,
+        frame: Frame,
+        values: dict[str, ApprovedFigure],
+        targets: dict[str, Target],
+        default: Tolerance,
+        due: bool,
+    ) -> StatusRead:
+        math = MeasureMath(indicator, values, targets)
+        tolerance = indicator.own_tolerance() or default
+        places = indicator.decimal_places
+        actual, complete = math.value_at(frame.period)
+        previous, _ = math.value_at(frame.previous)
+        last_year, _ = math.value_at(frame.last_year)
+        target = math.target_at(frame.period)
+        result = rules.evaluate_rag(
+            actual=actual,
+            target=target,
+            polarity=indicator.polarity,
+            tolerance=tolerance,
+            amber_if_improving=indicator.amber_if_improving,
+            last_year=last_year,
+        )
+        rag: Rag | None = result.rag
+        if rag is Rag.MISSING and not due:
+            rag = None
+        ytd_value, _ = math.value(units_to_date(frame.period, math.kind))
+        ytd_target = math.ytd_target(frame)
+        ytd_rag = rules.evaluate_rag(
+            actual=ytd_value, target=ytd_target, polarity=indicator.polarity, tolerance=tolerance
+        ).rag
+        own = values.get(frame.period) if math.kind is frame.kind else None
+        return StatusRead(
+            indicator_code=indicator.code,
+            title=indicator.title,
+            org_unit_code=indicator.org_unit.code,
+            period=frame.period,
+            value=actual,
+            target=target.value if target else None,
+            target_band=(
+                Band(lower=target.lower, upper=target.upper)
+                if target and target.value is None
+                else None
+            ),
+            floor=target.floor if target else None,
+            rag=rag,
+            shortfall=quantize(result.shortfall, places),
+            shortfall_pct=quantize(result.shortfall_pct, 2),
+            direction=Directions(
+                vs_previous=rules.direction_of_travel(
+                    current=actual, previous=previous, polarity=indicator.polarity, target=target
+                ),
+                vs_last_year=rules.direction_of_travel(
+                    current=actual, previous=last_year, polarity=indicator.polarity, target=target
+                ),
+            ),
+            ytd=YearToDate(
+                value=ytd_value,
+                target=ytd_target.value if ytd_target else None,
+                rag=None if ytd_rag is Rag.MISSING and not due else ytd_rag,
+            ),
+            value_status=self._value_status(principal, indicator, own),
+            complete=complete,
+            commentary=own.commentary if own else None,
+            polarity=indicator.polarity,
+            value_type=indicator.value_type,
+            unit=indicator.unit,
+            decimal_places=places,
+            is_key=indicator.is_key,
+        )
+
+    @staticmethod
+    def _value_status(
+        principal: Principal | None, indicator: Indicator, own: ApprovedFigure | None
+    ) -> ValueStatus | None:
+        if own is None:
+            return None
+        internal = principal is not None and (
+            principal.can(Permission.VALUES_READ_INTERNAL, indicator.org_unit_id)
+            or principal.can(Permission.VALUES_APPROVE, indicator.org_unit_id)
+        )
+        return own.status if internal else ValueStatus.APPROVED
+
+    async def _periods(self, codes: Iterable[str]) -> dict[str, Period]:
+        rows = await self.session.scalars(select(Period).where(Period.code.in_(list(codes))))
+        return {period.code: period for period in rows}
+
+    async def _approved_values(
+        self, ids: object, codes: set[str]
+    ) -> dict[uuid.UUID, dict[str, ApprovedFigure]]:
+        rows = await self.session.execute(
+            select(
+                IndicatorValue.indicator_id,
+                Period.code,
+                IndicatorValue.approved_value,
+                IndicatorValue.approved_numerator,
+                IndicatorValue.approved_denominator,
+                IndicatorValue.approved_commentary,
+                IndicatorValue.status,
+            )
+            .join(Period, Period.id == IndicatorValue.period_id)
+            .where(
+                IndicatorValue.indicator_id.in_(ids),  # type: ignore[arg-type]
+                Period.code.in_(codes),
+                IndicatorValue.approved_value.is_not(None),
+            )
+        )
+        found: dict[uuid.UUID, dict[str, ApprovedFigure]] = defaultdict(dict)
+        for indicator_id, code, value, numerator, denominator, commentary, status in rows:
+            if value is None:  # pragma: no cover - excluded by the query
+                continue
+            found[indicator_id][code] = ApprovedFigure(
+                value, numerator, denominator, commentary, status
+            )
+        return found
+
+    async def _targets(self, ids: object, codes: set[str]) -> dict[uuid.UUID, dict[str, Target]]:
+        rows = await self.session.execute(
+            select(Target, Period.code)
+            .join(Period, Period.id == Target.period_id)
+            .where(Target.indicator_id.in_(ids), Period.code.in_(codes))  # type: ignore[arg-type]
+        )
+        found: dict[uuid.UUID, dict[str, Target]] = defaultdict(dict)
+        for target, code in rows:
+            found[target.indicator_id][code] = target
+        return found

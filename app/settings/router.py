@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Response
+
+from app.auth.dependencies import CurrentPrincipal, require
+from app.auth.permissions import Permission
+from app.auth.principal import Principal
+from app.core.deps import SessionDep, SettingsDep
+from app.core.etag import set_etag
+from app.settings.schemas import RagSettingsRead, ToleranceIn
+from app.settings.service import SettingsService
+
+router = APIRouter(prefix="/settings", tags=["settings"])
+
+
+@router.get("/rag", response_model=RagSettingsRead)
+async def get_rag_settings(
+    _: CurrentPrincipal, session: SessionDep, settings: SettingsDep, response: Response
+) -> RagSettingsRead:
+    """The council-wide default RAG tolerance."""
+    read, version = await SettingsService(session, settings=settings).rag()
+    set_etag(response, version)
+    return read
+
+
+@router.put("/rag", response_model=RagSettingsRead)
+async def update_rag_settings(
+    body: ToleranceIn,
+    principal: Annotated[Principal, Depends(require(Permission.SETTINGS_WRITE))],
+    session: SessionDep,
+    settings: SettingsDep,
+    response: Response,
+    if_match: Annotated[str | None, Header()] = None,
+) -> RagSettingsRead:
+    """Set the default RAG tolerance (admin); indicators with their own keep theirs."""
+    read, version = await SettingsService(session, settings=settings).update_rag(
+        principal=principal, data=body, if_match=if_match
+    )
+    set_etag(response, version)
+    return read

@@ -1,0 +1,76 @@
+"""Council-wide settings that an admin changes at run time."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.audit.service import AuditService
+from app.auth.principal import Principal
+from app.core.config import Settings
+from app.core.etag import check_if_match
+from app.rag.rules import Tolerance, ToleranceUnit
+from app.settings.models import CouncilSetting
+from app.settings.schemas import RagSettingsRead, ToleranceIn
+
+RAG_KEY = "rag"
+
+
+class SettingsService:
+    def __init__(self, session: AsyncSession, *, settings: Settings) -> None:
+        self.session = session
+        self.settings = settings
+
+    def _default_rag(self) -> dict[str, str]:
+        return {
+            "unit": self.settings.default_tolerance_unit,
+            "green_within": str(self.settings.default_green_within),
+            "amber_within": str(self.settings.default_amber_within),
+        }
+
+    async def rag(self) -> tuple[RagSettingsRead, int]:
+        """The default tolerance and its version (0 while the start-up default applies)."""
+        row = await self.session.get(CouncilSetting, RAG_KEY)
+        value = row.value if row else self._default_rag()
+        read = RagSettingsRead(
+            unit=ToleranceUnit(value["unit"]),
+            green_within=Decimal(value["green_within"]),
+            amber_within=Decimal(value["amber_within"]),
+        )
+        return read, row.version if row else 0
+
+    async def rag_tolerance(self) -> Tolerance:
+        read, _ = await self.rag()
+        return Tolerance(
+            unit=read.unit, green_within=read.green_within, amber_within=read.amber_within
+        )
+
+    async def update_rag(
+        self, *, principal: Principal, data: ToleranceIn, if_match: str | None
+    ) -> tuple[RagSettingsRead, int]:
+        before, version = await self.rag()
+        check_if_match(if_match, version)
+        value = {
+            "unit": data.unit.value,
+            "green_within": str(data.green_within),
+            "amber_within": str(data.amber_within),
+        }
+        row = await self.session.get(CouncilSetting, RAG_KEY)
+        if row is None:
+            row = CouncilSetting(key=RAG_KEY, value=value, updated_by_id=principal.id)
+            self.session.add(row)
+        else:
+            row.value = value
+            row.updated_by_id = principal.id
+        await self.session.flush()
+        after, version = await self.rag()
+        await AuditService(self.session).record(
+            actor=principal,
+            action="update",
+            entity_type="setting",
+            entity_id=RAG_KEY,
+            before=before.model_dump(mode="json"),
+            after=after.model_dump(mode="json"),
+        )
+        return after, version
