@@ -47,7 +47,7 @@ async def run_startup_tasks(
             # Another worker created it at the same moment.
             logger.info("first admin already created by another worker")
     if settings.demo_data:
-        from app.demo import seed_demo
+        from app.demo import seed_demo  # noqa: PLC0415 - demo code loads only when asked for
 
         async with unit_of_work(sessionmaker) as session:
             await seed_demo(session, settings=settings)

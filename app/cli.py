@@ -7,18 +7,23 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import getpass
 import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from app.auth.permissions import Role
 from app.core.config import get_settings
 from app.core.db import create_engine, create_sessionmaker, unit_of_work
+from app.demo import seed_demo
+from app.users.schemas import RoleGrant, UserCreate
+from app.users.service import UserService
 
 
 def openapi_document() -> dict[str, Any]:
-    from app.main import create_app
+    from app.main import create_app  # noqa: PLC0415 - importing app.main builds the app
 
     document: dict[str, Any] = create_app(run_startup=False).openapi()
     return document
@@ -30,10 +35,6 @@ def write_openapi(output: Path) -> None:
 
 
 async def _create_admin(email: str, password: str, full_name: str) -> None:
-    from app.auth.permissions import Role
-    from app.users.schemas import RoleGrant, UserCreate
-    from app.users.service import UserService
-
     engine = create_engine(get_settings().database_url)
     try:
         async with unit_of_work(create_sessionmaker(engine)) as session:
@@ -51,8 +52,6 @@ async def _create_admin(email: str, password: str, full_name: str) -> None:
 
 
 async def _seed_demo() -> None:
-    from app.demo import seed_demo
-
     settings = get_settings()
     engine = create_engine(settings.database_url)
     try:
@@ -82,8 +81,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     elif args.command == "create-admin":
         password = args.password or get_settings().admin_password
         if not password:
-            import getpass
-
             password = getpass.getpass("Password: ")
         asyncio.run(_create_admin(args.email, password, args.full_name))
         print(f"created admin {args.email}")

@@ -14,6 +14,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import asyncpg
 import pytest
 from alembic import command
 from alembic.config import Config
@@ -40,8 +41,6 @@ def alembic_config(url: str) -> Config:
 
 
 async def _admin_execute(server_url: str, statement: str) -> None:
-    import asyncpg
-
     url = make_url(server_url)
     connection = await asyncpg.connect(
         host=url.host,

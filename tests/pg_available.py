@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 import sys
 
+import asyncpg
 from sqlalchemy import make_url
 
 
 async def _ping(url: str) -> bool:
-    import asyncpg  # noqa: PLC0415
 
     parsed = make_url(url)
     try:

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import base64
+import json
+import uuid
 from datetime import timedelta
 
 from httpx import AsyncClient
@@ -117,8 +120,6 @@ async def test_a_token_signed_with_another_key_is_refused(
 async def test_an_unsigned_alg_none_token_is_refused(client: AsyncClient, factory: Factory) -> None:
     user_id = await factory.user(Role.ADMIN)
     claims = jwt.get_unverified_claims(factory.token_for(user_id))
-    import base64
-    import json
 
     def b64(data: dict[str, object]) -> str:
         return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
@@ -165,8 +166,6 @@ async def test_a_deactivated_user_cannot_sign_in_and_their_token_stops_working(
 async def test_a_client_token_for_an_unknown_client_is_refused(
     client: AsyncClient, factory: Factory
 ) -> None:
-    import uuid
-
     token = factory.token_for(uuid.uuid4(), kind=SubjectKind.CLIENT)
     response = await client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 401
