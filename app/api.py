@@ -5,6 +5,9 @@ from fastapi import APIRouter
 from app.audit.router import router as audit_router
 from app.auth.router import router as auth_router
 from app.clients.router import router as clients_router
+from app.comments.router import router as comments_router
+from app.cycle.router import router as cycle_router
+from app.data_quality.router import router as data_quality_router
 from app.indicators.router import router as indicators_router
 from app.org.router import router as org_router
 from app.periods.router import router as periods_router
@@ -24,6 +27,9 @@ for domain_router in (
     settings_router,
     indicators_router,
     reports_router,
+    cycle_router,
+    comments_router,
+    data_quality_router,
     audit_router,
 ):
     api_router.include_router(domain_router)

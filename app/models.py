@@ -3,7 +3,9 @@
 from app.audit.models import AuditEvent
 from app.auth.models import LoginFailure
 from app.clients.models import ApiClient
+from app.comments.models import Comment
 from app.core.db import Base
+from app.data_quality.models import ValueVerification
 from app.indicators.models import Indicator, IndicatorValue, Target, TargetRevision, ValueRevision
 from app.org.models import OrgUnit
 from app.periods.models import Period
@@ -14,6 +16,7 @@ __all__ = [
     "ApiClient",
     "AuditEvent",
     "Base",
+    "Comment",
     "CouncilSetting",
     "Indicator",
     "IndicatorValue",
@@ -25,4 +28,5 @@ __all__ = [
     "TargetRevision",
     "User",
     "ValueRevision",
+    "ValueVerification",
 ]

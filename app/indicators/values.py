@@ -56,6 +56,16 @@ def _error(field: str, message: str, kind: str) -> InvalidValue:
     return InvalidValue(message, errors=[{"loc": ["body", field], "msg": message, "type": kind}])
 
 
+def implied_value(indicator: Indicator, *, numerator: Decimal, denominator: Decimal) -> Decimal:
+    """numerator / denominator (x100 for a percentage) to the indicator's decimal places."""
+    scale = Decimal(100) if indicator.value_type is ValueType.PERCENTAGE else Decimal(1)
+    with localcontext() as context:
+        context.prec = 40
+        return (numerator / denominator * scale).quantize(
+            Decimal(1).scaleb(-indicator.decimal_places), rounding=ROUND_HALF_UP
+        )
+
+
 def check_figures(indicator: Indicator, data: ValueIn) -> Figures:
     """Validate a value against its indicator; never round what the client sent."""
     places = indicator.decimal_places
@@ -66,12 +76,7 @@ def check_figures(indicator: Indicator, data: ValueIn) -> Figures:
     if denominator is not None and numerator is not None:
         if denominator == 0:
             raise _error("denominator", "the denominator cannot be zero", "zero_denominator")
-        scale = Decimal(100) if indicator.value_type is ValueType.PERCENTAGE else Decimal(1)
-        with localcontext() as context:
-            context.prec = 40
-            implied = (numerator / denominator * scale).quantize(
-                Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP
-            )
+        implied = implied_value(indicator, numerator=numerator, denominator=denominator)
         if value is None:
             value = implied
         elif value != implied:

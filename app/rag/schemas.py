@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import datetime
+
 from pydantic import Field
 
 from app.core.schemas import Measure, ResponseSchema
@@ -23,6 +25,13 @@ class YearToDate(ResponseSchema):
     rag: Rag | None
 
 
+class CommentBrief(ResponseSchema):
+    author_name: str
+    author_role: str | None
+    body: str
+    created_at: datetime
+
+
 class StatusRead(ResponseSchema):
     indicator_code: str
     title: str
@@ -41,7 +50,10 @@ class StatusRead(ResponseSchema):
     ytd: YearToDate
     value_status: ValueStatus | None
     complete: bool = Field(description="false when some months of the period have no value")
-    commentary: str | None
+    commentary: str | None = Field(description="The approved value's commentary")
+    comments: list[CommentBrief] = Field(
+        default_factory=list, description="Scrutiny comments on this period, oldest first"
+    )
     polarity: Polarity
     value_type: ValueType
     unit: str | None

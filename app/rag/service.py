@@ -18,6 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.permissions import Permission
 from app.auth.principal import Principal
+from app.comments.models import Comment
+from app.comments.repository import CommentRepository
 from app.core.clock import today
 from app.core.config import Settings
 from app.indicators.exceptions import IndicatorNotFound, WrongPeriodKind
@@ -31,7 +33,15 @@ from app.periods.models import Period
 from app.rag import rules
 from app.rag.aggregation import Aggregation, Observation, aggregate, aggregate_targets
 from app.rag.rules import Rag, Tolerance
-from app.rag.schemas import Band, Directions, Scorecard, StatusRead, Summary, YearToDate
+from app.rag.schemas import (
+    Band,
+    CommentBrief,
+    Directions,
+    Scorecard,
+    StatusRead,
+    Summary,
+    YearToDate,
+)
 from app.settings.service import SettingsService
 
 _RANK = {PeriodKind.MONTH: 0, PeriodKind.QUARTER: 1, PeriodKind.YEAR: 2}
@@ -240,6 +250,7 @@ class StatusService:
         targets = await self._targets(ids, target_codes)
         default = await SettingsService(self.session, settings=self.settings).rag_tolerance()
         due = periods[period_code].data_due_date < today()
+        comments = await CommentRepository(self.session).for_period(ids, period_code)
         return [
             self._status(
                 principal,
@@ -249,6 +260,7 @@ class StatusService:
                 targets.get(indicator.id, {}),
                 default,
                 due,
+                comments.get(indicator.id, []),
             )
             for indicator in indicators
         ]
@@ -262,6 +274,7 @@ class StatusService:
         targets: dict[str, Target],
         default: Tolerance,
         due: bool,
+        comments: Sequence[Comment],
     ) -> StatusRead:
         math = MeasureMath(indicator, values, targets)
         tolerance = indicator.own_tolerance() or default
@@ -319,6 +332,7 @@ class StatusService:
             value_status=self._value_status(principal, indicator, own),
             complete=complete,
             commentary=own.commentary if own else None,
+            comments=[CommentBrief.model_validate(comment) for comment in comments],
             polarity=indicator.polarity,
             value_type=indicator.value_type,
             unit=indicator.unit,

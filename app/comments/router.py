@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Response, status
+
+from app.auth.dependencies import require
+from app.auth.permissions import Permission
+from app.auth.principal import Principal
+from app.comments.schemas import CommentCreate, CommentRead
+from app.comments.service import CommentService
+from app.core.deps import SessionDep
+
+router = APIRouter(prefix="/indicators/{code}/comments", tags=["comments"])
+
+
+@router.get("", response_model=list[CommentRead])
+async def list_comments(
+    code: str,
+    _: Annotated[Principal, Depends(require(Permission.INDICATORS_READ))],
+    session: SessionDep,
+    period: Annotated[str | None, Query(description="Only comments on this period")] = None,
+) -> list[CommentRead]:
+    """Scrutiny questions and answers on an indicator, oldest first."""
+    return await CommentService(session).list(code=code, period_code=period)
+
+
+@router.post("", response_model=CommentRead, status_code=status.HTTP_201_CREATED)
+async def create_comment(
+    code: str,
+    body: CommentCreate,
+    principal: Annotated[Principal, Depends(require(Permission.COMMENTS_WRITE))],
+    session: SessionDep,
+    response: Response,
+) -> CommentRead:
+    """Ask a scrutiny question, or answer one (reply_to_id), on an indicator's period."""
+    created = await CommentService(session).create(principal=principal, code=code, data=body)
+    response.headers["Location"] = (
+        f"/api/v1/indicators/{code}/comments?period={created.period or ''}"
+    )
+    return created

@@ -1,0 +1,85 @@
+"""Scrutiny: councillors' questions and officers' answers on an indicator's results."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.audit.service import AuditService, to_audit
+from app.auth.principal import Principal
+from app.comments.exceptions import ReplyNotOnThisIndicator
+from app.comments.models import Comment
+from app.comments.repository import CommentRepository
+from app.comments.schemas import CommentCreate, CommentRead
+from app.indicators.service import IndicatorService
+
+
+def to_read(comment: Comment, *, indicator_code: str, period: str | None) -> CommentRead:
+    return CommentRead(
+        id=comment.id,
+        indicator_code=indicator_code,
+        period=period,
+        reply_to_id=comment.reply_to_id,
+        body=comment.body,
+        author_id=comment.author_id,
+        author_name=comment.author_name,
+        author_role=comment.author_role,
+        created_at=comment.created_at,
+    )
+
+
+class CommentService:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.repository = CommentRepository(session)
+        self.indicators = IndicatorService(session)
+
+    async def list(self, *, code: str, period_code: str | None) -> list[CommentRead]:
+        indicator = await self.indicators.get(code)
+        period_id = (await self.indicators.periods.get(period_code)).id if period_code else None
+        return [
+            to_read(comment, indicator_code=indicator.code, period=period)
+            for comment, period in await self.repository.for_indicator(
+                indicator.id, period_id=period_id
+            )
+        ]
+
+    async def create(self, *, principal: Principal, code: str, data: CommentCreate) -> CommentRead:
+        indicator = await self.indicators.get(code)
+        period = await self.indicators.periods.get(data.period) if data.period else None
+        if data.reply_to_id is not None:
+            await self._require_reply_target(data.reply_to_id, indicator.id)
+        roles = sorted(role.value for role in principal.roles)
+        comment = await self.repository.add(
+            Comment(
+                indicator_id=indicator.id,
+                period_id=period.id if period else None,
+                reply_to_id=data.reply_to_id,
+                body=data.body,
+                author_id=principal.id,
+                author_name=principal.name,
+                author_role=roles[0] if len(roles) == 1 else (",".join(roles) or None),
+            )
+        )
+        read = to_read(
+            comment, indicator_code=indicator.code, period=period.code if period else None
+        )
+        await AuditService(self.session).record(
+            actor=principal,
+            action="comment",
+            entity_type="indicator_comment",
+            entity_id=comment.id,
+            after=to_audit(read),
+        )
+        return read
+
+    async def _require_reply_target(self, comment_id: uuid.UUID, indicator_id: uuid.UUID) -> None:
+        target = await self.repository.get(comment_id)
+        if target is None or target.indicator_id != indicator_id:
+            raise ReplyNotOnThisIndicator(
+                "reply_to_id names no comment on this indicator.",
+                errors=[
+                    {"loc": ["body", "reply_to_id"], "msg": "unknown comment", "type": "not_found"}
+                ],
+            )

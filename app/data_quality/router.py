@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, status
+
+from app.auth.dependencies import require
+from app.auth.permissions import Permission
+from app.auth.principal import Principal
+from app.core.deps import SessionDep
+from app.data_quality.schemas import (
+    Issue,
+    IssueType,
+    QualitySummary,
+    VerificationIn,
+    VerificationRead,
+)
+from app.data_quality.service import DataQualityService
+
+router = APIRouter(tags=["data-quality"])
+
+Reader = Annotated[Principal, Depends(require(Permission.DATA_QUALITY_READ))]
+Verifier = Annotated[Principal, Depends(require(Permission.DATA_QUALITY_VERIFY))]
+PeriodCode = Annotated[str, Query(description="2025-26, 2025-26-Q2 or 2025-04")]
+OrgUnit = Annotated[str | None, Query(description="This org unit and all below it")]
+
+
+@router.get("/data-quality/summary", response_model=QualitySummary)
+async def get_data_quality_summary(
+    period: PeriodCode, principal: Reader, session: SessionDep, org_unit: OrgUnit = None
+) -> QualitySummary:
+    """How complete and trustworthy a period's data is: counts of values and of each issue."""
+    return await DataQualityService(session).summary(
+        principal=principal, period_code=period, org_unit_code=org_unit
+    )
+
+
+@router.get("/data-quality/issues", response_model=list[Issue])
+async def list_data_quality_issues(
+    period: PeriodCode,
+    principal: Reader,
+    session: SessionDep,
+    org_unit: OrgUnit = None,
+    issue_type: Annotated[IssueType | None, Query(alias="type")] = None,
+) -> list[Issue]:
+    """Every data-quality issue in a period, by org unit and indicator (types in the README)."""
+    return await DataQualityService(session).issues(
+        principal=principal, period_code=period, org_unit_code=org_unit, issue_type=issue_type
+    )
+
+
+@router.get(
+    "/indicators/{code}/values/{period}/verification", response_model=list[VerificationRead]
+)
+async def list_value_verifications(
+    code: str, period: str, _: Reader, session: SessionDep
+) -> list[VerificationRead]:
+    """Auditors' verdicts on a value, newest first; `current` says whether it still applies."""
+    return await DataQualityService(session).verifications(code=code, period_code=period)
+
+
+@router.post(
+    "/indicators/{code}/values/{period}/verification",
+    response_model=VerificationRead,
+    status_code=status.HTTP_201_CREATED,
+)
+async def verify_value(
+    code: str, period: str, body: VerificationIn, principal: Verifier, session: SessionDep
+) -> VerificationRead:
+    """Mark a value verified or queried, with a note (auditors)."""
+    return await DataQualityService(session).verify_value(
+        principal=principal, code=code, period_code=period, data=body
+    )
