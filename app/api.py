@@ -2,16 +2,21 @@
 
 from fastapi import APIRouter
 
+from app.actions.router import router as actions_router
 from app.audit.router import router as audit_router
 from app.auth.router import router as auth_router
 from app.clients.router import router as clients_router
 from app.comments.router import router as comments_router
+from app.committees.router import router as committees_router
 from app.cycle.router import router as cycle_router
 from app.data_quality.router import router as data_quality_router
 from app.indicators.router import router as indicators_router
 from app.org.router import router as org_router
 from app.periods.router import router as periods_router
+from app.plans.router import router as plans_router
+from app.projects.router import router as projects_router
 from app.reports.router import router as reports_router
+from app.risks.router import router as risks_router
 from app.settings.router import router as settings_router
 from app.users.router import router as users_router
 
@@ -30,6 +35,11 @@ for domain_router in (
     cycle_router,
     comments_router,
     data_quality_router,
+    plans_router,
+    committees_router,
+    actions_router,
+    projects_router,
+    risks_router,
     audit_router,
 ):
     api_router.include_router(domain_router)

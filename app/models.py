@@ -1,28 +1,41 @@
 """Imports every domain's models so the metadata (and Alembic) sees all tables."""
 
+from app.actions.models import Action, ActionUpdate
 from app.audit.models import AuditEvent
 from app.auth.models import LoginFailure
 from app.clients.models import ApiClient
 from app.comments.models import Comment
+from app.committees.models import Committee
 from app.core.db import Base
 from app.data_quality.models import ValueVerification
 from app.indicators.models import Indicator, IndicatorValue, Target, TargetRevision, ValueRevision
 from app.org.models import OrgUnit
 from app.periods.models import Period
+from app.plans.models import Objective, Plan
+from app.projects.models import Milestone, Project
+from app.risks.models import Risk
 from app.settings.models import CouncilSetting
 from app.users.models import RoleAssignment, User
 
 __all__ = [
+    "Action",
+    "ActionUpdate",
     "ApiClient",
     "AuditEvent",
     "Base",
     "Comment",
+    "Committee",
     "CouncilSetting",
     "Indicator",
     "IndicatorValue",
     "LoginFailure",
+    "Milestone",
+    "Objective",
     "OrgUnit",
     "Period",
+    "Plan",
+    "Project",
+    "Risk",
     "RoleAssignment",
     "Target",
     "TargetRevision",

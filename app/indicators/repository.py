@@ -4,10 +4,11 @@ import uuid
 from collections.abc import Collection, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, exists, func, or_, select
+from sqlalchemy import Select, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from app.core.search import contains
 from app.indicators.models import (
     Frequency,
     Indicator,
@@ -39,7 +40,7 @@ class IndicatorFilter:
         status: IndicatorStatus | None = None,
         q: str | None = None,
         codes: Collection[str] | None = None,
-        ids_in: Select[tuple[uuid.UUID]] | None = None,
+        ids_in: Sequence[Select[Any]] = (),
     ) -> None:
         self.org_unit_ids = org_unit_ids
         self.polarity = polarity
@@ -49,7 +50,8 @@ class IndicatorFilter:
         self.status = status
         self.q = q
         self.codes = codes
-        self.ids_in = ids_in
+        # Each a SELECT of indicator ids (a plan's, an objective's, a committee's): all must hold.
+        self.ids_in = list(ids_in)
 
     def apply(self, query: SelectT) -> SelectT:
         if self.org_unit_ids is not None:
@@ -66,16 +68,10 @@ class IndicatorFilter:
             query = query.where(Indicator.status == self.status)
         if self.codes is not None:
             query = query.where(Indicator.code.in_(self.codes))
-        if self.ids_in is not None:
-            query = query.where(Indicator.id.in_(self.ids_in))
+        for ids in self.ids_in:
+            query = query.where(Indicator.id.in_(ids))
         if self.q:
-            pattern = f"%{self.q.lower()}%"
-            query = query.where(
-                or_(
-                    func.lower(Indicator.code).like(pattern),
-                    func.lower(Indicator.title).like(pattern),
-                )
-            )
+            query = query.where(contains(self.q, Indicator.code, Indicator.title))
         return query
 
 

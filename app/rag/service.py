@@ -100,7 +100,10 @@ class Frame:
         return codes
 
     def target_codes(self, kind: PeriodKind) -> set[str]:
-        return self.value_codes(kind) | {self.period, *self.to_date}
+        codes = self.value_codes(kind)
+        for code in (self.period, *self.to_date):
+            codes |= {code, *calendar.children(code), *calendar.months_in(code)}
+        return codes
 
 
 def quantize(number: Decimal | None, places: int) -> Decimal | None:
@@ -145,49 +148,61 @@ class MeasureMath:
         return self.value(units_of(code, self.kind))
 
     def target_at(self, code: str) -> rules.Target | None:
-        """The target set for the period, else its parts' targets combined."""
+        """The target set for the period, else its parts' targets combined (a year's from its
+        quarters, a quarter's from its months), by the indicator's aggregation."""
         direct = self.targets.get(code)
         if direct is not None:
             return _as_rule_target(direct)
-        units = units_of(code, self.kind)
-        if units == [code]:
-            return None
-        return self.combine_targets(units)
-
-    def combine_targets(self, codes: Sequence[str]) -> rules.Target | None:
-        parts = [self.targets.get(code) for code in codes]
-        if any(part is None or part.value is None for part in parts):
-            # Bands and partial target sets are not combined: there is no honest way to.
-            return None
-        weights = None
-        if self.indicator.aggregation is Aggregation.RATIO:
-            denominators = [self.values.get(code) for code in codes]
-            if all(d is not None and d.denominator is not None for d in denominators):
-                weights = [d.denominator for d in denominators if d and d.denominator is not None]
-        combined = aggregate_targets(
-            [part.value for part in parts if part and part.value is not None],
-            self.indicator.aggregation,
-            weights=weights,
-        )
-        return rules.Target(value=quantize(combined, self.indicator.decimal_places))
+        return self.combine_targets(self._parts(code))
 
     def ytd_target(self, frame: Frame) -> rules.Target | None:
         if len(frame.to_date) == 1:
             return self.target_at(frame.period)
-        parts = [self.target_at(code) for code in frame.to_date]
-        if any(part is None or part.value is None for part in parts):
+        return self.combine_targets(frame.to_date)
+
+    def combine_targets(self, codes: Sequence[str]) -> rules.Target | None:
+        if not codes:
             return None
-        combined = aggregate_targets(
-            [part.value for part in parts if part and part.value is not None],
-            self.indicator.aggregation,
-        )
+        parts = [self.target_at(code) for code in codes]
+        values = [part.value for part in parts if part is not None and part.value is not None]
+        if len(values) != len(codes):
+            # Bands and partial target sets are not combined: there is no honest way to.
+            return None
+        weights = None
+        if self.indicator.aggregation is Aggregation.RATIO:
+            # A pooled ratio's target weighs each part by its denominator, as the value does.
+            found = [self._denominator(code) for code in codes]
+            if all(weight is not None for weight in found):
+                weights = [weight for weight in found if weight is not None]
+        combined = aggregate_targets(values, self.indicator.aggregation, weights=weights)
         return rules.Target(value=quantize(combined, self.indicator.decimal_places))
+
+    def _parts(self, code: str) -> list[str]:
+        """The next level down that still holds this indicator's values or targets."""
+        if _RANK[calendar.parse_period(code).kind] <= _RANK[self.kind]:
+            return []
+        return calendar.children(code)
+
+    def _denominator(self, code: str) -> Decimal | None:
+        figures = [self.values.get(unit) for unit in units_of(code, self.kind)]
+        if not figures or any(f is None or f.denominator is None for f in figures):
+            return None
+        return sum((f.denominator for f in figures if f and f.denominator is not None), Decimal(0))
 
 
 def _as_rule_target(target: Target) -> rules.Target:
     return rules.Target(
         value=target.value, lower=target.lower, upper=target.upper, floor=target.floor
     )
+
+
+def summarise(statuses: Iterable[StatusRead]) -> Summary:
+    """A count per RAG status (rows with no status yet are not counted)."""
+    summary = Summary()
+    for status in statuses:
+        if status.rag is not None:
+            setattr(summary, status.rag.value, getattr(summary, status.rag.value) + 1)
+    return summary
 
 
 class StatusService:
@@ -200,11 +215,7 @@ class StatusService:
         self, *, principal: Principal | None, period_code: str, filters: IndicatorFilter
     ) -> Scorecard:
         rows = await self.statuses(principal=principal, period_code=period_code, filters=filters)
-        summary = Summary()
-        for row in rows:
-            if row.rag is not None:
-                setattr(summary, row.rag.value, getattr(summary, row.rag.value) + 1)
-        return Scorecard(period=period_code, summary=summary, rows=rows)
+        return Scorecard(period=period_code, summary=summarise(rows), rows=rows)
 
     async def status(
         self, *, principal: Principal | None, code: str, period_code: str
@@ -222,6 +233,18 @@ class StatusService:
                 period=period_code,
             )
         return rows[0]
+
+    async def statuses_if_period_exists(
+        self, *, principal: Principal | None, period_code: str, filters: IndicatorFilter
+    ) -> list[StatusRead]:
+        """Statuses for a period, or none when the period was never created (the year before
+        the first)."""
+        try:
+            return await self.statuses(
+                principal=principal, period_code=period_code, filters=filters
+            )
+        except PeriodNotFound:
+            return []
 
     async def statuses(
         self, *, principal: Principal | None, period_code: str, filters: IndicatorFilter

@@ -1,0 +1,17 @@
+from app.core.errors import Conflict, InvalidInput, NotFound
+
+
+class PlanNotFound(NotFound):
+    title, slug = "Plan not found", "plan-not-found"
+
+
+class ObjectiveNotFound(NotFound):
+    title, slug = "Objective not found", "objective-not-found"
+
+
+class InvalidLink(InvalidInput):
+    title, slug = "Invalid link", "invalid-link"
+
+
+class ObjectiveCycle(Conflict):
+    title, slug = "Objective cannot sit below itself", "objective-cycle"

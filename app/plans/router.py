@@ -1,0 +1,161 @@
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Query, Response, status
+
+from app.auth.dependencies import require
+from app.auth.permissions import Permission
+from app.auth.principal import Principal
+from app.core.deps import SessionDep, SettingsDep
+from app.core.etag import set_etag
+from app.core.pagination import Paging
+from app.core.schemas import Page
+from app.plans.models import PlanKind, PlanStatus
+from app.plans.schemas import (
+    ObjectiveCreate,
+    ObjectiveRead,
+    ObjectiveUpdate,
+    PlanCreate,
+    PlanRead,
+    PlanTree,
+    PlanUpdate,
+)
+from app.plans.service import PlanService, plan_read
+
+router = APIRouter(tags=["plans"])
+
+Reader = Annotated[Principal, Depends(require(Permission.PLANS_READ))]
+Writer = Annotated[Principal, Depends(require(Permission.PLANS_WRITE))]
+IfMatch = Annotated[str | None, Header(description="The ETag you read; 412 if it changed")]
+
+
+@router.get("/plans", response_model=Page[PlanRead])
+async def list_plans(
+    _: Reader,
+    session: SessionDep,
+    paging: Paging,
+    kind: PlanKind | None = None,
+    status: PlanStatus | None = None,
+    org_unit: Annotated[str | None, Query(description="Plans of this unit and below")] = None,
+) -> Page[PlanRead]:
+    """Corporate and service plans."""
+    items, total = await PlanService(session).list_plans(
+        kind=kind,
+        status=status,
+        org_unit_code=org_unit,
+        offset=paging.offset,
+        limit=paging.page_size,
+    )
+    return Page(items=items, page=paging.page, page_size=paging.page_size, total=total)
+
+
+@router.post("/plans", response_model=PlanRead, status_code=status.HTTP_201_CREATED)
+async def create_plan(
+    body: PlanCreate, principal: Writer, session: SessionDep, response: Response
+) -> PlanRead:
+    """Create a corporate or service plan with its themes."""
+    plan = await PlanService(session).create(principal=principal, data=body)
+    response.headers["Location"] = f"/api/v1/plans/{plan.id}"
+    set_etag(response, plan.version)
+    return plan_read(plan)
+
+
+@router.get("/plans/{plan_id}", response_model=PlanRead)
+async def get_plan(
+    plan_id: uuid.UUID, _: Reader, session: SessionDep, response: Response
+) -> PlanRead:
+    """One plan."""
+    plan = await PlanService(session).get(plan_id)
+    set_etag(response, plan.version)
+    return plan_read(plan)
+
+
+@router.patch("/plans/{plan_id}", response_model=PlanRead)
+async def update_plan(
+    plan_id: uuid.UUID,
+    body: PlanUpdate,
+    principal: Writer,
+    session: SessionDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> PlanRead:
+    """Change a plan: title, years, themes, status (draft, approved, archived)."""
+    plan = await PlanService(session).update(
+        principal=principal, plan_id=plan_id, data=body, if_match=if_match
+    )
+    set_etag(response, plan.version)
+    return plan_read(plan)
+
+
+@router.get("/plans/{plan_id}/tree", response_model=PlanTree)
+async def get_plan_tree(
+    plan_id: uuid.UUID,
+    period: Annotated[str, Query(description="The period whose statuses to show")],
+    principal: Reader,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> PlanTree:
+    """The plan's objectives as a tree, each with its measures' statuses, a rolled-up RAG count
+    and its projects."""
+    return await PlanService(session).tree(
+        principal=principal, plan_id=plan_id, period_code=period, settings=settings
+    )
+
+
+@router.get("/plans/{plan_id}/objectives", response_model=list[ObjectiveRead])
+async def list_objectives(
+    plan_id: uuid.UUID, _: Reader, session: SessionDep
+) -> list[ObjectiveRead]:
+    """A plan's objectives with their links, in order."""
+    return await PlanService(session).objectives(plan_id=plan_id)
+
+
+@router.post(
+    "/plans/{plan_id}/objectives",
+    response_model=ObjectiveRead,
+    status_code=status.HTTP_201_CREATED,
+)
+async def create_objective(
+    plan_id: uuid.UUID,
+    body: ObjectiveCreate,
+    principal: Writer,
+    session: SessionDep,
+    response: Response,
+) -> ObjectiveRead:
+    """Add an objective; link it to the corporate objectives it serves, indicators, projects."""
+    created = await PlanService(session).create_objective(
+        principal=principal, plan_id=plan_id, data=body
+    )
+    response.headers["Location"] = f"/api/v1/objectives/{created.id}"
+    return created
+
+
+@router.get("/objectives/{objective_id}", response_model=ObjectiveRead)
+async def get_objective(
+    objective_id: uuid.UUID, _: Reader, session: SessionDep, response: Response
+) -> ObjectiveRead:
+    """One objective with its links up and down the golden thread."""
+    service = PlanService(session)
+    objective = await service.get_objective(objective_id)
+    set_etag(response, objective.version)
+    return await service.read_objective(objective)
+
+
+@router.patch("/objectives/{objective_id}", response_model=ObjectiveRead)
+async def update_objective(
+    objective_id: uuid.UUID,
+    body: ObjectiveUpdate,
+    principal: Writer,
+    session: SessionDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> ObjectiveRead:
+    """Change an objective or its links (lists replace the links they name)."""
+    service = PlanService(session)
+    read = await service.update_objective(
+        principal=principal, objective_id=objective_id, data=body, if_match=if_match
+    )
+    set_etag(response, (await service.get_objective(objective_id)).version)
+    return read

@@ -1,0 +1,32 @@
+from typing import Any
+
+from app.core.errors import Conflict, InvalidInput, NotFound
+
+
+def field_errors(field: str, msg: str, kind: str = "value_error") -> list[dict[str, Any]]:
+    """The `errors` of a 422 that names one body field, shaped like a validation error."""
+    return [{"loc": ["body", field], "msg": msg, "type": kind}]
+
+
+class ProjectNotFound(NotFound):
+    title, slug = "Project not found", "project-not-found"
+
+
+class MilestoneNotFound(NotFound):
+    title, slug = "Milestone not found", "milestone-not-found"
+
+
+class ProjectCodeTaken(Conflict):
+    title, slug = "Project code already used", "duplicate-code"
+
+
+class UnknownReference(InvalidInput):
+    title, slug = "Unknown reference", "unknown-reference"
+
+
+class InvalidDates(InvalidInput):
+    title, slug = "Invalid dates", "invalid-dates"
+
+
+class InvalidProjectField(InvalidInput):
+    title, slug = "Invalid project field", "invalid-project-field"

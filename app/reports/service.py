@@ -1,0 +1,91 @@
+"""Reports built on the status engine: the exception report of red and amber measures."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.actions.models import ActionStatus
+from app.actions.repository import ActionRepository
+from app.actions.schemas import ActionRead
+from app.actions.service import ActionService
+from app.auth.principal import Principal
+from app.core.config import Settings
+from app.indicators.models import Indicator
+from app.indicators.repository import IndicatorFilter
+from app.periods import calendar
+from app.rag.rules import Rag
+from app.rag.service import StatusService
+from app.reports.schemas import ExceptionReport, ExceptionRow, ExceptionSummary
+
+_EXCEPTIONS = (Rag.RED, Rag.AMBER)
+
+
+class ReportService:
+    def __init__(self, session: AsyncSession, *, settings: Settings) -> None:
+        self.session = session
+        self.statuses = StatusService(session, settings=settings)
+
+    async def exceptions(
+        self, *, principal: Principal, period_code: str, filters: IndicatorFilter
+    ) -> ExceptionReport:
+        """Every red and amber measure with its figures, commentary and corrective actions;
+        measures red twice running and measures nobody is acting on are called out."""
+        current = await self.statuses.statuses(
+            principal=principal, period_code=period_code, filters=filters
+        )
+        previous_code = calendar.previous_period(period_code)
+        previous = {
+            row.indicator_code: row.rag
+            for row in await self.statuses.statuses_if_period_exists(
+                principal=principal, period_code=previous_code, filters=filters
+            )
+        }
+        actions = await self._corrective_actions(filters, [period_code, previous_code])
+        rows = []
+        for status in current:
+            if status.rag not in _EXCEPTIONS:
+                continue
+            answering = actions.get(status.indicator_code, [])
+            rows.append(
+                ExceptionRow(
+                    **status.model_dump(),
+                    previous_rag=previous.get(status.indicator_code),
+                    red_two_periods=status.rag is Rag.RED
+                    and previous.get(status.indicator_code) is Rag.RED,
+                    actions=answering,
+                    has_corrective_action=any(
+                        a.status is not ActionStatus.CANCELLED for a in answering
+                    ),
+                )
+            )
+        rows.sort(key=lambda r: (r.rag is not Rag.RED, r.indicator_code))
+        return ExceptionReport(
+            period=period_code,
+            previous_period=previous_code,
+            summary=ExceptionSummary(
+                red=sum(r.rag is Rag.RED for r in rows), amber=sum(r.rag is Rag.AMBER for r in rows)
+            ),
+            rows=rows,
+            red_two_periods_in_a_row=[r.indicator_code for r in rows if r.red_two_periods],
+            without_corrective_action=[
+                r.indicator_code for r in rows if not r.has_corrective_action
+            ],
+        )
+
+    async def _corrective_actions(
+        self, filters: IndicatorFilter, period_codes: list[str]
+    ) -> dict[str, list[ActionRead]]:
+        found = await ActionRepository(self.session).corrective_actions(
+            indicator_ids=filters.apply(select(Indicator.id)), period_codes=period_codes
+        )
+        reads = await ActionService(self.session).reads(
+            [action for pairs in found.values() for action, _ in pairs]
+        )
+        by_code: dict[str, list[ActionRead]] = defaultdict(list)
+        for read in reads:
+            if read.indicator_code is not None:
+                by_code[read.indicator_code].append(read)
+        return by_code
