@@ -20,6 +20,7 @@ async def readyz(request: Request) -> JSONResponse:
     """The database answers."""
     try:
         async with request.app.state.engine.connect() as connection:
+            connection = await connection.execution_options(read_only=True)
             await connection.execute(text("SELECT 1"))
     except Exception:
         return JSONResponse({"status": "unavailable"}, status_code=503)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -17,7 +17,7 @@ from app.core.config import Settings, get_settings
 from app.core.db import create_engine, create_sessionmaker
 from app.core.errors import install_error_handlers
 from app.core.logging import configure_logging
-from app.core.middleware import RequestIdMiddleware
+from app.core.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
 from app.health import router as health_router
 
 logger = logging.getLogger("app")
@@ -35,6 +35,17 @@ Errors are RFC 9457 problem details (`application/problem+json`). Sign in at
 def operation_id(route: APIRoute) -> str:
     """Operation ids are the route functions' names: list_indicators, approve_value, ..."""
     return route.name
+
+
+# Bulk pushes carry up to 10,000 rows; everything else takes the general limit.
+BULK_PATHS = {f"{API_PREFIX}/values/batch"}
+
+
+def body_limit_for(settings: Settings) -> Callable[[str], int]:
+    def limit(path: str) -> int:
+        return settings.max_bulk_body_bytes if path in BULK_PATHS else settings.max_body_bytes
+
+    return limit
 
 
 def create_app(settings: Settings | None = None, *, run_startup: bool = True) -> FastAPI:
@@ -74,7 +85,6 @@ def create_app(settings: Settings | None = None, *, run_startup: bool = True) ->
         redoc_url=None,
         lifespan=lifespan,
         generate_unique_id_function=operation_id,
-        max_body_size=settings.max_body_bytes,
     )
     app.state.settings = settings
     install_error_handlers(app)
@@ -92,6 +102,7 @@ def create_app(settings: Settings | None = None, *, run_startup: bool = True) ->
             ],
             expose_headers=["ETag", "Location", "X-Request-ID", "Retry-After"],
         )
+    app.add_middleware(BodySizeLimitMiddleware, limit_for=body_limit_for(settings))
     app.add_middleware(RequestIdMiddleware)
     app.include_router(health_router)
     app.include_router(api_router)

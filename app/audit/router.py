@@ -1,10 +1,10 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
+from pydantic import AwareDatetime
 
 from app.audit.schemas import AuditEventRead, AuditVerification
 from app.audit.service import AuditService
@@ -29,8 +29,8 @@ async def list_audit_events(
     entity_id: str | None = None,
     actor_id: uuid.UUID | None = None,
     action: str | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: AwareDatetime | None = None,
+    until: AwareDatetime | None = None,
 ) -> Page[AuditEventRead]:
     """The audit trail, newest first, filtered by entity, actor, action and time."""
     events, total = await AuditService(session).list(

@@ -15,6 +15,10 @@ class Role(StrEnum):
     AUDITOR = "auditor"
 
 
+# These roles act for the whole council; the others are granted over an org unit and below it.
+COUNCIL_WIDE_ROLES = frozenset({Role.ADMIN, Role.PERFORMANCE_TEAM, Role.COUNCILLOR, Role.AUDITOR})
+
+
 class Permission(StrEnum):
     USERS_READ = "users:read"
     USERS_WRITE = "users:write"
@@ -23,6 +27,7 @@ class Permission(StrEnum):
     PERIODS_READ = "periods:read"
     PERIODS_MANAGE = "periods:manage"
     PERIODS_REOPEN = "periods:reopen"
+    CYCLE_READ = "cycle:read"
     SETTINGS_WRITE = "settings:write"
     API_CLIENTS_MANAGE = "api_clients:manage"
     AUDIT_READ = "audit:read"
@@ -45,8 +50,17 @@ class Permission(StrEnum):
 
 P = Permission
 
+# Internal readers also see how the reporting cycle is going (drafts counted, not shown).
 _READ_INTERNAL = frozenset(
-    {P.USERS_READ, P.ORG_READ, P.PERIODS_READ, P.INDICATORS_READ, P.REPORTS_READ, P.PLANS_READ}
+    {
+        P.USERS_READ,
+        P.ORG_READ,
+        P.PERIODS_READ,
+        P.CYCLE_READ,
+        P.INDICATORS_READ,
+        P.REPORTS_READ,
+        P.PLANS_READ,
+    }
 )
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {

@@ -45,6 +45,7 @@ class Principal:
     # For machine clients: the permissions their scopes give, and the units they may touch.
     client_permissions: frozenset[Permission] = frozenset()
     client_unit_ids: frozenset[uuid.UUID] = frozenset()
+    client_scopes: tuple[str, ...] = ()
     tree: OrgTree | None = None
     _scopes: dict[Permission, Scope] = field(default_factory=dict, repr=False)
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response, status
+from fastapi import APIRouter, Depends, Header, Response, status
 
 from app.auth.dependencies import require
 from app.auth.permissions import Permission
@@ -11,6 +11,7 @@ from app.auth.principal import Principal
 from app.clients.schemas import ApiClientCreate, ApiClientRead, ApiClientWithSecret
 from app.clients.service import ClientService, to_read
 from app.core.deps import SessionDep
+from app.core.etag import set_etag
 from app.core.pagination import Paging
 from app.core.schemas import Page
 
@@ -45,9 +46,13 @@ async def create_api_client(
 
 
 @router.get("/{client_id}", response_model=ApiClientRead)
-async def get_api_client(client_id: uuid.UUID, _: Manager, session: SessionDep) -> ApiClientRead:
+async def get_api_client(
+    client_id: uuid.UUID, _: Manager, session: SessionDep, response: Response
+) -> ApiClientRead:
     """One machine client (never its secret)."""
-    return to_read(await ClientService(session).get(client_id))
+    client = await ClientService(session).get(client_id)
+    set_etag(response, client.version)
+    return to_read(client)
 
 
 @router.post("/{client_id}/rotate", response_model=ApiClientWithSecret)
@@ -60,6 +65,13 @@ async def rotate_api_client_secret(
 
 
 @router.delete("/{client_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def revoke_api_client(client_id: uuid.UUID, principal: Manager, session: SessionDep) -> None:
+async def revoke_api_client(
+    client_id: uuid.UUID,
+    principal: Manager,
+    session: SessionDep,
+    if_match: Annotated[str | None, Header()] = None,
+) -> None:
     """Revoke a machine client: it can no longer sign in and its tokens stop working."""
-    await ClientService(session).revoke(principal=principal, client_uuid=client_id)
+    await ClientService(session).revoke(
+        principal=principal, client_uuid=client_id, if_match=if_match
+    )

@@ -15,6 +15,7 @@ from app.clients.repository import ClientRepository
 from app.clients.schemas import ApiClientCreate, ApiClientRead, ApiClientWithSecret
 from app.clients.scopes import ClientScope, permissions_for
 from app.core.clock import utcnow
+from app.core.etag import check_if_match
 from app.core.security import SubjectKind, hash_password, verify_password
 from app.org.models import OrgUnit
 from app.org.service import OrgService
@@ -54,7 +55,7 @@ class ClientService:
         units = [
             unit
             for index, code in enumerate(dict.fromkeys(data.org_unit_codes))
-            if (unit := await org.resolve_code(code, field=f"org_unit_codes.{index}")) is not None
+            if (unit := await org.resolve_code(code, field=("org_unit_codes", index))) is not None
         ]
         secret = _new_secret()
         client = await self.repository.add(
@@ -93,8 +94,11 @@ class ClientService:
         )
         return ApiClientWithSecret(**read.model_dump(), client_secret=secret)
 
-    async def revoke(self, *, principal: Principal, client_uuid: uuid.UUID) -> None:
+    async def revoke(
+        self, *, principal: Principal, client_uuid: uuid.UUID, if_match: str | None
+    ) -> None:
         client = await self.get(client_uuid)
+        check_if_match(if_match, client.version)
         before = to_read(client)
         if client.is_active:
             client.is_active = False
@@ -129,6 +133,7 @@ class ClientService:
             name=f"client:{client.name}",
             client_permissions=permissions_for(client.scopes),
             client_unit_ids=frozenset(unit.id for unit in client.org_units),
+            client_scopes=tuple(sorted(client.scopes)),
         )
 
     async def _reload(self, client_uuid: uuid.UUID, *, units: list[OrgUnit]) -> ApiClient:

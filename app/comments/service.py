@@ -8,11 +8,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.service import AuditService, to_audit
 from app.auth.principal import Principal
-from app.comments.exceptions import ReplyNotOnThisIndicator
+from app.comments.exceptions import ReplyNotOnThisIndicator, UnknownPeriod
 from app.comments.models import Comment
 from app.comments.repository import CommentRepository
 from app.comments.schemas import CommentCreate, CommentRead
 from app.indicators.service import IndicatorService
+from app.periods.models import Period
 
 
 def to_read(comment: Comment, *, indicator_code: str, period: str | None) -> CommentRead:
@@ -47,9 +48,12 @@ class CommentService:
 
     async def create(self, *, principal: Principal, code: str, data: CommentCreate) -> CommentRead:
         indicator = await self.indicators.get(code)
-        period = await self.indicators.periods.get(data.period) if data.period else None
+        period = await self._period(data.period)
         if data.reply_to_id is not None:
-            await self._require_reply_target(data.reply_to_id, indicator.id)
+            question = await self._require_reply_target(data.reply_to_id, indicator.id)
+            # An answer belongs to its question's period unless it names one.
+            if period is None and question.period_id is not None:
+                period = await self.session.get(Period, question.period_id)
         roles = sorted(role.value for role in principal.roles)
         comment = await self.repository.add(
             Comment(
@@ -74,7 +78,20 @@ class CommentService:
         )
         return read
 
-    async def _require_reply_target(self, comment_id: uuid.UUID, indicator_id: uuid.UUID) -> None:
+    async def _period(self, code: str | None) -> Period | None:
+        if code is None:
+            return None
+        period = await self.indicators.periods.repository.by_code(code)
+        if period is None:
+            raise UnknownPeriod(
+                f"No period has the code {code!r}.",
+                errors=[{"loc": ["body", "period"], "msg": "unknown period", "type": "not_found"}],
+            )
+        return period
+
+    async def _require_reply_target(
+        self, comment_id: uuid.UUID, indicator_id: uuid.UUID
+    ) -> Comment:
         target = await self.repository.get(comment_id)
         if target is None or target.indicator_id != indicator_id:
             raise ReplyNotOnThisIndicator(
@@ -83,3 +100,4 @@ class CommentService:
                     {"loc": ["body", "reply_to_id"], "msg": "unknown comment", "type": "not_found"}
                 ],
             )
+        return target

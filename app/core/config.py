@@ -38,6 +38,7 @@ class Settings(BaseSettings):
     # Comma-separated origins allowed to call the API from a browser; none by default.
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    max_bulk_body_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
 
     # Failed logins: after this many failures in the window, an account or address waits.
     login_max_failures: int = Field(default=5, ge=1)

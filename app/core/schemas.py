@@ -18,8 +18,9 @@ def _json_number(value: Decimal) -> int | float:
 
 Measure = Annotated[
     Decimal,
-    Field(allow_inf_nan=False, max_digits=24),
-    PlainSerializer(_json_number, return_type=float, when_used="json"),
+    # What the columns hold exactly: 20 digits before the point and 10 after.
+    Field(allow_inf_nan=False, max_digits=30, decimal_places=10, lt=10**20, gt=-(10**20)),
+    PlainSerializer(_json_number, return_type=int | float, when_used="json"),
 ]
 """A measurement: exact Decimal inside, a JSON number outside; NaN and infinity refused."""
 

@@ -17,7 +17,7 @@ router = APIRouter(tags=["reporting-cycle"])
 @router.get("/periods/{code}/progress", response_model=PeriodProgress)
 async def get_period_progress(
     code: str,
-    _: Annotated[Principal, Depends(require(Permission.PERIODS_READ))],
+    _: Annotated[Principal, Depends(require(Permission.CYCLE_READ))],
     session: SessionDep,
 ) -> PeriodProgress:
     """For a period and each org unit (with all below it): values expected, entered, submitted,

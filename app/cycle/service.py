@@ -103,12 +103,18 @@ class CycleService:
         now = today()
         tasks: list[Task] = []
         for indicator in indicators:
-            may_enter = policy.may_enter(principal, indicator, Permission.VALUES_WRITE)
+            # Entering is a task for the people who collect or own a measure; approvers could
+            # enter anything in scope, but that is a power, not a to-do list.
+            may_enter = policy.is_assigned(principal, indicator) and policy.may_enter(
+                principal, indicator, Permission.VALUES_WRITE
+            )
             may_approve = policy.may_approve(principal, indicator)
             kind = VALUE_KIND[indicator.frequency]
             for period in periods:
-                if period.kind is not kind or period.start_date > now:
+                if period.kind is not kind:
                     continue
+                if period.end_date >= now and (indicator.id, period.id) not in held:
+                    continue  # data for a period is entered once it has ended
                 value = held.get((indicator.id, period.id))
                 action = _action(principal, value, may_enter=may_enter, may_approve=may_approve)
                 if action is None:

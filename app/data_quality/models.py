@@ -28,7 +28,8 @@ class ValueVerification(IdMixin, Base):
     )
     verdict: Mapped[Verdict] = mapped_column(enum_column(Verdict, "verdict"))
     note: Mapped[str | None] = mapped_column(Text)
-    # The figure the verdict was given on, so a later revision is visibly unverified.
+    # The figures the verdict was given on (IndicatorValue.figures_version), so a later
+    # revision is visibly unverified while submitting and approving are not.
     value_version: Mapped[int]
     by_id: Mapped[uuid.UUID | None]
     by_name: Mapped[str] = mapped_column(String(320))

@@ -205,7 +205,7 @@ class DataQualityService:
                 value_id=value.id,
                 verdict=data.verdict,
                 note=data.note,
-                value_version=value.version,
+                value_version=value.figures_version,
                 by_id=principal.id,
                 by_name=principal.name,
             )
@@ -336,7 +336,7 @@ def _verification_read(
         verdict=row.verdict,
         note=row.note,
         value_version=row.value_version,
-        current=row.value_version == value.version,
+        current=row.value_version == value.figures_version,
         by_id=row.by_id,
         by_name=row.by_name,
         at=row.at,

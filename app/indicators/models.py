@@ -171,6 +171,9 @@ class IndicatorValue(IdMixin, VersionedMixin, Base):
     commentary: Mapped[str | None] = mapped_column(Text)
     quality_flags: Mapped[list[str]] = mapped_column(JSON, default=list)
     status: Mapped[ValueStatus] = mapped_column(enum_column(ValueStatus, "value_status"))
+    # Counts changes of the figures only (not workflow steps), so a verdict on them can tell
+    # whether it still applies.
+    figures_version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     entered_by_id: Mapped[uuid.UUID | None]
     entered_by_name: Mapped[str] = mapped_column(String(320))

@@ -281,8 +281,9 @@ class IndicatorService:
         indicator.retired_at = utcnow() if status is IndicatorStatus.RETIRED else None
 
     async def _guard_shape_change(self, indicator: Indicator, fields: dict[str, Any]) -> None:
-        """Frequency and polarity shape the data already held; they change only while empty."""
-        for field in ("frequency", "polarity"):
+        """Frequency, polarity, value type and decimal places shape the data already held;
+        they change only while there is none."""
+        for field in ("frequency", "polarity", "value_type", "decimal_places"):
             new = fields.get(field)
             if new is None or new == getattr(indicator, field):
                 continue
@@ -315,6 +316,8 @@ class IndicatorService:
             ids = list(dict.fromkeys(fields["collector_ids"]))
             users = await self._require_users(ids, field="collector_ids")
             indicator.collectors = [users[i] for i in ids]
+            # Collectors are part of the indicator's representation: a new version (ETag).
+            indicator.updated_at = utcnow()
         elif indicator.id is None:
             indicator.collectors = []
 
@@ -458,6 +461,14 @@ def _check_target_shape(indicator: Indicator, data: TargetIn) -> None:
                 {"loc": ["body", "lower"], "msg": "point target expected", "type": "target_shape"}
             ],
         )
+    if data.floor is not None and data.value is not None:
+        below = indicator.polarity is Polarity.HIGHER_IS_BETTER and data.floor > data.value
+        above = indicator.polarity is Polarity.LOWER_IS_BETTER and data.floor < data.value
+        if below or above:
+            raise TargetShapeMismatch(
+                "A floor is a minimum standard: it cannot be better than the target.",
+                errors=[{"loc": ["body", "floor"], "msg": "floor beyond target", "type": "floor"}],
+            )
     for field in ("value", "lower", "upper", "floor"):
         number = getattr(data, field)
         if number is not None and not fits_decimal_places(number, indicator.decimal_places):

@@ -255,6 +255,8 @@ class ValueService:
         elif row.approved_value is not None and QualityFlag.REVISED.value not in flags:
             # A change to a figure that was approved once is a revision, and says so.
             flags = sorted([*flags, QualityFlag.REVISED.value])
+        if outcome is Outcome.UPDATED:
+            row.figures_version += 1
         row.value, row.numerator, row.denominator = (
             figures.value,
             figures.numerator,
@@ -297,6 +299,7 @@ class ValueService:
         before = value_read(indicator, period, row, internal=True)
         now = utcnow()
         row.status = ValueStatus.SUBMITTED
+        row.rejection_reason = None
         row.submitted_by_id = principal.id
         row.submitted_at = now
         if row.first_submitted_at is None:
@@ -329,6 +332,7 @@ class ValueService:
         row.approved_commentary = row.commentary
         row.approved_quality_flags = list(row.quality_flags)
         row.approved_at, row.approved_by_id = now, principal.id
+        row.rejection_reason = None  # the reason stays in the value's history
         await self.repository.flush()
         return await self._after_step(indicator, period, row, principal, "approve", None, before)
 

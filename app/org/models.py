@@ -16,7 +16,7 @@ class OrgUnitKind(StrEnum):
     TEAM = "team"
 
 
-# A unit sits below a unit of an earlier kind; teams may nest within teams.
+# A unit sits directly below a unit of the kind before it; teams may nest within teams.
 KIND_RANK = {
     OrgUnitKind.COUNCIL: 0,
     OrgUnitKind.DIRECTORATE: 1,

@@ -3,10 +3,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection, Sequence
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from app.core.search import contains
 from app.org.models import OrgUnit, OrgUnitKind
 
 
@@ -54,10 +55,7 @@ class OrgRepository:
         if within is not None:
             query = query.where(OrgUnit.id.in_(within))
         if q:
-            pattern = f"%{q.lower()}%"
-            query = query.where(
-                or_(func.lower(OrgUnit.code).like(pattern), func.lower(OrgUnit.name).like(pattern))
-            )
+            query = query.where(contains(q, OrgUnit.code, OrgUnit.name))
         total = await self.session.scalar(select(func.count()).select_from(query.subquery()))
         rows = await self.session.execute(query.order_by(OrgUnit.code).offset(offset).limit(limit))
         return [(row[0], row[1]) for row in rows], total or 0

@@ -43,7 +43,8 @@ def _check_placement(kind: OrgUnitKind, parent: OrgUnit | None) -> None:
         return
     if parent is None:
         raise OrgUnitPlacement(f"A {kind.value} needs a parent_code.")
-    nests = KIND_RANK[kind] > KIND_RANK[parent.kind] or (
+    # council -> directorate -> service -> team; teams may also nest within teams.
+    nests = KIND_RANK[kind] == KIND_RANK[parent.kind] + 1 or (
         kind is OrgUnitKind.TEAM and parent.kind is OrgUnitKind.TEAM
     )
     if not nests:
@@ -62,7 +63,9 @@ class OrgService:
             raise OrgUnitNotFound(f"No org unit has the code {code!r}.")
         return unit
 
-    async def resolve_code(self, code: str | None, *, field: str) -> OrgUnit | None:
+    async def resolve_code(
+        self, code: str | None, *, field: str | tuple[str | int, ...]
+    ) -> OrgUnit | None:
         """An org unit named in a request body; 422 naming the field when it does not exist."""
         if code is None:
             return None
@@ -70,7 +73,13 @@ class OrgService:
         if unit is None:
             raise UnknownOrgUnitCode(
                 f"No org unit has the code {code!r}.",
-                errors=[{"loc": ["body", field], "msg": "unknown org unit", "type": "not_found"}],
+                errors=[
+                    {
+                        "loc": ["body", *(field if isinstance(field, tuple) else (field,))],
+                        "msg": "unknown org unit",
+                        "type": "not_found",
+                    }
+                ],
             )
         return unit
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated
 
-from pydantic import Field, StringConstraints
+from pydantic import Field, StringConstraints, model_validator
 
 from app.core.schemas import RequestSchema, ResponseSchema
 from app.periods.calendar import PeriodKind
@@ -38,7 +38,13 @@ class FinancialYearRead(ResponseSchema):
 
 class PeriodUpdate(RequestSchema):
     data_due_date: date | None = None
-    board_date: date | None = None
+    board_date: date | None = Field(default=None, description="null clears it")
+
+    @model_validator(mode="after")
+    def _due_date_not_cleared(self) -> PeriodUpdate:
+        if "data_due_date" in self.model_fields_set and self.data_due_date is None:
+            raise ValueError("data_due_date cannot be cleared; every period has one")
+        return self
 
 
 class PeriodTransition(RequestSchema):

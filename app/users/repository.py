@@ -3,11 +3,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from app.auth.permissions import Role
+from app.core.search import contains
 from app.org.models import OrgUnit
 from app.users.models import RoleAssignment, User
 
@@ -45,10 +46,7 @@ class UserRepository:
     ) -> tuple[Sequence[User], int]:
         query = select(User)
         if q:
-            pattern = f"%{q.lower()}%"
-            query = query.where(
-                or_(func.lower(User.email).like(pattern), func.lower(User.full_name).like(pattern))
-            )
+            query = query.where(contains(q, User.email, User.full_name))
         if is_active is not None:
             query = query.where(User.is_active == is_active)
         if role is not None or org_unit_ids is not None:

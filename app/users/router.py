@@ -95,9 +95,16 @@ async def grant_user_role(
 
 @router.delete("/{user_id}/roles", response_model=UserRead)
 async def revoke_user_role(
-    user_id: uuid.UUID, body: RoleGrant, principal: Writer, session: SessionDep
+    user_id: uuid.UUID,
+    body: RoleGrant,
+    principal: Writer,
+    session: SessionDep,
+    response: Response,
+    if_match: Annotated[str | None, Header()] = None,
 ) -> UserRead:
     """Take a role away from a person."""
-    return to_read(
-        await UserService(session).revoke_role(principal=principal, user_id=user_id, grant=body)
+    user = await UserService(session).revoke_role(
+        principal=principal, user_id=user_id, grant=body, if_match=if_match
     )
+    set_etag(response, user.version)
+    return to_read(user)

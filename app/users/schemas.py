@@ -4,9 +4,9 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import EmailStr, Field, StringConstraints
+from pydantic import EmailStr, Field, StringConstraints, model_validator
 
-from app.auth.permissions import Role
+from app.auth.permissions import COUNCIL_WIDE_ROLES, Role
 from app.core.schemas import RequestSchema, ResponseSchema
 
 Password = Annotated[str, StringConstraints(min_length=12, max_length=256)]
@@ -17,8 +17,18 @@ OrgCode = Annotated[str, StringConstraints(min_length=1, max_length=32)]
 class RoleGrant(RequestSchema):
     role: Role
     org_unit_code: OrgCode | None = Field(
-        default=None, description="The org unit the role covers, with all below it; null: all."
+        default=None,
+        description="The org unit a director, head of service or staff role covers, with all "
+        "below it; null for the council-wide roles (admin, performance_team, councillor, auditor)",
     )
+
+    @model_validator(mode="after")
+    def _scope_fits_role(self) -> RoleGrant:
+        if self.role in COUNCIL_WIDE_ROLES and self.org_unit_code is not None:
+            raise ValueError(f"{self.role.value} is a council-wide role: leave org_unit_code null")
+        if self.role not in COUNCIL_WIDE_ROLES and self.org_unit_code is None:
+            raise ValueError(f"{self.role.value} is granted over an org unit: give org_unit_code")
+        return self
 
 
 class RoleGrantRead(ResponseSchema):

@@ -137,6 +137,8 @@ class UserService:
         before = to_read(user)
         if _find(user, grant) is None:
             await self._add_role(user, grant)
+            _touch(user)
+            await self.repository.flush()
         user = await self._reload(user.id)
         await self.audit.record(
             actor=principal,
@@ -149,16 +151,22 @@ class UserService:
         return user
 
     async def revoke_role(
-        self, *, principal: Principal, user_id: uuid.UUID, grant: RoleGrant
+        self, *, principal: Principal, user_id: uuid.UUID, grant: RoleGrant, if_match: str | None
     ) -> User:
         user = await self.get(user_id)
+        check_if_match(if_match, user.version)
         before = to_read(user)
         assignment = _find(user, grant)
         if assignment is None:
             raise RoleNotHeld(f"The user does not hold {grant.role.value} there.")
-        if grant.role is Role.ADMIN and sum(r.role is Role.ADMIN for r in user.roles) == 1:
+        if (
+            user.is_active
+            and grant.role is Role.ADMIN
+            and sum(r.role is Role.ADMIN for r in user.roles) == 1
+        ):
             await self._keep_an_admin(user, losing=Role.ADMIN)
         await self.repository.delete_role(assignment)
+        _touch(user)
         user = await self._reload(user.id)
         await self.audit.record(
             actor=principal,
@@ -186,7 +194,7 @@ class UserService:
                 )
                 for g in principal.grants
             ],
-            scopes=sorted(p.value for p in principal.client_permissions),
+            scopes=list(principal.client_scopes),
             permissions=sorted({p for p in Permission if principal.has(p)}, key=lambda p: p.value),
         )
 
@@ -204,6 +212,11 @@ class UserService:
         user = await self.repository.get(user_id, reload=True)
         assert user is not None
         return user
+
+
+def _touch(user: User) -> None:
+    # Roles are part of the user's representation, so a role change is a new version (ETag).
+    user.updated_at = utcnow()
 
 
 def _is_admin(user: User) -> bool:
