@@ -3,6 +3,7 @@
 from app.actions.models import Action, ActionUpdate
 from app.audit.models import AuditEvent
 from app.auth.models import LoginFailure
+from app.batch.models import IdempotencyKey
 from app.clients.models import ApiClient
 from app.comments.models import Comment
 from app.committees.models import Committee
@@ -26,6 +27,7 @@ __all__ = [
     "Comment",
     "Committee",
     "CouncilSetting",
+    "IdempotencyKey",
     "Indicator",
     "IndicatorValue",
     "LoginFailure",
