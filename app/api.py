@@ -5,6 +5,7 @@ from fastapi import APIRouter
 from app.actions.router import router as actions_router
 from app.audit.router import router as audit_router
 from app.auth.router import router as auth_router
+from app.batch.router import router as batch_router
 from app.clients.router import router as clients_router
 from app.comments.router import router as comments_router
 from app.committees.router import router as committees_router
@@ -31,6 +32,7 @@ for domain_router in (
     periods_router,
     settings_router,
     indicators_router,
+    batch_router,
     reports_router,
     cycle_router,
     comments_router,

@@ -5,7 +5,7 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, func, select, text
+from sqlalchemy import Row, func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.models import AuditEvent
@@ -31,6 +31,27 @@ class AuditRepository:
             select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
         )
         return result.scalar_one_or_none()
+
+    async def allocate_ids(self, count: int) -> list[int]:
+        """Ids for events about to be appended in bulk, in chain order (call under the lock)."""
+        if count == 0:
+            return []
+        if self.session.get_bind().dialect.name == "postgresql":
+            rows = await self.session.execute(
+                text(
+                    "SELECT nextval(pg_get_serial_sequence('audit_event', 'id')) "
+                    "FROM generate_series(1, :count)"
+                ),
+                {"count": count},
+            )
+            return sorted(row[0] for row in rows)
+        # SQLite hands out max(id) + 1, and this transaction holds the only writer lock.
+        highest = await self.session.scalar(select(func.max(AuditEvent.id))) or 0
+        return list(range(highest + 1, highest + 1 + count))
+
+    async def add_many(self, rows: list[dict[str, Any]]) -> None:
+        if rows:
+            await self.session.execute(insert(AuditEvent), rows)
 
     async def add(self, event: AuditEvent) -> AuditEvent:
         self.session.add(event)

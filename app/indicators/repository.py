@@ -91,6 +91,15 @@ class IndicatorRepository:
             query = query.execution_options(populate_existing=True)
         return await self.session.scalar(query)
 
+    async def by_codes(self, codes: Collection[str]) -> dict[str, Indicator]:
+        """Indicators with their org unit and collectors, in a fixed number of statements."""
+        if not codes:
+            return {}
+        rows = await self.session.scalars(
+            select(Indicator).where(Indicator.code.in_(list(codes))).options(*_FULL)
+        )
+        return {indicator.code: indicator for indicator in rows}
+
     async def list(
         self, *, filters: IndicatorFilter, offset: int, limit: int
     ) -> tuple[Sequence[Indicator], int]:

@@ -6,6 +6,7 @@ Every change keeps a revision; reports read only approved figures.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from enum import StrEnum
 
@@ -98,6 +99,18 @@ def check_figures(indicator: Indicator, data: ValueIn) -> Figures:
         raise _error("value", "a count is a whole number", "not_integer")
     flags = tuple(sorted({flag.value for flag in data.quality_flags}))
     return Figures(value, numerator, denominator, data.commentary, flags)
+
+
+def flags_after_change(flags: list[str], *, was_approved: bool) -> list[str]:
+    """A change to a figure that was approved once is a revision, and says so."""
+    if was_approved and QualityFlag.REVISED.value not in flags:
+        return sorted([*flags, QualityFlag.REVISED.value])
+    return flags
+
+
+def submitted_late(now: datetime, period: Period) -> bool:
+    """Lateness is judged once, at the first submission, against the period's due date."""
+    return now.date() > period.data_due_date
 
 
 def _figures_of(row: IndicatorValue) -> Figures:
@@ -252,9 +265,8 @@ class ValueService:
             outcome = Outcome.CREATED
             row = IndicatorValue(indicator_id=indicator.id, period_id=period.id, quality_flags=[])
             self.session.add(row)
-        elif row.approved_value is not None and QualityFlag.REVISED.value not in flags:
-            # A change to a figure that was approved once is a revision, and says so.
-            flags = sorted([*flags, QualityFlag.REVISED.value])
+        else:
+            flags = flags_after_change(flags, was_approved=row.approved_value is not None)
         if outcome is Outcome.UPDATED:
             row.figures_version += 1
         row.value, row.numerator, row.denominator = (
@@ -305,7 +317,7 @@ class ValueService:
         if row.first_submitted_at is None:
             # Lateness is judged once, at the first submission, and stays on record.
             row.first_submitted_at = now
-            row.is_late = now.date() > period.data_due_date
+            row.is_late = submitted_late(now, period)
         await self.repository.flush()
         return await self._after_step(indicator, period, row, principal, "submit", None, before)
 

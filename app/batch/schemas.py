@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import Field, StringConstraints
+
+from app.core.schemas import Measure, RequestSchema, ResponseSchema
+from app.indicators.models import QualityFlag
+
+MAX_ITEMS = 10_000
+CSV_COLUMNS = (
+    "indicator_code",
+    "period",
+    "value",
+    "numerator",
+    "denominator",
+    "commentary",
+    "quality_flags",
+)
+REQUIRED_CSV_COLUMNS = ("indicator_code", "period", "value")
+
+
+class BatchItem(RequestSchema):
+    """One value to store: the same fields as PUT .../values/{period}, plus where it belongs."""
+
+    indicator_code: Annotated[str, StringConstraints(min_length=1, max_length=32)]
+    period: Annotated[str, StringConstraints(min_length=4, max_length=16)]
+    value: Measure | None = None
+    numerator: Measure | None = None
+    denominator: Measure | None = None
+    commentary: Annotated[str, StringConstraints(max_length=10_000)] | None = None
+    quality_flags: list[QualityFlag] = Field(default_factory=list, max_length=4)
+
+
+class BatchIn(RequestSchema):
+    """The JSON form of a bulk push (CSV: the same columns with a header row)."""
+
+    items: list[dict[str, Any]] = Field(
+        max_length=MAX_ITEMS, description="BatchItem objects; each is checked on its own"
+    )
+    submit: bool = Field(default=False, description="Also submit what is stored, for approval")
+    atomic: bool = Field(default=True, description="All or nothing; false stores what is valid")
+
+
+class Outcome(StrEnum):
+    CREATED = "created"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+    ERROR = "error"
+
+
+class ItemError(ResponseSchema):
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class ItemResult(ResponseSchema):
+    index: int
+    line: int | None = Field(default=None, description="The CSV line (the header is line 1)")
+    indicator_code: str | None
+    period: str | None
+    outcome: Outcome
+    errors: list[ItemError] = Field(default_factory=list)
+
+
+class BatchSummary(ResponseSchema):
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    error: int = 0
+
+
+class BatchResult(ResponseSchema):
+    atomic: bool
+    submit: bool
+    stored: bool = Field(description="false when an atomic batch was refused and nothing kept")
+    summary: BatchSummary
+    results: list[ItemResult]

@@ -1,0 +1,405 @@
+"""Bulk pushes from other council systems: many values in a fixed number of statements.
+
+Each item is checked by the same rules as PUT .../values/{period} (check_figures, the entry
+policy, the period's kind and lock); then every insert, update, revision and audit event of
+the batch goes to the database in one statement each, whatever the number of items.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
+from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.audit.service import AuditEntry, AuditService
+from app.auth.permissions import Permission
+from app.auth.principal import Principal
+from app.batch.schemas import (
+    BatchItem,
+    BatchResult,
+    BatchSummary,
+    ItemError,
+    ItemResult,
+    Outcome,
+)
+from app.core.clock import utcnow
+from app.core.errors import AppError
+from app.indicators import policy
+from app.indicators.models import (
+    Indicator,
+    IndicatorStatus,
+    IndicatorValue,
+    ValueRevision,
+    ValueStatus,
+)
+from app.indicators.repository import IndicatorRepository
+from app.indicators.schemas import ValueIn
+from app.indicators.service import VALUE_KIND
+from app.indicators.values import Figures, check_figures, flags_after_change, submitted_late
+from app.periods.models import Period, PeriodStatus
+from app.periods.repository import PeriodRepository
+
+_ITEM = TypeAdapter(BatchItem)
+_VALUES = IndicatorValue.__table__  # Core statements: rows in bulk, no identity map
+_EDITABLE = {ValueStatus.DRAFT, ValueStatus.REJECTED}
+
+
+@dataclass
+class RawItem:
+    """One item as it arrived: its position, its CSV line, and its fields."""
+
+    index: int
+    data: Any
+    line: int | None = None
+
+
+@dataclass
+class _Work:
+    raw: RawItem
+    item: BatchItem | None = None
+    indicator: Indicator | None = None
+    period: Period | None = None
+    figures: Figures | None = None
+    errors: list[ItemError] = field(default_factory=list)
+    forbidden: bool = False
+    outcome: Outcome = Outcome.ERROR
+
+    def fail(self, loc: str, msg: str, kind: str) -> None:
+        self.errors.append(ItemError(loc=[loc], msg=msg, type=kind))
+
+
+class BatchRefused(AppError):
+    """An atomic batch with invalid items: nothing was stored."""
+
+    status, title, slug = 422, "Batch refused", "batch-refused"
+
+
+class BatchForbidden(AppError):
+    """An atomic batch with items outside the caller's scope: nothing was stored."""
+
+    status, title, slug = 403, "Batch outside your scope", "batch-forbidden"
+
+
+class BatchService:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.indicators = IndicatorRepository(session)
+        self.periods = PeriodRepository(session)
+
+    async def push(
+        self, *, principal: Principal, items: list[RawItem], submit: bool, atomic: bool
+    ) -> BatchResult:
+        work = [self._parse(raw) for raw in items]
+        parsed = [w for w in work if w.item is not None]
+        indicators = await self.indicators.by_codes(
+            {w.item.indicator_code for w in parsed if w.item}
+        )
+        periods = await self.periods.by_codes({w.item.period for w in parsed if w.item})
+        seen: set[tuple[str, str]] = set()
+        for w in parsed:
+            self._check(w, principal, indicators, periods, submit=submit, seen=seen)
+        valid = [w for w in work if not w.errors]
+        existing = await self._existing(valid)
+        now = utcnow()
+        inserts: list[dict[str, Any]] = []
+        updates: list[dict[str, Any]] = []
+        audit: list[AuditEntry] = []
+        revisions: list[tuple[uuid.UUID, _Work, dict[str, Any], list[str]]] = []
+        for w in valid:
+            assert w.indicator is not None
+            assert w.period is not None
+            assert w.figures is not None
+            row = existing.get((w.indicator.id, w.period.id))
+            change = self._change(principal, w, row, submit=submit, now=now)
+            if change is None:
+                w.outcome = Outcome.UNCHANGED
+                continue
+            state, steps = change
+            if row is None:
+                w.outcome = Outcome.CREATED
+                inserts.append(state)
+            else:
+                w.outcome = Outcome.UPDATED
+                updates.append({f"b_{key}": value for key, value in state.items()})
+            revisions.append((state["id"], w, state, steps))
+            for step in steps:
+                audit.append(
+                    AuditEntry(
+                        action=f"{step}_value",
+                        entity_type="indicator_value",
+                        entity_id=f"{w.indicator.code}/{w.period.code}",
+                        before=_snapshot(row) if row else None,
+                        after=_snapshot(state),
+                        reason="bulk push",
+                    )
+                )
+        result = self._result(work, submit=submit, atomic=atomic, stored=True)
+        if atomic and result.summary.error:
+            refused = result.model_copy(update={"stored": False})
+            error = BatchForbidden if any(w.forbidden for w in work) else BatchRefused
+            raise error(
+                f"{result.summary.error} of {len(work)} items are not valid; nothing was stored.",
+                results=[r.model_dump(mode="json") for r in refused.results if r.errors],
+                summary=refused.summary.model_dump(),
+            )
+        await self._write(inserts, updates, revisions, principal=principal, now=now)
+        await AuditService(self.session).record_many(actor=principal, events=audit)
+        return result
+
+    def _parse(self, raw: RawItem) -> _Work:
+        work = _Work(raw=raw)
+        try:
+            work.item = _ITEM.validate_python(raw.data)
+        except ValidationError as exc:
+            work.errors = [
+                ItemError(loc=[str(p) for p in e["loc"]], msg=e["msg"], type=e["type"])
+                for e in exc.errors()
+            ]
+        return work
+
+    def _check(
+        self,
+        w: _Work,
+        principal: Principal,
+        indicators: dict[str, Indicator],
+        periods: dict[str, Period],
+        *,
+        submit: bool,
+        seen: set[tuple[str, str]],
+    ) -> None:
+        item = w.item
+        assert item is not None
+        indicator = indicators.get(item.indicator_code)
+        period = periods.get(item.period)
+        if indicator is None:
+            w.fail(
+                "indicator_code", f"no indicator has the code {item.indicator_code!r}", "not_found"
+            )
+        elif indicator.status is IndicatorStatus.RETIRED:
+            w.fail("indicator_code", f"{indicator.code} is retired", "retired")
+        if period is None:
+            w.fail("period", f"no period has the code {item.period!r}", "not_found")
+        if w.errors or indicator is None or period is None:
+            return
+        w.indicator, w.period = indicator, period
+        permissions = [Permission.VALUES_WRITE] + ([Permission.VALUES_SUBMIT] if submit else [])
+        if not all(policy.may_enter(principal, indicator, p) for p in permissions):
+            w.forbidden = True
+            w.fail("indicator_code", f"you may not push values for {indicator.code}", "forbidden")
+            return
+        if period.kind is not VALUE_KIND[indicator.frequency]:
+            w.fail(
+                "period",
+                f"{indicator.code} is {indicator.frequency.value}: its values are for "
+                f"{VALUE_KIND[indicator.frequency].value} periods",
+                "wrong_period_kind",
+            )
+        elif period.status is not PeriodStatus.OPEN:
+            w.fail("period", f"period {period.code} is {period.status.value}", "period_not_open")
+        key = (indicator.code, period.code)
+        if key in seen:
+            w.fail(
+                "period", f"{indicator.code} {period.code} appears twice in the batch", "duplicate"
+            )
+        seen.add(key)
+        if w.errors:
+            return
+        data = item.model_dump(exclude={"indicator_code", "period"})
+        try:
+            w.figures = check_figures(indicator, ValueIn(**data))
+        except AppError as exc:
+            for error in exc.errors or [{"loc": ["value"], "msg": exc.detail, "type": "invalid"}]:
+                w.fail(str(error["loc"][-1]), error["msg"], error["type"])
+
+    async def _existing(
+        self, valid: list[_Work]
+    ) -> dict[tuple[uuid.UUID, uuid.UUID], dict[str, Any]]:
+        """The current rows the batch touches, locked against concurrent writers."""
+        pairs = {(w.indicator.id, w.period.id) for w in valid if w.indicator and w.period}
+        if not pairs:
+            return {}
+        query = select(_VALUES).where(
+            _VALUES.c.indicator_id.in_({i for i, _ in pairs}),
+            _VALUES.c.period_id.in_({p for _, p in pairs}),
+        )
+        if self.session.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update()
+        rows = (await self.session.execute(query)).mappings()
+        found = {(row["indicator_id"], row["period_id"]): dict(row) for row in rows}
+        return {pair: row for pair, row in found.items() if pair in pairs}
+
+    def _change(
+        self,
+        principal: Principal,
+        w: _Work,
+        row: dict[str, Any] | None,
+        *,
+        submit: bool,
+        now: Any,
+    ) -> tuple[dict[str, Any], list[str]] | None:
+        """The row's new state and the workflow steps taken, or None when nothing changes."""
+        assert w.figures is not None
+        assert w.indicator is not None
+        assert w.period is not None
+        figures = w.figures
+        same = row is not None and (
+            row["value"],
+            row["numerator"],
+            row["denominator"],
+            row["commentary"],
+            tuple(sorted(row["quality_flags"] or [])),
+        ) == (
+            figures.value,
+            figures.numerator,
+            figures.denominator,
+            figures.commentary,
+            figures.quality_flags,
+        )
+        resubmit = submit and row is not None and row["status"] in _EDITABLE
+        if same and not resubmit:
+            return None
+        state: dict[str, Any] = (
+            dict(row)
+            if row
+            else {
+                "id": uuid.uuid4(),
+                "indicator_id": w.indicator.id,
+                "period_id": w.period.id,
+                "version": 0,
+                "figures_version": 0,
+                "first_submitted_at": None,
+                "is_late": False,
+                "approved_value": None,
+            }
+        )
+        steps: list[str] = []
+        if not same:
+            steps.append("save")
+            state.update(
+                value=figures.value,
+                numerator=figures.numerator,
+                denominator=figures.denominator,
+                commentary=figures.commentary,
+                quality_flags=flags_after_change(
+                    list(figures.quality_flags), was_approved=state["approved_value"] is not None
+                ),
+                status=ValueStatus.DRAFT,
+                entered_by_id=principal.id,
+                entered_by_name=principal.name,
+                entered_at=now,
+                rejection_reason=None,
+                figures_version=state["figures_version"] + 1,
+            )
+        if submit:
+            steps.append("submit")
+            state.update(
+                status=ValueStatus.SUBMITTED,
+                submitted_by_id=principal.id,
+                submitted_at=now,
+                rejection_reason=None,
+            )
+            if state["first_submitted_at"] is None:
+                state["first_submitted_at"] = now
+                state["is_late"] = submitted_late(now, w.period)
+        state["version"] += 1
+        return state, steps
+
+    async def _write(
+        self,
+        inserts: list[dict[str, Any]],
+        updates: list[dict[str, Any]],
+        revisions: list[tuple[uuid.UUID, _Work, dict[str, Any], list[str]]],
+        *,
+        principal: Principal,
+        now: Any,
+    ) -> None:
+        if inserts:
+            await self.session.execute(insert(IndicatorValue), inserts)
+        if updates:
+            columns = [key.removeprefix("b_") for key in updates[0] if key != "b_id"]
+            await self.session.execute(
+                update(IndicatorValue.__table__)  # type: ignore[arg-type]
+                .where(_VALUES.c.id == bindparam("b_id"))
+                .values({column: bindparam(f"b_{column}") for column in columns}),
+                updates,
+            )
+        if not revisions:
+            return
+        ids = [value_id for value_id, *_ in revisions]
+        latest = await self.session.execute(
+            select(ValueRevision.value_id, func.max(ValueRevision.number))
+            .where(ValueRevision.value_id.in_(ids))
+            .group_by(ValueRevision.value_id)
+        )
+        numbers: dict[uuid.UUID, int] = {row[0]: row[1] for row in latest}
+        rows = []
+        for value_id, _w, state, steps in revisions:
+            number = numbers.get(value_id) or 0
+            for step in steps:
+                number += 1
+                rows.append(
+                    {
+                        "id": uuid.uuid4(),
+                        "value_id": value_id,
+                        "number": number,
+                        "action": step,
+                        "status": ValueStatus.DRAFT if step == "save" else state["status"],
+                        "value": state["value"],
+                        "numerator": state["numerator"],
+                        "denominator": state["denominator"],
+                        "commentary": state["commentary"],
+                        "quality_flags": list(state["quality_flags"]),
+                        "reason": "bulk push",
+                        "actor_id": principal.id,
+                        "actor_name": principal.name,
+                        "at": now,
+                    }
+                )
+        await self.session.execute(insert(ValueRevision), rows)
+
+    @staticmethod
+    def _result(work: list[_Work], *, submit: bool, atomic: bool, stored: bool) -> BatchResult:
+        counts = Counter(w.outcome.value for w in work)
+        return BatchResult(
+            atomic=atomic,
+            submit=submit,
+            stored=stored,
+            summary=BatchSummary(**counts),
+            results=[
+                ItemResult(
+                    index=w.raw.index,
+                    line=w.raw.line,
+                    indicator_code=w.item.indicator_code
+                    if w.item
+                    else _text(w.raw.data, "indicator_code"),
+                    period=w.item.period if w.item else _text(w.raw.data, "period"),
+                    outcome=w.outcome if not w.errors else Outcome.ERROR,
+                    errors=w.errors,
+                )
+                for w in work
+            ],
+        )
+
+
+def _text(data: Any, key: str) -> str | None:
+    value = data.get(key) if isinstance(data, dict) else None
+    return value if isinstance(value, str) else None
+
+
+def _snapshot(state: dict[str, Any]) -> dict[str, Any]:
+    def number(value: Any) -> str | None:
+        return None if value is None else str(value)
+
+    return {
+        "value": number(state["value"]),
+        "numerator": number(state["numerator"]),
+        "denominator": number(state["denominator"]),
+        "commentary": state["commentary"],
+        "quality_flags": list(state["quality_flags"] or []),
+        "status": str(state["status"]),
+    }
