@@ -1,0 +1,181 @@
+"""The demo council `make run` serves: it seeds once, every published login works, and its
+scorecard shows a newcomer every RAG status and every direction of travel."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from httpx import AsyncClient
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
+
+from app.audit.models import AuditEvent
+from app.audit.service import AuditService
+from app.core import clock
+from app.core.config import Settings
+from app.core.db import unit_of_work
+from app.demo import demo_logins, seed_demo
+from app.demo_indicators import INDICATORS
+from app.indicators.models import (
+    Indicator,
+    IndicatorValue,
+    Target,
+    TargetRevision,
+    ValueRevision,
+    ValueStatus,
+)
+from app.org.models import OrgUnit
+from app.periods.models import Period
+from app.users.models import User
+
+# A fixed "today": the last completed quarter is 2026-27-Q2, and its data is due.
+TODAY = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
+LAST_QUARTER = "2026-27-Q2"
+COUNTED = (OrgUnit, User, Period, Indicator, Target, TargetRevision, IndicatorValue, ValueRevision)
+
+
+@pytest.fixture
+def frozen() -> Iterator[None]:
+    clock.freeze(TODAY)
+    yield
+    clock.freeze(None)
+
+
+@pytest.fixture(scope="module")
+async def demo_connection(
+    engine: AsyncEngine, settings: Settings
+) -> AsyncIterator[AsyncConnection]:
+    """One transaction for the module, with the demo council seeded once (it takes seconds);
+    rolled back at the end like any test's."""
+    async with engine.connect() as connection:
+        transaction = await connection.begin()
+        try:
+            clock.freeze(TODAY)
+            try:
+                await _seed(_sessionmaker(connection), settings)
+            finally:
+                clock.freeze(None)
+            yield connection
+        finally:
+            await transaction.rollback()
+
+
+@pytest.fixture
+def connection(demo_connection: AsyncConnection) -> AsyncConnection:
+    """The tests here share the seeded council (conftest's client and sessionmaker use it)."""
+    return demo_connection
+
+
+def _sessionmaker(connection: AsyncConnection) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(
+        bind=connection,
+        expire_on_commit=False,
+        autoflush=False,
+        join_transaction_mode="create_savepoint",
+    )
+
+
+async def _seed(sessionmaker: async_sessionmaker[AsyncSession], settings: Settings) -> None:
+    async with unit_of_work(sessionmaker) as session:
+        await seed_demo(session, settings=settings)
+
+
+async def _counts(sessionmaker: async_sessionmaker[AsyncSession]) -> dict[str, int]:
+    async with sessionmaker() as session:
+        return {
+            model.__name__: await session.scalar(select(func.count()).select_from(model)) or 0
+            for model in (*COUNTED, AuditEvent)
+        }
+
+
+async def _sign_in(client: AsyncClient, email: str, password: str) -> dict[str, str]:
+    response = await client.post(
+        "/api/v1/auth/token",
+        data={"grant_type": "password", "username": email, "password": password},
+    )
+    assert response.status_code == 200, (email, response.text)
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+@pytest.mark.usefixtures("frozen")
+async def test_seeding_again_adds_nothing(
+    sessionmaker: async_sessionmaker[AsyncSession], settings: Settings
+) -> None:
+    assert clock.today() == TODAY.date()
+    first = await _counts(sessionmaker)
+    await _seed(sessionmaker, settings)
+    assert await _counts(sessionmaker) == first
+
+    assert first["Indicator"] == len(INDICATORS)
+    assert first["IndicatorValue"] > 300
+    assert first["Target"] > 300
+    # The target revised mid-year keeps its history.
+    assert first["TargetRevision"] > first["Target"]
+    async with sessionmaker() as session:
+        statuses = Counter((await session.scalars(select(IndicatorValue.status))).all())
+        approved = (
+            await session.scalars(
+                select(IndicatorValue).where(IndicatorValue.status == ValueStatus.APPROVED)
+            )
+        ).all()
+        late = await session.scalar(
+            select(func.count()).select_from(IndicatorValue).where(IndicatorValue.is_late)
+        )
+    assert statuses[ValueStatus.DRAFT] >= 1
+    assert statuses[ValueStatus.SUBMITTED] >= 2
+    assert statuses[ValueStatus.REJECTED] == 1
+    # Figures are entered by staff or a head of service and approved by someone else.
+    assert all(row.approved_by_id not in {row.entered_by_id, None} for row in approved)
+    # Most figures arrive on time; the NHS-fed measure is always late.
+    assert 0 < (late or 0) < len(approved) / 4
+    # The history is replayed at past moments, and the audit chain still verifies.
+    async with sessionmaker() as session:
+        assert (await AuditService(session).verify()).ok
+
+
+@pytest.mark.usefixtures("frozen")
+async def test_every_demo_login_signs_in(client: AsyncClient) -> None:
+    for email, password, role in demo_logins():
+        headers = await _sign_in(client, email, password)
+        me = await client.get("/api/v1/me", headers=headers)
+        assert me.status_code == 200, me.text
+        assert role in {grant["role"] for grant in me.json()["roles"]}
+
+
+@pytest.mark.usefixtures("frozen")
+async def test_the_last_quarters_scorecard_shows_every_status_and_direction(
+    client: AsyncClient,
+) -> None:
+    assert clock.today() == TODAY.date()
+    email, password, _ = next(login for login in demo_logins() if "performance@" in login[0])
+    headers = await _sign_in(client, email, password)
+
+    response = await client.get(
+        "/api/v1/reports/scorecard", params={"period": LAST_QUARTER}, headers=headers
+    )
+
+    assert response.status_code == 200, response.text
+    card: dict[str, Any] = response.json()
+    summary = card["summary"]
+    assert all(summary[rag] >= 1 for rag in ("green", "amber", "red", "data_only", "missing"))
+    rows = card["rows"]
+    assert 38 <= len(rows) <= 45
+    # Each measure tells the story its table row says it does.
+    expected = {demo.code: demo.expected_rag.value for demo in INDICATORS}
+    assert {row["indicator_code"]: row["rag"] for row in rows} == {
+        row["indicator_code"]: expected[row["indicator_code"]] for row in rows
+    }
+    directions = {row["direction"][key] for row in rows for key in ("vs_previous", "vs_last_year")}
+    assert directions >= {
+        "improving",
+        "worsening",
+        "no_change",
+        "increasing",
+        "decreasing",
+        "not_available",
+    }
+    assert {row["org_unit_code"] for row in rows} >= {"ASC", "HOU", "HOU-OPT", "WST", "PLN", "REV"}
