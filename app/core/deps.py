@@ -22,11 +22,18 @@ def get_sessionmaker(request: Request) -> async_sessionmaker[AsyncSession]:
     return sessionmaker
 
 
+_READS = frozenset({"GET", "HEAD"})
+
+
 async def get_session(
+    request: Request,
     sessionmaker: Annotated[async_sessionmaker[AsyncSession], Depends(get_sessionmaker)],
 ) -> AsyncIterator[AsyncSession]:
     """One transaction per request, committed before the response is sent."""
     async with unit_of_work(sessionmaker) as session:
+        if request.method in _READS:
+            # Reads need no writer lock: on SQLite they then run side by side, not in a queue.
+            await session.connection(execution_options={"read_only": True})
         yield session
 
 
