@@ -15,8 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from app.auth.permissions import Role
+from app.auth.service import AuthService
+from app.batch.parsing import parse_csv
+from app.batch.service import BatchService
 from app.core.config import get_settings
 from app.core.db import create_engine, create_sessionmaker, unit_of_work
+from app.core.errors import AppError
 from app.demo import seed_demo
 from app.users.schemas import RoleGrant, UserCreate
 from app.users.service import UserService
@@ -61,6 +65,37 @@ async def _seed_demo() -> None:
         await engine.dispose()
 
 
+async def _import_values(body: bytes, *, email: str, submit: bool, atomic: bool) -> int:
+    """Push a CSV through the same bulk service as POST /values/batch; print the summary."""
+    settings = get_settings()
+    engine = create_engine(settings.database_url)
+    try:
+        async with unit_of_work(create_sessionmaker(engine)) as session:
+            auth = AuthService(session, settings=settings)
+            user = await auth.repository.user_by_email(email)
+            principal = await auth.user_principal(user.id) if user else None
+            if principal is None:
+                print(f"no active user {email}", file=sys.stderr)
+                return 2
+            try:
+                result = await BatchService(session).push(
+                    principal=principal,
+                    items=parse_csv(body),
+                    submit=submit,
+                    atomic=atomic,
+                )
+            except AppError as exc:
+                print(json.dumps({"error": exc.detail, **exc.extra}, indent=2, default=str))
+                return 1
+        print(json.dumps(result.model_dump(mode="json")["summary"]))
+        for item in result.results:
+            for error in item.errors:
+                print(f"line {item.line}: {'.'.join(map(str, error.loc))}: {error.msg}")
+        return 0 if not result.summary.error else 1
+    finally:
+        await engine.dispose()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="golden-thread", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -75,6 +110,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     commands.add_parser("seed-demo", help="create the demo council (idempotent)")
 
+    importer = commands.add_parser(
+        "import-values", help="push values from a CSV (the columns of POST /values/batch)"
+    )
+    importer.add_argument("csv", type=Path)
+    importer.add_argument("--as", dest="email", required=True, help="the user who enters them")
+    importer.add_argument("--submit", action="store_true", help="also submit them")
+    importer.add_argument(
+        "--partial", action="store_true", help="store the valid rows even if some are not"
+    )
+
     args = parser.parse_args(argv)
     if args.command == "openapi":
         write_openapi(args.output)
@@ -87,6 +132,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     elif args.command == "seed-demo":
         asyncio.run(_seed_demo())
         print("demo council ready")
+    elif args.command == "import-values":
+        return asyncio.run(
+            _import_values(
+                args.csv.read_bytes(), email=args.email, submit=args.submit, atomic=not args.partial
+            )
+        )
     return 0
 
 

@@ -130,9 +130,16 @@ class AuthService:
                 return client
             client.tree = OrgTree(await self.repository.org_parent_map())
             return client
-        user = await self.repository.user_with_roles(claims.subject_id)
-        if user is None or not user.is_active:
+        principal = await self.user_principal(claims.subject_id)
+        if principal is None:
             raise NotAuthenticated("The access token is invalid or has expired.")
+        return principal
+
+    async def user_principal(self, user_id: uuid.UUID) -> Principal | None:
+        """An active user as a principal with their grants (the command line acts as one)."""
+        user = await self.repository.user_with_roles(user_id)
+        if user is None or not user.is_active:
+            return None
         grants = tuple(Grant(role=r.role, org_unit_id=r.org_unit_id) for r in user.roles)
         tree = None
         if any(grant.org_unit_id is not None for grant in grants):
