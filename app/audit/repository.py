@@ -5,10 +5,11 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, func, insert, select, text
+from sqlalchemy import Row, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.models import AuditEvent
+from app.core.db import bulk_insert
 
 # Any constant will do: it names the lock that serialises appends to the chain on PostgreSQL.
 _CHAIN_LOCK_KEY = 7_420_001
@@ -51,7 +52,7 @@ class AuditRepository:
 
     async def add_many(self, rows: list[dict[str, Any]]) -> None:
         if rows:
-            await self.session.execute(insert(AuditEvent), rows)
+            await bulk_insert(self.session, AuditEvent.__table__, rows)  # type: ignore[arg-type]
 
     async def add(self, event: AuditEvent) -> AuditEvent:
         self.session.add(event)

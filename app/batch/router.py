@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from app.auth.dependencies import require
 from app.auth.permissions import Permission
@@ -79,13 +79,12 @@ async def push_values(
     result = await BatchService(session).push(
         principal=principal, items=items, submit=submit, atomic=atomic
     )
-    answer = result.model_dump(mode="json")
     if idempotency_key is not None:
         await store.record(
             principal_id=principal.id,
             key=idempotency_key,
             endpoint=ENDPOINT,
             status_code=200,
-            response=answer,
+            response=result.model_dump(mode="json"),
         )
-    return JSONResponse(answer)
+    return Response(result.model_dump_json(), media_type="application/json")

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.service import AuditEntry, AuditService
@@ -28,6 +28,7 @@ from app.batch.schemas import (
     Outcome,
 )
 from app.core.clock import utcnow
+from app.core.db import bulk_insert
 from app.core.errors import AppError
 from app.indicators import policy
 from app.indicators.models import (
@@ -45,7 +46,7 @@ from app.periods.models import Period, PeriodStatus
 from app.periods.repository import PeriodRepository
 
 _ITEM = TypeAdapter(BatchItem)
-_VALUES = IndicatorValue.__table__  # Core statements: rows in bulk, no identity map
+_VALUES: Table = IndicatorValue.__table__  # type: ignore[assignment]  # rows in bulk, no identity map
 _EDITABLE = {ValueStatus.DRAFT, ValueStatus.REJECTED}
 
 
@@ -211,7 +212,8 @@ class BatchService:
             return
         data = item.model_dump(exclude={"indicator_code", "period"})
         try:
-            w.figures = check_figures(indicator, ValueIn(**data))
+            # BatchItem has validated these fields already; ValueIn only carries them.
+            w.figures = check_figures(indicator, ValueIn.model_construct(**data))
         except AppError as exc:
             for error in exc.errors or [{"loc": ["value"], "msg": exc.detail, "type": "invalid"}]:
                 w.fail(str(error["loc"][-1]), error["msg"], error["type"])
@@ -319,11 +321,11 @@ class BatchService:
         now: Any,
     ) -> None:
         if inserts:
-            await self.session.execute(insert(IndicatorValue), inserts)
+            await bulk_insert(self.session, _VALUES, inserts)
         if updates:
             columns = [key.removeprefix("b_") for key in updates[0] if key != "b_id"]
             await self.session.execute(
-                update(IndicatorValue.__table__)  # type: ignore[arg-type]
+                update(_VALUES)
                 .where(_VALUES.c.id == bindparam("b_id"))
                 .values({column: bindparam(f"b_{column}") for column in columns}),
                 updates,
@@ -360,7 +362,7 @@ class BatchService:
                         "at": now,
                     }
                 )
-        await self.session.execute(insert(ValueRevision), rows)
+        await bulk_insert(self.session, ValueRevision.__table__, rows)  # type: ignore[arg-type]
 
     @staticmethod
     def _result(work: list[_Work], *, submit: bool, atomic: bool, stored: bool) -> BatchResult:

@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import DateTime, Dialect, MetaData, Numeric, String, event
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    Dialect,
+    MetaData,
+    Numeric,
+    String,
+    Table,
+    event,
+    insert,
+)
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -175,3 +188,40 @@ async def unit_of_work(
             raise
         else:
             await session.commit()
+
+
+async def bulk_insert(session: AsyncSession, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert many rows in one go: COPY on PostgreSQL (several times faster than a multi-row
+    INSERT), an executemany INSERT elsewhere. Rows may leave out columns that have defaults."""
+    if not rows:
+        return
+    connection = await session.connection()
+    if connection.dialect.name != "postgresql":
+        await session.execute(insert(table), rows)
+        return
+    columns = list(table.columns)
+    records = [tuple(_copy_value(column, row) for column in columns) for row in rows]
+    raw = await connection.get_raw_connection()
+    driver = raw.driver_connection
+    assert driver is not None
+    await driver.copy_records_to_table(
+        table.name, records=records, columns=[column.name for column in columns]
+    )
+
+
+def _copy_value(column: Column[Any], row: dict[str, Any]) -> Any:
+    if column.key in row:
+        value = row[column.key]
+    elif column.default is not None and column.default.is_scalar:
+        value = column.default.arg  # type: ignore[attr-defined]
+    elif column.default is not None and column.default.is_callable:
+        value = column.default.arg(None)  # type: ignore[attr-defined]
+    else:
+        value = None
+    if value is None:
+        return None
+    if isinstance(column.type, JSON):
+        return json.dumps(value)
+    if isinstance(value, StrEnum):
+        return value.value
+    return value

@@ -1,0 +1,321 @@
+"""How fast do values go in through POST /api/v1/values/batch, over real HTTP?
+
+Creates a scratch PostgreSQL database (``alembic upgrade head``), seeds an organisation,
+open periods and monthly indicators, starts ``uvicorn`` on a loopback port in a subprocess,
+and pushes N values in batches of B items as a machine client would (JSON, atomic). Prints
+values per second, per-batch latency, and the server's peak resident memory.
+
+    python -m bench.ingest [--values 100000] [--batch 10000] [--format json|csv]
+                           [--postgres-url URL] [--sqlite]
+
+Figures and their meaning: bench/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Sequence
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import insert, make_url
+
+from app.auth.permissions import Role
+from app.core.db import create_engine
+from app.core.security import SubjectKind, create_access_token
+from app.indicators.models import Frequency, Indicator, IndicatorStatus, ValueType
+from app.org.models import OrgUnit, OrgUnitKind
+from app.periods import calendar
+from app.periods.calendar import PeriodKind
+from app.periods.models import Period, PeriodStatus
+from app.rag.aggregation import Aggregation
+from app.rag.rules import Polarity
+from app.users.models import RoleAssignment, User
+from bench.scorecard import DEFAULT_POSTGRES_URL, SECRET_KEY, _admin, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+FIRST_YEAR = 2020
+
+
+def months(count: int) -> list[str]:
+    """Month codes from April FIRST_YEAR onwards."""
+    codes: list[str] = []
+    year = FIRST_YEAR
+    while len(codes) < count:
+        codes += [
+            s.code for s in calendar.financial_year_periods(year) if s.kind is PeriodKind.MONTH
+        ]
+        year += 1
+    return codes[:count]
+
+
+async def seed(url: str, *, indicators: int, month_codes: list[str]) -> uuid.UUID:
+    """The council, open months, monthly count indicators, and a performance-team user."""
+    engine = create_engine(url)
+    user_id = uuid.uuid4()
+    try:
+        async with engine.begin() as connection:
+            council = uuid.uuid4()
+            service = uuid.uuid4()
+            directorate = uuid.uuid4()
+            await connection.execute(
+                insert(OrgUnit),
+                [
+                    {"id": council, "code": "BENCH", "name": "Bench", "kind": OrgUnitKind.COUNCIL},
+                    {
+                        "id": directorate,
+                        "code": "DIR",
+                        "name": "Directorate",
+                        "kind": OrgUnitKind.DIRECTORATE,
+                        "parent_id": council,
+                    },
+                    {
+                        "id": service,
+                        "code": "SVC",
+                        "name": "Service",
+                        "kind": OrgUnitKind.SERVICE,
+                        "parent_id": directorate,
+                    },
+                ],
+            )
+            years = sorted({calendar.parse_period(code).start_year for code in month_codes})
+            periods = [
+                {
+                    "code": spec.code,
+                    "kind": spec.kind,
+                    "financial_year": spec.financial_year,
+                    "start_year": spec.start_year,
+                    "start_date": spec.start_date,
+                    "end_date": spec.end_date,
+                    "status": PeriodStatus.OPEN,
+                    "data_due_date": calendar.data_due_date(spec.end_date),
+                }
+                for year in years
+                for spec in calendar.financial_year_periods(year)
+            ]
+            await connection.execute(insert(Period), periods)
+            await connection.execute(
+                insert(Indicator),
+                [
+                    {
+                        "code": f"B{n:05d}",
+                        "title": f"Bench measure {n}",
+                        "value_type": ValueType.COUNT,
+                        "decimal_places": 0,
+                        "polarity": Polarity.LOWER_IS_BETTER,
+                        "frequency": Frequency.MONTHLY,
+                        "aggregation": Aggregation.SUM,
+                        "org_unit_id": service,
+                        "status": IndicatorStatus.ACTIVE,
+                    }
+                    for n in range(indicators)
+                ],
+            )
+            await connection.execute(
+                insert(User),
+                [{"id": user_id, "email": "bench@council.gov.uk", "full_name": "Bench"}],
+            )
+            await connection.execute(
+                insert(RoleAssignment),
+                [{"user_id": user_id, "role": Role.PERFORMANCE_TEAM, "org_unit_id": None}],
+            )
+    finally:
+        await engine.dispose()
+    return user_id
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def peak_rss_mib(pid: int) -> float:
+    """The process's peak resident set size (VmHWM), in MiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def body(items: list[dict[str, Any]], fmt: str) -> tuple[bytes, str]:
+    if fmt == "csv":
+        lines = ["indicator_code,period,value"] + [
+            f"{i['indicator_code']},{i['period']},{i['value']}" for i in items
+        ]
+        return ("\n".join(lines) + "\n").encode(), "text/csv"
+    return json.dumps({"items": items}).encode(), "application/json"
+
+
+async def push(
+    port: int,
+    token: str,
+    *,
+    total: int,
+    batch: int,
+    month_codes: list[str],
+    indicators: int,
+    fmt: str,
+) -> list[float]:
+    items = [
+        {
+            "indicator_code": f"B{n % indicators:05d}",
+            "period": month_codes[n // indicators],
+            "value": n % 997,
+        }
+        for n in range(total)
+    ]
+    timings: list[float] = []
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=300) as http:
+        for start in range(0, total, batch):
+            content, media_type = body(items[start : start + batch], fmt)
+            began = time.perf_counter()
+            response = await http.post(
+                "/api/v1/values/batch",
+                content=content,
+                headers={"Authorization": f"Bearer {token}", "Content-Type": media_type},
+            )
+            timings.append(time.perf_counter() - began)
+            if response.status_code != 200:
+                raise SystemExit(
+                    f"batch at {start} failed: {response.status_code} {response.text[:500]}"
+                )
+            created = response.json()["summary"]["created"]
+            if created != len(items[start : start + batch]):
+                raise SystemExit(f"batch at {start} stored {created} of {batch}")
+    return timings
+
+
+def wait_ready(port: int, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit("the server exited before it was ready")
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise SystemExit("the server did not become ready in 60 s")
+
+
+def run(url: str, args: argparse.Namespace) -> dict[str, Any]:
+    indicators = args.indicators
+    month_codes = months(-(-args.values // indicators))
+    migrate(url)
+    user_id = asyncio.run(seed(url, indicators=indicators, month_codes=month_codes))
+    port = free_port()
+    env = {
+        **os.environ,
+        "GT_DATABASE_URL": url,
+        "GT_SECRET_KEY": SECRET_KEY,
+        "GT_ENVIRONMENT": "production",
+        "GT_LOG_LEVEL": "WARNING",
+    }
+    server = subprocess.Popen(  # noqa: S603 - our own server, on loopback
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "app.main:app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    try:
+        wait_ready(port, server)
+        token, _ = create_access_token(
+            subject_kind=SubjectKind.USER,
+            subject_id=user_id,
+            secret_key=SECRET_KEY,
+            lifetime=timedelta(hours=1),
+            issuer="golden-thread",
+        )
+        began = time.perf_counter()
+        timings = asyncio.run(
+            push(
+                port,
+                token,
+                total=args.values,
+                batch=args.batch,
+                month_codes=month_codes,
+                indicators=indicators,
+                fmt=args.format,
+            )
+        )
+        elapsed = time.perf_counter() - began
+        return {
+            "backend": make_url(url).get_backend_name(),
+            "values": args.values,
+            "batch": args.batch,
+            "format": args.format,
+            "seconds": round(elapsed, 2),
+            "values_per_second": round(args.values / elapsed),
+            "batch_p50_s": round(statistics.median(timings), 2),
+            "batch_max_s": round(max(timings), 2),
+            "server_peak_rss_mib": round(peak_rss_mib(server.pid), 1),
+        }
+    finally:
+        server.send_signal(signal.SIGINT)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
+def parse(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--values", type=int, default=100_000)
+    parser.add_argument("--batch", type=int, default=10_000)
+    parser.add_argument("--indicators", type=int, default=2_000)
+    parser.add_argument("--format", choices=("json", "csv"), default="json")
+    parser.add_argument("--postgres-url", default=DEFAULT_POSTGRES_URL)
+    parser.add_argument("--sqlite", action="store_true", help="use a temporary SQLite file")
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse(argv)
+    if args.sqlite:
+        with tempfile.TemporaryDirectory() as folder:
+            result = run(f"sqlite+aiosqlite:///{folder}/ingest.db", args)
+    else:
+        name = f"gt_ingest_{uuid.uuid4().hex[:10]}"
+        asyncio.run(_admin(args.postgres_url, f'CREATE DATABASE "{name}"'))
+        try:
+            result = run(
+                make_url(args.postgres_url)
+                .set(database=name)
+                .render_as_string(hide_password=False),
+                args,
+            )
+        finally:
+            asyncio.run(_admin(args.postgres_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    print(json.dumps(result, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
