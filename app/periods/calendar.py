@@ -63,6 +63,8 @@ def financial_year_code(start_year: int) -> str:
     return f"{start_year:04d}-{(start_year + 1) % 100:02d}"
 
 
+# Cached: reports parse the same few codes thousands of times a request.
+@lru_cache(maxsize=4096)
 def parse_period(code: str) -> PeriodSpec:
     """Parse a year, quarter or month code strictly; raise InvalidPeriodCode otherwise."""
     quarter_match = _QUARTER_RE.fullmatch(code)
