@@ -21,8 +21,12 @@ async def _indicator(
     response = await client.post(
         "/api/v1/indicators",
         json={
-            "code": code, "title": code, "value_type": "count", "polarity": "lower_is_better",
-            "frequency": frequency, "org_unit_code": unit,
+            "code": code,
+            "title": code,
+            "value_type": "count",
+            "polarity": "lower_is_better",
+            "frequency": frequency,
+            "org_unit_code": unit,
         },
         headers=headers,
     )
@@ -34,8 +38,11 @@ async def _client_token(
 ) -> dict[str, str]:
     created = await client.post(
         "/api/v1/api-clients",
-        json={"name": f"Housing system {uuid.uuid4().hex[:6]}", "scopes": scopes,
-              "org_unit_codes": units},
+        json={
+            "name": f"Housing system {uuid.uuid4().hex[:6]}",
+            "scopes": scopes,
+            "org_unit_codes": units,
+        },
         headers=admin,
     )
     assert created.status_code == 201, created.text
@@ -73,9 +80,12 @@ def _csv(rows: list[tuple[str, str, str]]) -> bytes:
 async def test_a_machine_client_pushes_a_thousand_row_csv_and_a_replay_stores_nothing_twice(
     client: AsyncClient, setting: dict[str, Any]
 ) -> None:
-    rows = [(code, month, str(n % 50)) for n, (code, month) in enumerate(
-        (code, month) for code in setting["codes"] for month in MONTHS
-    )][:1000]
+    rows = [
+        (code, month, str(n % 50))
+        for n, (code, month) in enumerate(
+            (code, month) for code in setting["codes"] for month in MONTHS
+        )
+    ][:1000]
     body = _csv(rows)
     headers = {**setting["machine"], "Content-Type": "text/csv", "Idempotency-Key": "run-42"}
 
@@ -94,9 +104,7 @@ async def test_a_machine_client_pushes_a_thousand_row_csv_and_a_replay_stores_no
     )
     assert again.json()["summary"]["unchanged"] == 1000
 
-    other = await client.post(
-        BATCH, content=_csv(rows[:1]), headers={**headers}
-    )
+    other = await client.post(BATCH, content=_csv(rows[:1]), headers={**headers})
     assert other.status_code == 422
     assert other.headers["content-type"] == "application/problem+json"
 
@@ -123,7 +131,11 @@ async def test_a_push_for_another_services_indicator_is_refused_and_stores_nothi
     assert response.status_code == 403
     assert response.headers["content-type"] == "application/problem+json"
     [bad] = response.json()["results"]
-    assert (bad["line"], bad["indicator_code"], bad["errors"][0]["type"]) == (3, "W001", "forbidden")
+    assert (bad["line"], bad["indicator_code"], bad["errors"][0]["type"]) == (
+        3,
+        "W001",
+        "forbidden",
+    )
     missing = await client.get("/api/v1/indicators/H000/values/2025-04", headers=setting["perf"])
     assert missing.status_code == 404
 
@@ -132,25 +144,31 @@ async def test_a_malformed_csv_names_each_bad_line_and_atomic_stores_nothing(
     client: AsyncClient, setting: dict[str, Any]
 ) -> None:
     body = (
-        "indicator_code,period,value\n"
-        "H000,2025-04,4\n"
-        "H001,2025-04,abc\n"
-        "NOPE,2025-04,1\n"
-        "H002,2025-26-Q1,1\n"
-        "H003,2025-05,1.5\n"
-    ).encode()
+        b"indicator_code,period,value\n"
+        b"H000,2025-04,4\n"
+        b"H001,2025-04,abc\n"
+        b"NOPE,2025-04,1\n"
+        b"H002,2025-26-Q1,1\n"
+        b"H003,2025-05,1.5\n"
+    )
     response = await client.post(
         BATCH, content=body, headers={**setting["perf"], "Content-Type": "text/csv"}
     )
     assert response.status_code == 422
     lines = {r["line"]: r["errors"][0]["type"] for r in response.json()["results"]}
-    assert lines == {3: "decimal_parsing", 4: "not_found", 5: "wrong_period_kind", 6: "decimal_places"}
+    assert lines == {
+        3: "decimal_parsing",
+        4: "not_found",
+        5: "wrong_period_kind",
+        6: "decimal_places",
+    }
     assert (
         await client.get("/api/v1/indicators/H000/values/2025-04", headers=setting["perf"])
     ).status_code == 404
 
     partial = await client.post(
-        BATCH + "?atomic=false", content=body,
+        BATCH + "?atomic=false",
+        content=body,
         headers={**setting["perf"], "Content-Type": "text/csv"},
     )
     assert partial.status_code == 200
@@ -161,7 +179,8 @@ async def test_a_csv_without_a_required_column_is_refused(
     client: AsyncClient, setting: dict[str, Any]
 ) -> None:
     response = await client.post(
-        BATCH, content=b"indicator_code,value\nH000,1\n",
+        BATCH,
+        content=b"indicator_code,value\nH000,1\n",
         headers={**setting["perf"], "Content-Type": "text/csv"},
     )
     assert response.status_code == 422
@@ -172,7 +191,9 @@ async def test_a_json_push_submits_what_it_stores_and_updates_changed_figures(
     client: AsyncClient, setting: dict[str, Any]
 ) -> None:
     perf = setting["perf"]
-    items = [{"indicator_code": "H000", "period": "2025-04", "value": 5, "quality_flags": ["estimated"]}]
+    items = [
+        {"indicator_code": "H000", "period": "2025-04", "value": 5, "quality_flags": ["estimated"]}
+    ]
     first = await client.post(BATCH, json={"items": items, "submit": True}, headers=perf)
     assert first.status_code == 200, first.text
     assert first.json()["results"][0]["outcome"] == "created"
