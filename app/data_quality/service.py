@@ -48,6 +48,9 @@ from app.periods.models import Period
 from app.rag.rules import Polarity
 from app.rag.service import units_of
 from app.spc.engine import MIN_POINTS, ImprovementDirection, SpcRule, xmr
+from app.spc.models import IndicatorSpcSetting
+from app.spc.repository import SpcRepository
+from app.spc.series import ChartSettings, recalculation_indexes
 
 _RANK = {"month": 0, "quarter": 1, "year": 2}
 _DIRECTION = {
@@ -130,6 +133,7 @@ class DataQualityService:
         targeted = await self.repository.targeted(ids, all_units | {period_code})
         verdicts = await self.repository.latest_verdicts([v.id for v in values.values()])
         series = await self.repository.approved_series(ids, until=periods[period_code].end_date)
+        spc_settings = await SpcRepository(self.session).settings(ids)
 
         issues: list[Issue] = []
         expected = entered = approved = 0
@@ -165,7 +169,12 @@ class DataQualityService:
                 entered += 1
                 approved += value.status is ValueStatus.APPROVED
                 found += _value_findings(indicator, period, value, verdicts.get(value.id), due)
-            found += _outlier(indicator, units[indicator.id], series.get(indicator.id, []))
+            found += _outlier(
+                indicator,
+                units[indicator.id],
+                series.get(indicator.id, []),
+                spc_settings.get(indicator.id),
+            )
             issues += [
                 Issue(
                     type=kind,
@@ -303,14 +312,27 @@ def _value_findings(
 
 
 def _outlier(
-    indicator: Indicator, units: Sequence[str], series: Sequence[tuple[str, Decimal]]
+    indicator: Indicator,
+    units: Sequence[str],
+    series: Sequence[tuple[str, Decimal]],
+    setting: IndicatorSpcSetting | None,
 ) -> list[Finding]:
-    """The latest approved value in the period, outside the XmR process limits."""
+    """The latest approved value in the period, outside the XmR process limits (fitted as the
+    indicator's SPC settings say: screening, baseline, recalculation points)."""
     if len(series) < MIN_POINTS or series[-1][0] not in units:
         return []
+    settings = ChartSettings.of(setting)
+    periods = [code for code, _ in series]
     chart = xmr(
         [value for _, value in series],
         improvement_direction=_DIRECTION.get(indicator.polarity, ImprovementDirection.NEUTRAL),
+        screen_outliers=settings.screen_outliers,
+        recalculate_at=(
+            []
+            if settings.baseline is not None
+            else recalculation_indexes(periods, settings.recalculate_at)
+        ),
+        baseline=settings.baseline,
     )
     last = chart.points[-1]
     if SpcRule.OUTSIDE_LIMITS not in last.rules:

@@ -1,0 +1,237 @@
+"""XmR charts as SVG, drawn with matplotlib's SVG backend (no display, no pyplot state).
+
+The output is stable byte for byte for the same chart: a fixed hash salt for the ids matplotlib
+generates, no metadata (so no creation date), and text kept as text (which also keeps it
+readable by screen readers and searchable when the chart is inlined in a board pack).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import threading
+from collections.abc import Sequence
+from typing import Any
+from xml.sax.saxutils import escape, quoteattr
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.typing import RcKeyType
+
+from app.spc.engine import (
+    AssuranceIcon,
+    ImprovementDirection,
+    PointType,
+    SpcPoint,
+    VariationIcon,
+)
+from app.spc.series import IndicatorChart
+
+# After the NHS England "Making Data Count" palette (concern a darker orange, for contrast).
+COLOURS = {
+    PointType.COMMON_CAUSE: "#7b7d7d",
+    PointType.IMPROVEMENT: "#289de0",
+    PointType.CONCERN: "#e0810d",
+    PointType.NEUTRAL: "#361475",
+}
+_LINE = "#7b7d7d"
+_MAX_LABELS = 24
+_TARGET = "#de1b1b"
+
+_RC: dict[RcKeyType, Any] = {
+    "svg.hashsalt": "golden-thread-spc",
+    "svg.fonttype": "none",
+    "font.family": "DejaVu Sans",
+    "font.size": 9,
+    "path.simplify": False,
+}
+
+_VARIATION_TEXT = {
+    VariationIcon.COMMON_CAUSE: "common cause variation only",
+    VariationIcon.IMPROVEMENT_HIGH: "special cause variation of an improving nature (high)",
+    VariationIcon.IMPROVEMENT_LOW: "special cause variation of an improving nature (low)",
+    VariationIcon.CONCERN_HIGH: "special cause variation of a concerning nature (high)",
+    VariationIcon.CONCERN_LOW: "special cause variation of a concerning nature (low)",
+    VariationIcon.NEUTRAL_HIGH: "special cause variation, neither improving nor concerning (high)",
+    VariationIcon.NEUTRAL_LOW: "special cause variation, neither improving nor concerning (low)",
+}
+_ASSURANCE_TEXT = {
+    AssuranceIcon.CONSISTENT_PASS: "the process will consistently meet the target",
+    AssuranceIcon.CONSISTENT_FAIL: "the process will consistently miss the target",
+    AssuranceIcon.HIT_AND_MISS: "the process will sometimes meet and sometimes miss the target",
+}
+_SVG_OPEN = re.compile(r"<svg\b[^>]*>")
+# No creation date (it would change every render) and no RDF block naming the library version:
+# the <title> and <desc> below say what the chart is.
+_NO_METADATA: dict[str, Any] = {"Date": None, "Creator": None, "Format": None, "Type": None}
+# rcParams are process-wide: one chart at a time, so no render sees another's settings.
+_RENDER_LOCK = threading.Lock()
+
+
+def render_svg(chart: IndicatorChart, *, element_id: str | None = None) -> str:
+    """The chart as an SVG document with an accessible <title> and <desc>.
+
+    `element_id` prefixes the title and description ids, so several charts can be inlined in
+    one HTML page without clashing; it defaults to one made from the indicator's code.
+    """
+    with _RENDER_LOCK, matplotlib.rc_context(_RC):
+        figure = _draw(chart)
+        buffer = io.StringIO()
+        figure.savefig(buffer, format="svg", metadata=_NO_METADATA)
+    prefix = element_id or "spc-" + re.sub(r"[^A-Za-z0-9_-]", "-", chart.indicator.code)
+    return _with_title(buffer.getvalue(), title=title(chart), desc=description(chart), id=prefix)
+
+
+def inline_svg(document: str) -> str:
+    """An SVG document without its XML prolog and doctype, for embedding in HTML."""
+    return document[document.index("<svg") :]
+
+
+def title(chart: IndicatorChart) -> str:
+    indicator = chart.indicator
+    return f"{indicator.code} {indicator.title}: XmR chart"
+
+
+def description(chart: IndicatorChart) -> str:
+    """A sentence or two saying what the chart shows, for those who cannot see it."""
+    points = chart.result.points
+    if not points:
+        return "No approved values yet."
+    first, last = chart.points[0].period, chart.points[-1].period
+    parts = [f"{len(points)} approved values from {first} to {last}."]
+    latest = points[-1]
+    if latest.mean is None or latest.lower_limit is None or latest.upper_limit is None:
+        parts.append("Fewer than 13 values: no process limits are drawn.")
+    else:
+        parts.append(
+            f"Latest value {_number(latest.value)}; mean {_number(latest.mean)}, process limits "
+            f"{_number(latest.lower_limit)} to {_number(latest.upper_limit)}."
+        )
+    special = [chart.points[point.index].period for point in points if point.special_cause]
+    if special:
+        parts.append(f"Special cause points: {', '.join(special)}.")
+    if chart.result.variation_icon is not None:
+        parts.append(f"Variation: {_VARIATION_TEXT[chart.result.variation_icon]}.")
+    if chart.target is not None:
+        parts.append(f"Target {_number(float(chart.target))}.")
+    if chart.result.assurance_icon is not None:
+        parts.append(f"Assurance: {_ASSURANCE_TEXT[chart.result.assurance_icon]}.")
+    if chart.recalculated_at:
+        parts.append(f"Limits recalculated from {', '.join(chart.recalculated_at)}.")
+    return " ".join(parts)
+
+
+def _number(value: float) -> str:
+    return f"{value:.4g}" if abs(value) < 1e6 else f"{value:,.0f}"
+
+
+def _draw(chart: IndicatorChart) -> Figure:
+    # Fixed margins rather than a layout engine, which would draw the figure twice.
+    figure = Figure(figsize=(7.5, 3.4), dpi=100)
+    figure.subplots_adjust(left=0.09, right=0.98, top=0.82, bottom=0.22)
+    axes = figure.add_subplot()
+    points = chart.result.points
+    xs = list(range(len(points)))
+    values = [point.value for point in points]
+    axes.plot(xs, values, color=_LINE, linewidth=1, zorder=2)
+    for kind in PointType:
+        chosen = [point for point in points if point.type is kind]
+        if chosen:
+            axes.scatter(
+                [point.index for point in chosen],
+                [point.value for point in chosen],
+                s=22,
+                color=COLOURS[kind],
+                zorder=3,
+            )
+    for segment in _segments(points):
+        first, last = segment[0], segment[-1]
+        span = [first.index - 0.4, last.index + 0.4]
+        assert first.mean is not None
+        axes.plot(span, [first.mean] * 2, color=_LINE, linewidth=1.2)
+        for limit in (first.lower_limit, first.upper_limit):
+            assert limit is not None
+            axes.plot(span, [limit] * 2, color=_LINE, linewidth=1, linestyle="--")
+    if chart.target is not None:
+        axes.axhline(float(chart.target), color=_TARGET, linewidth=1, linestyle=":")
+    # At most about 24 period labels, so a long monthly series stays legible.
+    step = max(1, -(-len(points) // _MAX_LABELS))
+    shown = xs[::-1][::step][::-1]
+    axes.set_xticks(shown, [chart.points[x].period for x in shown], rotation=60, ha="right")
+    axes.tick_params(axis="x", labelsize=7)
+    axes.set_xlim(-0.6, max(len(points) - 0.4, 0.6))
+    if not points:
+        axes.text(0.5, 0.5, "No approved values yet", ha="center", transform=axes.transAxes)
+    unit = chart.indicator.unit
+    if unit:
+        axes.set_ylabel(unit)
+    axes.set_title(
+        _shorten(f"{chart.indicator.code} {chart.indicator.title}"), loc="left", fontsize=10, pad=20
+    )
+    axes.spines[["top", "right"]].set_visible(False)
+    axes.legend(
+        handles=_legend(chart),
+        loc="lower left",
+        bbox_to_anchor=(0, 1),
+        fontsize=7,
+        frameon=False,
+        ncols=7,
+        borderaxespad=0.2,
+    )
+    return figure
+
+
+def _shorten(text: str, limit: int = 90) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "\u2026"
+
+
+def _legend(chart: IndicatorChart) -> list[Line2D]:
+    handles = [
+        Line2D([], [], color=_LINE, linewidth=1.2, label="mean"),
+        Line2D([], [], color=_LINE, linewidth=1, linestyle="--", label="process limits"),
+    ]
+    if chart.target is not None:
+        handles.append(Line2D([], [], color=_TARGET, linewidth=1, linestyle=":", label="target"))
+    good = "improvement" if chart.direction is not ImprovementDirection.NEUTRAL else "special cause"
+    kinds = {point.type for point in chart.result.points}
+    for kind in PointType:
+        if kind in kinds:
+            label = good if kind is PointType.NEUTRAL else kind.value.replace("_", " ")
+            handles.append(
+                Line2D([], [], color=COLOURS[kind], marker="o", linestyle="", label=label)
+            )
+    return handles
+
+
+def _segments(points: Sequence[SpcPoint]) -> list[list[SpcPoint]]:
+    """Runs of points that share their lines (one per recalculation); none without lines."""
+    segments: list[list[SpcPoint]] = []
+    for point in points:
+        if point.mean is None:
+            continue
+        if segments and (segments[-1][-1].mean, segments[-1][-1].upper_limit) == (
+            point.mean,
+            point.upper_limit,
+        ):
+            segments[-1].append(point)
+        else:
+            segments.append([point])
+    return segments
+
+
+def _with_title(document: str, *, title: str, desc: str, id: str) -> str:
+    """Add role="img", <title> and <desc> (named by aria-labelledby) to the root element."""
+    match = _SVG_OPEN.search(document)
+    assert match is not None, "matplotlib wrote no <svg> element"
+    opening = match.group(0)
+    labelled = f"{id}-title {id}-desc"
+    tagged = (
+        opening[:-1] + f' role="img" aria-labelledby={quoteattr(labelled)}>'
+        f"\n <title id={quoteattr(id + '-title')}>{escape(title)}</title>"
+        f"\n <desc id={quoteattr(id + '-desc')}>{escape(desc)}</desc>"
+    )
+    return document[: match.start()] + tagged + document[match.end() :]

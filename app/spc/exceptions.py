@@ -1,0 +1,5 @@
+from app.core.errors import InvalidInput
+
+
+class InvalidRecalculationPoint(InvalidInput):
+    title, slug = "Invalid recalculation point", "invalid-recalculation-point"
