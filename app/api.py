@@ -6,6 +6,7 @@ from app.actions.router import router as actions_router
 from app.audit.router import router as audit_router
 from app.auth.router import router as auth_router
 from app.batch.router import router as batch_router
+from app.benchmarks.router import router as benchmarks_router
 from app.clients.router import router as clients_router
 from app.comments.router import router as comments_router
 from app.committees.router import router as committees_router
@@ -16,9 +17,12 @@ from app.org.router import router as org_router
 from app.periods.router import router as periods_router
 from app.plans.router import router as plans_router
 from app.projects.router import router as projects_router
+from app.public.router import router as public_router
 from app.reports.router import router as reports_router
 from app.risks.router import router as risks_router
 from app.settings.router import router as settings_router
+from app.spc.router import indicator_router as spc_indicator_router
+from app.spc.router import router as spc_router
 from app.users.router import router as users_router
 
 API_PREFIX = "/api/v1"
@@ -32,8 +36,12 @@ for domain_router in (
     periods_router,
     settings_router,
     indicators_router,
+    spc_indicator_router,
+    spc_router,
+    benchmarks_router,
     batch_router,
     reports_router,
+    public_router,
     cycle_router,
     comments_router,
     data_quality_router,

@@ -4,6 +4,7 @@ from app.actions.models import Action, ActionUpdate
 from app.audit.models import AuditEvent
 from app.auth.models import LoginFailure
 from app.batch.models import IdempotencyKey
+from app.benchmarks.models import Benchmark
 from app.clients.models import ApiClient
 from app.comments.models import Comment
 from app.committees.models import Committee
@@ -16,6 +17,7 @@ from app.plans.models import Objective, Plan
 from app.projects.models import Milestone, Project
 from app.risks.models import Risk
 from app.settings.models import CouncilSetting
+from app.spc.models import IndicatorSpcSetting
 from app.users.models import RoleAssignment, User
 
 __all__ = [
@@ -24,11 +26,13 @@ __all__ = [
     "ApiClient",
     "AuditEvent",
     "Base",
+    "Benchmark",
     "Comment",
     "Committee",
     "CouncilSetting",
     "IdempotencyKey",
     "Indicator",
+    "IndicatorSpcSetting",
     "IndicatorValue",
     "LoginFailure",
     "Milestone",

@@ -4,9 +4,12 @@ from datetime import datetime
 
 from pydantic import Field
 
+from app.benchmarks.schemas import BenchmarkPosition
 from app.core.schemas import Measure, ResponseSchema
 from app.indicators.models import ValueStatus, ValueType
 from app.rag.rules import Direction, Polarity, Rag
+from app.spc.engine import AssuranceIcon, VariationIcon
+from app.spc.forecast import ForecastMethod
 
 
 class Band(ResponseSchema):
@@ -30,6 +33,16 @@ class CommentBrief(ResponseSchema):
     author_role: str | None
     body: str
     created_at: datetime
+
+
+class ForecastRead(ResponseSchema):
+    value: Measure = Field(description="The forecast year-end outturn")
+    method: ForecastMethod = Field(
+        description="run_rate (sums), linear_trend (others) or actual (the year is complete)"
+    )
+    rag: Rag | None = Field(
+        description="The status the forecast would get against the year's target"
+    )
 
 
 class StatusRead(ResponseSchema):
@@ -59,6 +72,21 @@ class StatusRead(ResponseSchema):
     unit: str | None
     decimal_places: int
     is_key: bool
+    variation_icon: VariationIcon | None = Field(
+        default=None,
+        description="SPC variation of the approved series up to the period; null below 13 points",
+    )
+    assurance_icon: AssuranceIcon | None = Field(
+        default=None,
+        description="Whether the process will meet its target; null below 13 points, with no "
+        "target or with no improvement direction",
+    )
+    forecast: ForecastRead | None = Field(
+        default=None, description="The year-end forecast; null with no value in the year yet"
+    )
+    benchmark: BenchmarkPosition | None = Field(
+        default=None, description="Comparator quartiles for the period and the figure's place"
+    )
 
 
 class Summary(ResponseSchema):

@@ -18,6 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.permissions import Permission
 from app.auth.principal import Principal
+from app.benchmarks.models import Benchmark
+from app.benchmarks.repository import BenchmarkRepository
+from app.benchmarks.service import position_of
 from app.comments.models import Comment
 from app.comments.repository import CommentRepository
 from app.core.clock import today
@@ -37,14 +40,25 @@ from app.rag.schemas import (
     Band,
     CommentBrief,
     Directions,
+    ForecastRead,
     Scorecard,
     StatusRead,
     Summary,
     YearToDate,
 )
 from app.settings.service import SettingsService
+from app.spc.forecast import ForecastMethod, forecast_year_end
+from app.spc.series import IndicatorChart
+from app.spc.service import SpcService
 
 _RANK = {PeriodKind.MONTH: 0, PeriodKind.QUARTER: 1, PeriodKind.YEAR: 2}
+# What a projected period may take, by value type (a forecast never goes below zero spend).
+_BOUNDS: dict[ValueType, tuple[Decimal | None, Decimal | None]] = {
+    ValueType.PERCENTAGE: (Decimal(0), Decimal(100)),
+    ValueType.COUNT: (Decimal(0), None),
+    ValueType.TIME: (Decimal(0), None),
+    ValueType.CURRENCY: (Decimal(0), None),
+}
 
 
 def units_of(code: str, kind: PeriodKind) -> list[str]:
@@ -82,6 +96,7 @@ class Frame:
     previous: str
     last_year: str
     to_date: list[str]
+    year: str
 
     @classmethod
     def of(cls, code: str) -> Frame:
@@ -91,17 +106,19 @@ class Frame:
             previous=calendar.previous_period(code),
             last_year=calendar.same_period_last_year(code),
             to_date=calendar.periods_to_date(code),
+            year=calendar.parse_period(code).financial_year,
         )
 
     def value_codes(self, kind: PeriodKind) -> set[str]:
         codes: set[str] = set()
-        for code in (self.period, self.previous, self.last_year, *self.to_date):
+        # The whole year: its later figures weigh a pooled ratio's annual target, for the forecast.
+        for code in (self.period, self.previous, self.last_year, *self.to_date, self.year):
             codes.update(units_of(code, kind))
         return codes
 
     def target_codes(self, kind: PeriodKind) -> set[str]:
         codes = self.value_codes(kind)
-        for code in (self.period, *self.to_date):
+        for code in (self.period, *self.to_date, self.year):
             codes |= {code, *calendar.children(code), *calendar.months_in(code)}
         return codes
 
@@ -196,6 +213,40 @@ def _as_rule_target(target: Target) -> rules.Target:
     )
 
 
+def _forecast(
+    math: MeasureMath, frame: Frame, *, tolerance: Tolerance, ytd_value: Decimal | None
+) -> ForecastRead | None:
+    """The year-end outturn forecast from the year's figures to the period, and its RAG
+    against the year's target (set for the year, or combined from its parts)."""
+    indicator = math.indicator
+    to_date = units_to_date(frame.period, math.kind)
+    figures = [math.values.get(code) for code in to_date]
+    lower, upper = _BOUNDS.get(indicator.value_type, (None, None))
+    forecast = forecast_year_end(
+        values=[figure.value if figure else None for figure in figures],
+        periods_in_year=len(units_of(frame.year, math.kind)),
+        aggregation=indicator.aggregation.value,
+        lower_bound=lower,
+        upper_bound=upper,
+    )
+    if forecast is None:
+        return None
+    value = forecast.value
+    if forecast.method is ForecastMethod.ACTUAL and ytd_value is not None:
+        # The year is complete: its outturn as the status reports it (a ratio pooled from its
+        # numerators and denominators, not the mean of its periods).
+        value = ytd_value
+    value = value.quantize(Decimal(1).scaleb(-indicator.decimal_places), rounding=ROUND_HALF_UP)
+    # No amber_if_improving: a forecast has no same-period-last-year figure to improve on.
+    rag = rules.evaluate_rag(
+        actual=value,
+        target=math.target_at(frame.year),
+        polarity=indicator.polarity,
+        tolerance=tolerance,
+    ).rag
+    return ForecastRead(value=value, method=forecast.method, rag=rag)
+
+
 def summarise(statuses: Iterable[StatusRead]) -> Summary:
     """A count per RAG status (rows with no status yet are not counted)."""
     summary = Summary()
@@ -274,6 +325,10 @@ class StatusService:
         default = await SettingsService(self.session, settings=self.settings).rag_tolerance()
         due = periods[period_code].data_due_date < today()
         comments = await CommentRepository(self.session).for_period(ids, period_code)
+        benchmarks = await BenchmarkRepository(self.session).for_period(ids, period_code)
+        charts = await SpcService(self.session).charts(
+            ids=ids, indicators=indicators, until=periods[period_code].end_date
+        )
         return [
             self._status(
                 principal,
@@ -284,6 +339,8 @@ class StatusService:
                 default,
                 due,
                 comments.get(indicator.id, []),
+                benchmarks.get(indicator.id),
+                charts.get(indicator.id),
             )
             for indicator in indicators
         ]
@@ -298,6 +355,8 @@ class StatusService:
         default: Tolerance,
         due: bool,
         comments: Sequence[Comment],
+        benchmark: Benchmark | None,
+        chart: IndicatorChart | None,
     ) -> StatusRead:
         math = MeasureMath(indicator, values, targets)
         tolerance = indicator.own_tolerance() or default
@@ -361,6 +420,10 @@ class StatusService:
             unit=indicator.unit,
             decimal_places=places,
             is_key=indicator.is_key,
+            benchmark=position_of(benchmark, value=actual, polarity=indicator.polarity),
+            variation_icon=chart.result.variation_icon if chart else None,
+            assurance_icon=chart.result.assurance_icon if chart else None,
+            forecast=_forecast(math, frame, tolerance=tolerance, ytd_value=ytd_value),
         )
 
     @staticmethod

@@ -1,16 +1,18 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Response
+from fastapi.responses import StreamingResponse
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.auth.dependencies import require
 from app.auth.permissions import Permission
 from app.auth.principal import Principal
 from app.committees.repository import committee_indicator_ids
 from app.committees.service import CommitteeService
-from app.core.deps import SessionDep, SettingsDep
+from app.core.deps import SessionDep, SettingsDep, get_sessionmaker
 from app.indicators.models import IndicatorStatus
 from app.indicators.repository import IndicatorFilter
 from app.org.service import OrgService
@@ -18,6 +20,16 @@ from app.plans.repository import objectives_indicator_ids, plan_indicator_ids
 from app.plans.service import PlanService
 from app.rag.schemas import Scorecard
 from app.rag.service import StatusService
+from app.reports.board_pack import BoardPackService
+from app.reports.outturn import (
+    CSV_MEDIA_TYPE,
+    XLSX_MEDIA_TYPE,
+    OutturnReport,
+    OutturnService,
+    attachment,
+    outturn_csv,
+    scorecard_csv,
+)
 from app.reports.schemas import ExceptionReport
 from app.reports.service import ReportService
 
@@ -60,18 +72,33 @@ async def scorecard_filters(
 ReportFilters = Annotated[IndicatorFilter, Depends(scorecard_filters)]
 
 
-@router.get("/scorecard", response_model=Scorecard)
+@router.get(
+    "/scorecard",
+    response_model=Scorecard,
+    responses={200: {"content": {"text/csv": {}}}},
+)
 async def get_scorecard(
     period: PeriodCode,
     principal: Reader,
     session: SessionDep,
     settings: SettingsDep,
     filters: ReportFilters,
-) -> Scorecard:
+    export_format: Annotated[
+        Literal["json", "csv"],
+        Query(alias="format", description="csv: the rows' scalar fields, one line each"),
+    ] = "json",
+) -> Scorecard | Response:
     """Every measure's status for a period, with a count per RAG status."""
-    return await StatusService(session, settings=settings).scorecard(
+    card = await StatusService(session, settings=settings).scorecard(
         principal=principal, period_code=period, filters=filters
     )
+    if export_format == "csv":
+        return Response(
+            scorecard_csv(card),
+            media_type=CSV_MEDIA_TYPE,
+            headers=attachment(f"scorecard-{card.period}.csv"),
+        )
+    return card
 
 
 @router.get("/exceptions", response_model=ExceptionReport)
@@ -87,3 +114,63 @@ async def get_exception_report(
     return await ReportService(session, settings=settings).exceptions(
         principal=principal, period_code=period, filters=filters
     )
+
+
+@router.get(
+    "/outturn",
+    response_model=OutturnReport,
+    responses={200: {"content": {"text/csv": {}, XLSX_MEDIA_TYPE: {}}}},
+)
+async def get_outturn(
+    year: Annotated[str, Query(description="A financial year, e.g. 2025-26")],
+    _: Reader,
+    session: SessionDep,
+    settings: SettingsDep,
+    sessionmaker: Annotated[async_sessionmaker[AsyncSession], Depends(get_sessionmaker)],
+    filters: ReportFilters,
+    export_format: Annotated[
+        Literal["json", "csv", "xlsx"],
+        Query(alias="format", description="csv is streamed; xlsx is one sheet"),
+    ] = "json",
+) -> OutturnReport | Response:
+    """The year's outturn for every measure: Q1-Q4, outturn, annual target, RAG and direction
+    against last year, from approved figures (columns: README, "Outturn export columns")."""
+    service = OutturnService(session, settings=settings)
+    outturn_year = await service.year(year)
+    filename = f"outturn-{outturn_year.code}"
+    if export_format == "csv":
+        return StreamingResponse(
+            outturn_csv(sessionmaker, settings=settings, year=outturn_year, filters=filters),
+            media_type=CSV_MEDIA_TYPE,
+            headers=attachment(f"{filename}.csv"),
+        )
+    if export_format == "xlsx":
+        return Response(
+            await service.xlsx(year=outturn_year, filters=filters),
+            media_type=XLSX_MEDIA_TYPE,
+            headers=attachment(f"{filename}.xlsx"),
+        )
+    return await service.report(year=outturn_year, filters=filters)
+
+
+@router.get(
+    "/board-pack",
+    response_class=Response,
+    responses={200: {"content": {"text/html": {}}, "description": "A printable HTML page"}},
+)
+async def get_board_pack(
+    period: PeriodCode,
+    principal: Reader,
+    session: SessionDep,
+    settings: SettingsDep,
+    filters: ReportFilters,
+    export_format: Annotated[
+        Literal["html"], Query(alias="format", description="html: a printable page")
+    ] = "html",
+) -> Response:
+    """The Performance Board pack: summary counts, exceptions with commentary and actions, and
+    an XmR chart for each key indicator."""
+    html = await BoardPackService(session, settings=settings).html(
+        principal=principal, period_code=period, filters=filters
+    )
+    return Response(html, media_type="text/html")

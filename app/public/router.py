@@ -1,0 +1,92 @@
+"""Public transparency endpoints: no login, published indicators, approved figures only."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query, Response, status
+from pydantic import BaseModel
+
+from app.core.deps import SessionDep, SettingsDep
+from app.core.pagination import Paging
+from app.core.schemas import Page
+from app.public.schemas import PublicIndicator, PublicIndicatorDetail, PublicScorecard
+from app.public.service import PublicService
+
+router = APIRouter(prefix="/public", tags=["public"])
+
+CACHE_CONTROL = "public, max-age=300"
+IfNoneMatch = Annotated[
+    str | None, Header(description="An ETag you hold; 304 with no body while it is current")
+]
+_CACHED: dict[int | str, dict[str, Any]] = {
+    status.HTTP_304_NOT_MODIFIED: {"description": "Not modified: the ETag sent is current"}
+}
+
+
+def content_etag(body: bytes) -> str:
+    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+
+
+def matches(if_none_match: str | None, current: str) -> bool:
+    if if_none_match is None:
+        return False
+    tags = [tag.strip().removeprefix("W/") for tag in if_none_match.split(",")]
+    return "*" in tags or current in tags
+
+
+def cached(model: BaseModel, if_none_match: str | None) -> Response:
+    """The JSON body with a content ETag and a five-minute public cache lifetime; 304 when the
+    client already holds this content."""
+    body = model.model_dump_json().encode()
+    tag = content_etag(body)
+    headers = {"ETag": tag, "Cache-Control": CACHE_CONTROL}
+    if matches(if_none_match, tag):
+        return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers=headers)
+    return Response(content=body, media_type="application/json", headers=headers)
+
+
+@router.get("/indicators", response_model=Page[PublicIndicator], responses=_CACHED)
+async def list_public_indicators(
+    session: SessionDep,
+    settings: SettingsDep,
+    paging: Paging,
+    q: Annotated[str | None, Query(max_length=100, description="Search code and title")] = None,
+    if_none_match: IfNoneMatch = None,
+) -> Response:
+    """The council's published indicators (no login needed)."""
+    items, total = await PublicService(session, settings=settings).list_page(
+        q=q, offset=paging.offset, limit=paging.page_size
+    )
+    page = Page[PublicIndicator](
+        items=items, page=paging.page, page_size=paging.page_size, total=total
+    )
+    return cached(page, if_none_match)
+
+
+@router.get("/indicators/{code}", response_model=PublicIndicatorDetail, responses=_CACHED)
+async def get_public_indicator(
+    code: str,
+    session: SessionDep,
+    settings: SettingsDep,
+    financial_year: Annotated[str | None, Query(description="e.g. 2025-26")] = None,
+    if_none_match: IfNoneMatch = None,
+) -> Response:
+    """A published indicator with its approved figures, targets and RAG, period by period."""
+    detail = await PublicService(session, settings=settings).indicator(
+        code, financial_year=financial_year
+    )
+    return cached(detail, if_none_match)
+
+
+@router.get("/scorecard", response_model=PublicScorecard, responses=_CACHED)
+async def get_public_scorecard(
+    period: Annotated[str, Query(description="2025-26, 2025-26-Q2 or 2025-04")],
+    session: SessionDep,
+    settings: SettingsDep,
+    if_none_match: IfNoneMatch = None,
+) -> Response:
+    """Every published measure's status for a period, from approved figures."""
+    card = await PublicService(session, settings=settings).scorecard(period_code=period)
+    return cached(card, if_none_match)

@@ -1,0 +1,126 @@
+"""Transparency: public indicators and their approved figures, for anyone, without a login."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core.config import Settings
+from app.indicators.exceptions import IndicatorNotFound
+from app.indicators.models import Indicator, IndicatorStatus, ValueStatus
+from app.indicators.repository import IndicatorFilter, IndicatorRepository
+from app.indicators.service import VALUE_KIND
+from app.periods.calendar import PeriodKind
+from app.public.schemas import (
+    PublicIndicator,
+    PublicIndicatorDetail,
+    PublicPoint,
+    PublicScorecard,
+    PublicStatus,
+)
+from app.rag.schemas import Band
+from app.rag.service import ApprovedFigure, MeasureMath, StatusService
+from app.reports.outturn import rate
+from app.settings.service import SettingsService
+
+
+def public_filter(*, q: str | None = None) -> IndicatorFilter:
+    """Only indicators marked public and still active are published."""
+    return IndicatorFilter(is_public=True, status=IndicatorStatus.ACTIVE, q=q)
+
+
+def is_published(indicator: Indicator) -> bool:
+    return indicator.is_public and indicator.status is IndicatorStatus.ACTIVE
+
+
+def to_public(indicator: Indicator) -> PublicIndicator:
+    return PublicIndicator(
+        code=indicator.code,
+        title=indicator.title,
+        definition=indicator.definition,
+        rationale=indicator.rationale,
+        data_source=indicator.data_source,
+        value_type=indicator.value_type,
+        unit=indicator.unit,
+        decimal_places=indicator.decimal_places,
+        polarity=indicator.polarity,
+        frequency=indicator.frequency,
+        org_unit_code=indicator.org_unit.code,
+        is_national=indicator.is_national,
+    )
+
+
+class PublicService:
+    def __init__(self, session: AsyncSession, *, settings: Settings) -> None:
+        self.session = session
+        self.settings = settings
+        self.indicators = IndicatorRepository(session)
+
+    async def list_page(
+        self, *, q: str | None, offset: int, limit: int
+    ) -> tuple[list[PublicIndicator], int]:
+        rows, total = await self.indicators.list(
+            filters=public_filter(q=q), offset=offset, limit=limit
+        )
+        return [to_public(row) for row in rows], total
+
+    async def indicator(self, code: str, *, financial_year: str | None) -> PublicIndicatorDetail:
+        """A public indicator with every approved figure of its own frequency, rated."""
+        indicator = await self.indicators.by_code(code)
+        if indicator is None or not is_published(indicator):
+            # The same answer whether it does not exist or is not published.
+            raise IndicatorNotFound(f"No public indicator has the code {code!r}.")
+        values: dict[str, ApprovedFigure] = {}
+        own: list[tuple[str, str]] = []  # (period code, financial year), oldest first
+        kind: PeriodKind = VALUE_KIND[indicator.frequency]
+        # Every year is read, whatever the filter: a rating may look at the year before.
+        for value, period in await self.indicators.values(indicator.id, financial_year=None):
+            if value.approved_value is None:
+                continue
+            values[period.code] = ApprovedFigure(
+                value.approved_value,
+                value.approved_numerator,
+                value.approved_denominator,
+                None,
+                ValueStatus.APPROVED,
+            )
+            if period.kind is kind:
+                own.append((period.code, period.financial_year))
+        targets = {
+            period.code: target for target, period in await self.indicators.targets(indicator.id)
+        }
+        tolerance = await SettingsService(self.session, settings=self.settings).rag_tolerance()
+        math = MeasureMath(indicator, values, targets)
+        series = []
+        for period_code, year in own:
+            if financial_year is not None and year != financial_year:
+                continue
+            rated = rate(math, period_code, default=tolerance)
+            assert rated.value is not None
+            series.append(
+                PublicPoint(
+                    period=period_code,
+                    value=rated.value,
+                    target=rated.target.value if rated.target else None,
+                    target_band=(
+                        Band(lower=rated.target.lower, upper=rated.target.upper)
+                        if rated.target and rated.target.value is None
+                        else None
+                    ),
+                    rag=rated.rag,
+                )
+            )
+        return PublicIndicatorDetail(**to_public(indicator).model_dump(), series=series)
+
+    async def scorecard(self, *, period_code: str) -> PublicScorecard:
+        card = await StatusService(self.session, settings=self.settings).scorecard(
+            principal=None, period_code=period_code, filters=public_filter()
+        )
+        fields = PublicStatus.model_fields.keys()
+        return PublicScorecard(
+            period=card.period,
+            summary=card.summary,
+            rows=[
+                PublicStatus.model_validate({name: getattr(row, name) for name in fields})
+                for row in card.rows
+            ],
+        )
