@@ -22,6 +22,9 @@ from app.core.config import get_settings
 from app.core.db import create_engine, create_sessionmaker, unit_of_work
 from app.core.errors import AppError
 from app.demo import seed_demo
+from app.indicators.models import IndicatorStatus
+from app.indicators.repository import IndicatorFilter
+from app.reports.outturn import OutturnService, outturn_csv
 from app.users.schemas import RoleGrant, UserCreate
 from app.users.service import UserService
 
@@ -96,6 +99,42 @@ async def _import_values(body: bytes, *, email: str, submit: bool, atomic: bool)
         await engine.dispose()
 
 
+async def _export_outturn(year: str, *, export_format: str, output: Path | None) -> int:
+    """The outturn through the same service as GET /reports/outturn, to a file or stdout."""
+    settings = get_settings()
+    engine = create_engine(settings.database_url)
+    sessionmaker = create_sessionmaker(engine)
+    try:
+        async with unit_of_work(sessionmaker) as session:
+            service = OutturnService(session, settings=settings)
+            try:
+                outturn_year = await service.year(year)
+            except AppError as exc:
+                print(exc.detail, file=sys.stderr)
+                return 2
+            filters = IndicatorFilter(status=IndicatorStatus.ACTIVE)
+            if export_format == "xlsx":
+                content = await service.xlsx(year=outturn_year, filters=filters)
+            elif export_format == "json":
+                report = await service.report(year=outturn_year, filters=filters)
+                content = report.model_dump_json(indent=2).encode()
+        if export_format == "csv":
+            chunks = [
+                chunk
+                async for chunk in outturn_csv(
+                    sessionmaker, settings=settings, year=outturn_year, filters=filters
+                )
+            ]
+            content = b"".join(chunks)
+    finally:
+        await engine.dispose()
+    if output is None:
+        sys.stdout.buffer.write(content)
+    else:
+        await asyncio.to_thread(output.write_bytes, content)
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="golden-thread", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -120,6 +159,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--partial", action="store_true", help="store the valid rows even if some are not"
     )
 
+    exporter = commands.add_parser(
+        "export-outturn", help="the year's outturn, as GET /reports/outturn gives it"
+    )
+    exporter.add_argument("year", help="a financial year, e.g. 2025-26")
+    exporter.add_argument("--format", choices=("csv", "xlsx", "json"), default="csv")
+    exporter.add_argument("--output", type=Path, help="a file (default: standard output)")
+
     args = parser.parse_args(argv)
     if args.command == "openapi":
         write_openapi(args.output)
@@ -132,6 +178,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     elif args.command == "seed-demo":
         asyncio.run(_seed_demo())
         print("demo council ready")
+    elif args.command == "export-outturn":
+        return asyncio.run(
+            _export_outturn(args.year, export_format=args.format, output=args.output)
+        )
     elif args.command == "import-values":
         return asyncio.run(
             _import_values(

@@ -82,3 +82,21 @@ def test_import_values_names_bad_lines_and_stores_nothing(
 
     assert code == 1
     assert "wrong_period_kind" in capsys.readouterr().out
+
+
+def test_export_outturn_writes_the_csv_the_api_serves(
+    scratch: str, settings: Settings, tmp_path: Path
+) -> None:
+    _prepare(scratch, settings)
+    values = tmp_path / "values.csv"
+    values.write_text("indicator_code,period,value\nCLI1,2025-26-Q1,12\n")
+    assert cli.main(["import-values", str(values), "--as", "perf@council.gov.uk"]) == 0
+    output = tmp_path / "outturn.csv"
+
+    code = cli.main(["export-outturn", "2025-26", "--output", str(output)])
+
+    assert code == 0
+    header, *rows = output.read_text().splitlines()
+    assert header.startswith("indicator_code,")
+    assert [row.split(",")[0] for row in rows] == ["CLI1"]
+    assert cli.main(["export-outturn", "1999-00"]) == 2
