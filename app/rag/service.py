@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -135,8 +136,8 @@ class MeasureMath:
     def __init__(
         self,
         indicator: Indicator,
-        values: dict[str, ApprovedFigure],
-        targets: dict[str, Target],
+        values: Mapping[str, ApprovedFigure],
+        targets: Mapping[str, TargetLike],
     ) -> None:
         self.indicator = indicator
         self.kind = VALUE_KIND[indicator.frequency]
@@ -181,18 +182,31 @@ class MeasureMath:
         if not codes:
             return None
         parts = [self.target_at(code) for code in codes]
-        values = [part.value for part in parts if part is not None and part.value is not None]
-        if len(values) != len(codes):
-            # Bands and partial target sets are not combined: there is no honest way to.
-            return None
+        if any(part is None for part in parts):
+            return None  # a partial set of targets is no target for the whole
+        bands = {(part.lower, part.upper) for part in parts if part and part.value is None}
+        if bands:
+            # Bands combine only when every part has the same one.
+            same = len(bands) == 1 and all(part and part.value is None for part in parts)
+            lower, upper = bands.pop()
+            return rules.Target(lower=lower, upper=upper) if same else None
+        values = [part.value for part in parts if part and part.value is not None]
+        floors = [part.floor for part in parts if part and part.floor is not None]
         weights = None
         if self.indicator.aggregation is Aggregation.RATIO:
             # A pooled ratio's target weighs each part by its denominator, as the value does.
             found = [self._denominator(code) for code in codes]
             if all(weight is not None for weight in found):
                 weights = [weight for weight in found if weight is not None]
+        places = self.indicator.decimal_places
         combined = aggregate_targets(values, self.indicator.aggregation, weights=weights)
-        return rules.Target(value=quantize(combined, self.indicator.decimal_places))
+        # Floors combine like the targets they guard, when every part has one.
+        floor = (
+            aggregate_targets(floors, self.indicator.aggregation, weights=weights)
+            if len(floors) == len(parts)
+            else None
+        )
+        return rules.Target(value=quantize(combined, places), floor=quantize(floor, places))
 
     def _parts(self, code: str) -> list[str]:
         """The next level down that still holds this indicator's values or targets."""
@@ -207,7 +221,22 @@ class MeasureMath:
         return sum((f.denominator for f in figures if f and f.denominator is not None), Decimal(0))
 
 
-def _as_rule_target(target: Target) -> rules.Target:
+class TargetLike(Protocol):
+    """A stored target row or a rules.Target: whatever carries the four figures."""
+
+    @property
+    def value(self) -> Decimal | None: ...
+    @property
+    def lower(self) -> Decimal | None: ...
+    @property
+    def upper(self) -> Decimal | None: ...
+    @property
+    def floor(self) -> Decimal | None: ...
+
+
+def _as_rule_target(target: TargetLike) -> rules.Target:
+    if isinstance(target, rules.Target):
+        return target
     return rules.Target(
         value=target.value, lower=target.lower, upper=target.upper, floor=target.floor
     )
@@ -320,7 +349,7 @@ class StatusService:
         value_codes = set().union(*(frame.value_codes(kind) for kind in kinds))
         target_codes = set().union(*(frame.target_codes(kind) for kind in kinds))
         ids = filters.apply(select(Indicator.id))
-        values = await self._approved_values(ids, value_codes)
+        values, working = await self._approved_values(ids, value_codes, period_code)
         targets = await self._targets(ids, target_codes)
         default = await SettingsService(self.session, settings=self.settings).rag_tolerance()
         due = periods[period_code].data_due_date < today()
@@ -341,6 +370,7 @@ class StatusService:
                 comments.get(indicator.id, []),
                 benchmarks.get(indicator.id),
                 charts.get(indicator.id),
+                working.get(indicator.id),
             )
             for indicator in indicators
         ]
@@ -351,12 +381,13 @@ class StatusService:
         indicator: Indicator,
         frame: Frame,
         values: dict[str, ApprovedFigure],
-        targets: dict[str, Target],
+        targets: Mapping[str, TargetLike],
         default: Tolerance,
         due: bool,
         comments: Sequence[Comment],
         benchmark: Benchmark | None,
         chart: IndicatorChart | None,
+        working_status: ValueStatus | None,
     ) -> StatusRead:
         math = MeasureMath(indicator, values, targets)
         tolerance = indicator.own_tolerance() or default
@@ -411,7 +442,7 @@ class StatusService:
                 target=ytd_target.value if ytd_target else None,
                 rag=None if ytd_rag is Rag.MISSING and not due else ytd_rag,
             ),
-            value_status=self._value_status(principal, indicator, own),
+            value_status=self._value_status(principal, indicator, own, working_status),
             complete=complete,
             commentary=own.commentary if own else None,
             comments=[CommentBrief.model_validate(comment) for comment in comments],
@@ -428,23 +459,29 @@ class StatusService:
 
     @staticmethod
     def _value_status(
-        principal: Principal | None, indicator: Indicator, own: ApprovedFigure | None
+        principal: Principal | None,
+        indicator: Indicator,
+        own: ApprovedFigure | None,
+        working: ValueStatus | None,
     ) -> ValueStatus | None:
-        if own is None:
-            return None
+        """The working copy's step for those who may act on it (a figure awaiting approval is
+        not a missing one); for everyone else, approved or nothing."""
         internal = principal is not None and (
             principal.can(Permission.VALUES_READ_INTERNAL, indicator.org_unit_id)
             or principal.can(Permission.VALUES_APPROVE, indicator.org_unit_id)
         )
-        return own.status if internal else ValueStatus.APPROVED
+        if internal:
+            return working
+        return ValueStatus.APPROVED if own is not None else None
 
     async def _periods(self, codes: Iterable[str]) -> dict[str, Period]:
         rows = await self.session.scalars(select(Period).where(Period.code.in_(list(codes))))
         return {period.code: period for period in rows}
 
     async def _approved_values(
-        self, ids: object, codes: set[str]
-    ) -> dict[uuid.UUID, dict[str, ApprovedFigure]]:
+        self, ids: object, codes: set[str], period_code: str
+    ) -> tuple[dict[uuid.UUID, dict[str, ApprovedFigure]], dict[uuid.UUID, ValueStatus]]:
+        """Approved figures for the periods read, and each working copy's step in the period."""
         rows = await self.session.execute(
             select(
                 IndicatorValue.indicator_id,
@@ -459,25 +496,38 @@ class StatusService:
             .where(
                 IndicatorValue.indicator_id.in_(ids),  # type: ignore[arg-type]
                 Period.code.in_(codes),
-                IndicatorValue.approved_value.is_not(None),
             )
         )
         found: dict[uuid.UUID, dict[str, ApprovedFigure]] = defaultdict(dict)
+        working: dict[uuid.UUID, ValueStatus] = {}
         for indicator_id, code, value, numerator, denominator, commentary, status in rows:
-            if value is None:  # pragma: no cover - excluded by the query
-                continue
-            found[indicator_id][code] = ApprovedFigure(
-                value, numerator, denominator, commentary, status
-            )
-        return found
+            if code == period_code:
+                working[indicator_id] = status
+            if value is not None:
+                found[indicator_id][code] = ApprovedFigure(
+                    value, numerator, denominator, commentary, status
+                )
+        return found, working
 
-    async def _targets(self, ids: object, codes: set[str]) -> dict[uuid.UUID, dict[str, Target]]:
+    async def _targets(
+        self, ids: object, codes: set[str]
+    ) -> dict[uuid.UUID, dict[str, rules.Target]]:
+        # Plain columns, not ORM objects: a scorecard reads thousands of targets.
         rows = await self.session.execute(
-            select(Target, Period.code)
+            select(
+                Target.indicator_id,
+                Period.code,
+                Target.value,
+                Target.lower,
+                Target.upper,
+                Target.floor,
+            )
             .join(Period, Period.id == Target.period_id)
             .where(Target.indicator_id.in_(ids), Period.code.in_(codes))  # type: ignore[arg-type]
         )
-        found: dict[uuid.UUID, dict[str, Target]] = defaultdict(dict)
-        for target, code in rows:
-            found[target.indicator_id][code] = target
+        found: dict[uuid.UUID, dict[str, rules.Target]] = defaultdict(dict)
+        for indicator_id, code, value, lower, upper, floor in rows:
+            found[indicator_id][code] = rules.Target(
+                value=value, lower=lower, upper=upper, floor=floor
+            )
         return found

@@ -594,12 +594,12 @@ async def test_status_reads_approved_values_only(
     submitted = await client.post(f"{INDICATORS}/AP1/values/{Q2}/submit", headers=head)
     assert submitted.status_code == 200
 
-    for viewer in (perf, councillor):
+    for viewer, step_seen in ((perf, "submitted"), (councillor, None)):
         q2 = await status_of(client, viewer, "AP1", Q2)
         assert (q2["value"], q2["rag"], q2["value_status"], q2["commentary"]) == (
             None,
             "missing",
-            None,
+            step_seen,
             None,
         )
         q1 = await status_of(client, viewer, "AP1", Q1)

@@ -244,12 +244,13 @@ async def test_councillors_see_approved_figures_only(
         ("CA3", None, "missing", None, None),
     ]
     assert card["summary"] == {"green": 0, "amber": 0, "red": 1, "data_only": 0, "missing": 2}
-    # Insiders see the same figures, and that a revision is in hand.
+    # Insiders see the same figures, and where each working copy is: a figure awaiting
+    # approval is not a missing one.
     inside = await scorecard(client, perf)
     assert [(row["value"], row["value_status"]) for row in inside["rows"]] == [
         (70, "draft"),
-        (None, None),
-        (None, None),
+        (None, "submitted"),
+        (None, "draft"),
     ]
 
 
