@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 from typing import Protocol
 
 from sqlalchemy import select
@@ -62,21 +63,26 @@ _BOUNDS: dict[ValueType, tuple[Decimal | None, Decimal | None]] = {
 }
 
 
-def units_of(code: str, kind: PeriodKind) -> list[str]:
+# Cached: a report asks these of the same few codes once per indicator.
+@lru_cache(maxsize=4096)
+def units_of(code: str, kind: PeriodKind) -> tuple[str, ...]:
     """The periods of `kind` that make up period `code` (itself when it is of that kind)."""
     spec = calendar.parse_period(code)
     if spec.kind is kind:
-        return [code]
+        return (code,)
     if kind is PeriodKind.MONTH:
-        return calendar.months_in(code)
+        return tuple(calendar.months_in(code))
     if kind is PeriodKind.QUARTER and spec.kind is PeriodKind.YEAR:
-        return calendar.children(code)
+        return tuple(calendar.children(code))
     raise ValueError(f"{code} is finer than a {kind.value}")
 
 
-def units_to_date(code: str, kind: PeriodKind) -> list[str]:
+@lru_cache(maxsize=4096)
+def units_to_date(code: str, kind: PeriodKind) -> tuple[str, ...]:
     """The periods of `kind` from the start of the financial year to the end of `code`."""
-    return [unit for period in calendar.periods_to_date(code) for unit in units_of(period, kind)]
+    return tuple(
+        unit for period in calendar.periods_to_date(code) for unit in units_of(period, kind)
+    )
 
 
 @dataclass(frozen=True)

@@ -98,7 +98,9 @@ async def get_scorecard(
             media_type=CSV_MEDIA_TYPE,
             headers=attachment(f"scorecard-{card.period}.csv"),
         )
-    return card
+    # Serialised once, here: the model is already valid, and a large council's scorecard
+    # would otherwise be validated a second time on the way out.
+    return Response(card.model_dump_json(), media_type="application/json")
 
 
 @router.get("/exceptions", response_model=ExceptionReport)
