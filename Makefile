@@ -72,6 +72,8 @@ openapi: install ## Regenerate openapi/openapi.json from the app
 
 bench: install ## Benchmarks: print figures (see bench/README.md)
 	$(BIN)/python -m bench.scorecard
+	$(BIN)/python -m bench.outturn
+	$(BIN)/python -m bench.ingest
 
 clean:
 	rm -rf $(VENV) $(TOOLS) var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,105 @@
+"""How long does the outturn CSV take for a large council, and how much memory does it use?
+
+Builds the same council as bench/scorecard.py (2,000 indicators, five years) in a temporary
+SQLite file, serves the app in-process and downloads
+``GET /api/v1/reports/outturn?year=<last complete year>&format=csv``, reading the streamed body
+chunk by chunk. Prints the time, the size, the rows, and the peak Python memory allocated
+while it ran (tracemalloc), so a CSV that stopped streaming would show.
+
+    python -m bench.outturn [--indicators 2000] [--years 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import tempfile
+import time
+import tracemalloc
+from collections.abc import Sequence
+from datetime import timedelta
+
+import httpx
+
+from app.core.clock import today
+from app.core.config import Environment, Settings
+from app.core.db import create_engine, create_sessionmaker
+from app.core.security import SubjectKind, create_access_token
+from app.main import create_app
+from app.periods import calendar
+from bench.scorecard import SECRET_KEY, Generator, insert_council, migrate
+
+
+async def measure(url: str, *, indicators: int, years: int) -> dict[str, object]:
+    generator = Generator(indicators=indicators, years=years, today=today())
+    council = generator.build()
+    engine = create_engine(url)
+    try:
+        await insert_council(engine, council)
+        settings = Settings(
+            environment=Environment.TEST,
+            database_url=url,
+            secret_key=SECRET_KEY,
+            log_json=False,
+            log_level="WARNING",
+        )
+        app = create_app(settings, run_startup=False)
+        app.state.engine = engine
+        app.state.sessionmaker = create_sessionmaker(engine)
+        token, _ = create_access_token(
+            subject_kind=SubjectKind.USER,
+            subject_id=council.user_id,
+            secret_key=SECRET_KEY,
+            lifetime=timedelta(minutes=30),
+            issuer=settings.jwt_issuer,
+        )
+        year = calendar.financial_year_code(calendar.financial_year_of(today()) - 1)
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app),
+            base_url="http://bench",
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=600,
+        ) as client:
+            tracemalloc.start()
+            began = time.perf_counter()
+            size = lines = 0
+            async with client.stream(
+                "GET", "/api/v1/reports/outturn", params={"year": year, "format": "csv"}
+            ) as response:
+                if response.status_code != 200:
+                    raise SystemExit(f"outturn answered {response.status_code}")
+                async for chunk in response.aiter_bytes():
+                    size += len(chunk)
+                    lines += chunk.count(b"\n")
+            elapsed = time.perf_counter() - began
+            _, peak = tracemalloc.get_traced_memory()
+            tracemalloc.stop()
+    finally:
+        await engine.dispose()
+    return {
+        "year": year,
+        "indicators": indicators,
+        "rows": lines - 1,
+        "bytes": size,
+        "seconds": round(elapsed, 2),
+        "peak_python_memory_mib": round(peak / 2**20, 1),
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--indicators", type=int, default=2000)
+    parser.add_argument("--years", type=int, default=5)
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as folder:
+        url = f"sqlite+aiosqlite:///{folder}/outturn.db"
+        migrate(url)
+        result = asyncio.run(measure(url, indicators=args.indicators, years=args.years))
+    print(json.dumps(result, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
