@@ -34,6 +34,7 @@ from app.core.clock import freeze, today, utcnow
 from app.core.config import Settings
 from app.core.security import SubjectKind, hash_password
 from app.demo_indicators import INDICATORS, DemoIndicator, Level
+from app.demo_plans import seed_plans
 from app.indicators import policy
 from app.indicators.exceptions import WrongPeriodKind
 from app.indicators.models import Frequency, Indicator, ValueType
@@ -130,6 +131,8 @@ async def seed_demo(session: AsyncSession, *, settings: Settings) -> None:
             await periods.create_year(principal=None, start_year=start_year)
     await _open_started_periods(session)
     created = await _seed_indicators(session, settings=settings)
+    people = await _principals(session)
+    await seed_plans(session, settings=settings, performance=people["performance"])
     logger.info("seeded the demo council", extra={"indicators_added": created})
 
 

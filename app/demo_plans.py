@@ -1,0 +1,224 @@
+"""The demo council's golden thread: a Corporate Plan, two service plans serving it, corrective
+actions for the red measures, projects with milestones, and a risk register, all linked.
+
+Demo only, seeded once through the same services as the API.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.actions.models import ActionStatus
+from app.actions.schemas import ActionCreate
+from app.actions.service import ActionService
+from app.auth.principal import Principal
+from app.core.clock import today
+from app.core.config import Settings
+from app.indicators.models import Indicator, IndicatorStatus
+from app.indicators.repository import IndicatorFilter
+from app.org.models import OrgUnit
+from app.periods import calendar
+from app.periods.calendar import PeriodKind
+from app.plans.models import Plan, PlanKind, PlanStatus
+from app.plans.schemas import ObjectiveCreate, ObjectiveUpdate, PlanCreate
+from app.plans.service import PlanService
+from app.projects.schemas import MilestoneCreate, ProjectCreate
+from app.projects.service import ProjectService
+from app.rag.rules import Rag
+from app.rag.service import StatusService
+from app.risks.schemas import RiskCreate, ScoreIn
+from app.risks.service import RiskService
+
+CORPORATE_TITLE = "Demo Borough Corporate Plan"
+
+
+async def seed_plans(session: AsyncSession, *, settings: Settings, performance: Principal) -> None:
+    """Create the plans and what hangs off them, once."""
+    if await session.scalar(select(Plan.id).where(Plan.title == CORPORATE_TITLE)) is not None:
+        return
+    now = today()
+    year = calendar.financial_year_of(now)
+    codes = await _indicator_codes(session)
+    plans = PlanService(session)
+
+    corporate = await plans.create(
+        principal=performance,
+        data=PlanCreate(
+            kind=PlanKind.CORPORATE,
+            title=CORPORATE_TITLE,
+            org_unit_code="DBC",
+            start_year=year - 1,
+            end_year=year + 2,
+            status=PlanStatus.APPROVED,
+            themes=["People", "Place", "Progress", "Outcomes"],
+        ),
+    )
+    priorities = {}
+    for code, title, theme, units in (
+        ("P1", "Residents live safe, healthy and independent lives", "People", ["ASC"]),
+        ("P2", "Everyone has a safe, secure and affordable home", "People", []),
+        ("PL1", "Clean, green and well-kept neighbourhoods", "Place", []),
+        ("PR1", "A well-run council that collects what it is owed", "Progress", ["REV", "DBC"]),
+    ):
+        priorities[code] = await plans.create_objective(
+            principal=performance,
+            plan_id=corporate.id,
+            data=ObjectiveCreate(
+                code=code,
+                title=title,
+                theme=theme,
+                indicator_codes=[c for unit in units for c in codes.get(unit, [])],
+            ),
+        )
+
+    projects = ProjectService(session)
+    hub, _ = await projects.create(
+        principal=performance,
+        data=ProjectCreate(
+            code="HOU-P1",
+            title="Temporary accommodation hub",
+            org_unit_code="HOU",
+            start_date=now - timedelta(days=200),
+            end_date=now + timedelta(days=160),
+        ),
+    )
+    food, _ = await projects.create(
+        principal=performance,
+        data=ProjectCreate(
+            code="WST-P1",
+            title="Weekly food waste collections",
+            org_unit_code="WST",
+            start_date=now - timedelta(days=120),
+            end_date=now + timedelta(days=240),
+        ),
+    )
+    for project, milestones in (
+        (
+            hub,
+            [
+                ("Site acquired", -150, -160),
+                ("Planning consent", -40, None),
+                ("Hub opens", 150, None),
+            ],
+        ),
+        (
+            food,
+            [
+                ("Caddies delivered", -60, -62),
+                ("Round redesign", -10, None),
+                ("Borough-wide launch", 200, None),
+            ],
+        ),
+    ):
+        for title, due, done in milestones:
+            await projects.add_milestone(
+                principal=performance,
+                project_id=project.id,
+                data=MilestoneCreate(
+                    title=title,
+                    due_date=now + timedelta(days=due),
+                    completed_date=now + timedelta(days=done) if done is not None else None,
+                ),
+            )
+
+    for kind_code, units, title, serves, project_id in (
+        ("HOU", ["HOU", "HOU-OPT"], "Housing Service Plan", "P2", hub.id),
+        ("WST", ["WST"], "Waste and Recycling Service Plan", "PL1", food.id),
+    ):
+        service_plan = await plans.create(
+            principal=performance,
+            data=PlanCreate(
+                kind=PlanKind.SERVICE,
+                title=f"{title} {calendar.financial_year_code(year)}",
+                org_unit_code=kind_code,
+                start_year=year,
+                end_year=year,
+                status=PlanStatus.APPROVED,
+            ),
+        )
+        objective = await plans.create_objective(
+            principal=performance,
+            plan_id=service_plan.id,
+            data=ObjectiveCreate(
+                code=f"{kind_code}1",
+                title=f"Deliver the {title.lower()}",
+                serves_ids=[priorities[serves].id],
+                indicator_codes=[c for u in units for c in codes.get(u, [])],
+            ),
+        )
+        await plans.update_objective(
+            principal=performance,
+            objective_id=objective.id,
+            data=ObjectiveUpdate(project_ids=[project_id]),
+            if_match=None,
+        )
+
+    risks = RiskService(session)
+    for code, title, risk_unit, current, serves_code in (
+        ("R-HOU-1", "Rising homelessness outstrips temporary accommodation", "HOU", (4, 4), "P2"),
+        ("R-ASC-1", "Care market cannot meet demand for home care", "ASC", (4, 5), "P1"),
+        ("R-WST-1", "Contractor fails to deliver the new collection rounds", "WST", (3, 3), "PL1"),
+    ):
+        await risks.create(
+            principal=performance,
+            data=RiskCreate(
+                code=code,
+                title=title,
+                org_unit_code=risk_unit,
+                category="Service delivery",
+                inherent=ScoreIn(likelihood=5, impact=5),
+                current=ScoreIn(likelihood=current[0], impact=current[1]),
+                target=ScoreIn(likelihood=2, impact=3),
+                review_date=now + timedelta(days=30 if code != "R-WST-1" else -14),
+                objective_ids=[priorities[serves_code].id],
+            ),
+        )
+
+    await _corrective_actions(session, settings=settings, performance=performance)
+
+
+async def _indicator_codes(session: AsyncSession) -> dict[str, list[str]]:
+    rows = await session.execute(
+        select(OrgUnit.code, Indicator.code)
+        .join(OrgUnit, OrgUnit.id == Indicator.org_unit_id)
+        .where(Indicator.status == IndicatorStatus.ACTIVE)
+        .order_by(Indicator.code)
+    )
+    found: dict[str, list[str]] = {}
+    for unit, code in rows:
+        found.setdefault(unit, []).append(code)
+    return found
+
+
+async def _corrective_actions(
+    session: AsyncSession, *, settings: Settings, performance: Principal
+) -> None:
+    """An action plan for every measure red in the last quarter whose data was due."""
+    now = today()
+    quarter = calendar.period_containing(now, kind=PeriodKind.QUARTER)
+    last = calendar.previous_period(quarter.code)
+    statuses = await StatusService(session, settings=settings).statuses_if_period_exists(
+        principal=None,
+        period_code=last,
+        filters=IndicatorFilter(status=IndicatorStatus.ACTIVE),
+    )
+    actions = ActionService(session)
+    for status in statuses:
+        if status.rag is not Rag.RED:
+            continue
+        await actions.create(
+            principal=performance,
+            data=ActionCreate(
+                title=f"Recovery plan for {status.title.lower()}",
+                org_unit_code=status.org_unit_code,
+                start_date=now - timedelta(days=20),
+                due_date=now + timedelta(days=70),
+                percent_complete=15,
+                status=ActionStatus.IN_PROGRESS,
+                indicator_code=status.indicator_code,
+                period=last,
+            ),
+        )
