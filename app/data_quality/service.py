@@ -52,7 +52,6 @@ from app.spc.models import IndicatorSpcSetting
 from app.spc.repository import SpcRepository
 from app.spc.series import ChartSettings, recalculation_indexes
 
-_RANK = {"month": 0, "quarter": 1, "year": 2}
 _DIRECTION = {
     Polarity.HIGHER_IS_BETTER: ImprovementDirection.INCREASE,
     Polarity.LOWER_IS_BETTER: ImprovementDirection.DECREASE,
@@ -121,7 +120,7 @@ class DataQualityService:
         indicators = [
             indicator
             for indicator in await self.indicators.all_matching(filters)
-            if _RANK[VALUE_KIND[indicator.frequency].value] <= _RANK[spec.kind.value]
+            if calendar.is_within(VALUE_KIND[indicator.frequency], spec.kind)
         ]
         units = {i.id: units_of(period_code, VALUE_KIND[i.frequency]) for i in indicators}
         all_units = {code for codes in units.values() for code in codes}

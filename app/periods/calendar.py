@@ -31,6 +31,15 @@ class PeriodKind(StrEnum):
     MONTH = "month"
 
 
+# Shortest first: a month lies within a quarter, a quarter within a year.
+KIND_RANK = {PeriodKind.MONTH: 0, PeriodKind.QUARTER: 1, PeriodKind.YEAR: 2}
+
+
+def is_within(finer: PeriodKind, coarser: PeriodKind) -> bool:
+    """Periods of kind `finer` make up periods of kind `coarser` (or are the same kind)."""
+    return KIND_RANK[finer] <= KIND_RANK[coarser]
+
+
 class InvalidPeriodCode(ValueError):
     """A string that is not exactly one period code."""
 

@@ -53,7 +53,6 @@ from app.spc.forecast import ForecastMethod, forecast_year_end
 from app.spc.series import IndicatorChart
 from app.spc.service import SpcService
 
-_RANK = {PeriodKind.MONTH: 0, PeriodKind.QUARTER: 1, PeriodKind.YEAR: 2}
 # What a projected period may take, by value type (a forecast never goes below zero spend).
 _BOUNDS: dict[ValueType, tuple[Decimal | None, Decimal | None]] = {
     ValueType.PERCENTAGE: (Decimal(0), Decimal(100)),
@@ -216,7 +215,7 @@ class MeasureMath:
 
     def _parts(self, code: str) -> list[str]:
         """The next level down that still holds this indicator's values or targets."""
-        if _RANK[calendar.parse_period(code).kind] <= _RANK[self.kind]:
+        if calendar.is_within(calendar.parse_period(code).kind, self.kind):
             return []
         return calendar.children(code)
 
@@ -346,7 +345,7 @@ class StatusService:
             indicator
             for indicator in await self.indicators.all_matching(filters)
             # A measure has a status only for periods at least as long as its own.
-            if _RANK[VALUE_KIND[indicator.frequency]] <= _RANK[spec.kind]
+            if calendar.is_within(VALUE_KIND[indicator.frequency], spec.kind)
         ]
         if not indicators:
             return []

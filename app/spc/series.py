@@ -22,7 +22,6 @@ _DIRECTION = {
     Polarity.HIGHER_IS_BETTER: ImprovementDirection.INCREASE,
     Polarity.LOWER_IS_BETTER: ImprovementDirection.DECREASE,
 }
-_RANK = {PeriodKind.MONTH: 0, PeriodKind.QUARTER: 1, PeriodKind.YEAR: 2}
 
 
 def improvement_direction(polarity: Polarity) -> ImprovementDirection:
@@ -109,11 +108,11 @@ def latest_target(
         return max(own, key=lambda t: t.start_date).value
     if aggregation is Aggregation.SUM:
         return None
-    longer = [t for t in targets if _RANK[t.kind] > _RANK[kind] and t.start_date <= until]
+    longer = [t for t in targets if not calendar.is_within(t.kind, kind) and t.start_date <= until]
     if not longer:
         return None
     # The latest start wins; of a quarter and a year starting together, the quarter.
-    return max(longer, key=lambda t: (t.start_date, -_RANK[t.kind])).value
+    return max(longer, key=lambda t: (t.start_date, -calendar.KIND_RANK[t.kind])).value
 
 
 def indicator_chart(
