@@ -18,8 +18,7 @@ from app.public.schemas import (
     PublicStatus,
 )
 from app.rag.schemas import Band
-from app.rag.service import ApprovedFigure, MeasureMath, StatusService
-from app.reports.outturn import rate
+from app.rag.service import ApprovedFigure, MeasureMath, StatusService, rate
 from app.settings.service import SettingsService
 
 

@@ -99,8 +99,8 @@ class Frame:
 
     period: str
     kind: PeriodKind
-    previous: str
-    last_year: str
+    previous: str | None  # None before the first nameable period
+    last_year: str | None
     to_date: list[str]
     year: str
 
@@ -109,8 +109,8 @@ class Frame:
         return cls(
             period=code,
             kind=calendar.parse_period(code).kind,
-            previous=calendar.previous_period(code),
-            last_year=calendar.same_period_last_year(code),
+            previous=previous_of(code),
+            last_year=last_year_of(code),
             to_date=calendar.periods_to_date(code),
             year=calendar.parse_period(code).financial_year,
         )
@@ -119,6 +119,8 @@ class Frame:
         codes: set[str] = set()
         # The whole year: its later figures weigh a pooled ratio's annual target, for the forecast.
         for code in (self.period, self.previous, self.last_year, *self.to_date, self.year):
+            if code is None:
+                continue
             codes.update(units_of(code, kind))
         return codes
 
@@ -224,6 +226,52 @@ class MeasureMath:
         if not figures or any(f is None or f.denominator is None for f in figures):
             return None
         return sum((f.denominator for f in figures if f and f.denominator is not None), Decimal(0))
+
+
+@dataclass(frozen=True)
+class Rated:
+    """One measure's figure for a period, its target, last year's figure and its RAG."""
+
+    value: Decimal | None
+    complete: bool
+    target: rules.Target | None
+    last_year: Decimal | None
+    rag: Rag
+
+
+def rate(math: MeasureMath, code: str, *, default: Tolerance) -> Rated:
+    """The RAG rule the status of a measure applies, for any period of its own kind or longer."""
+    indicator = math.indicator
+    value, complete = math.value_at(code)
+    last_code = last_year_of(code)
+    last_year = math.value_at(last_code)[0] if last_code else None
+    target = math.target_at(code)
+    result = rules.evaluate_rag(
+        actual=value,
+        target=target,
+        polarity=indicator.polarity,
+        tolerance=indicator.own_tolerance() or default,
+        amber_if_improving=indicator.amber_if_improving,
+        last_year=last_year,
+    )
+    return Rated(value, complete, target, last_year, result.rag)
+
+
+def last_year_of(code: str) -> str | None:
+    """The same period a year earlier; None where that has no code of its own (2011-12 reads
+    as December 2011 too, so the year before 2012-13 cannot be named)."""
+    try:
+        return calendar.same_period_last_year(code)
+    except calendar.InvalidPeriodCode:
+        return None
+
+
+def previous_of(code: str) -> str | None:
+    """The period before, of the same kind; None where that has no code of its own."""
+    try:
+        return calendar.previous_period(code)
+    except calendar.InvalidPeriodCode:
+        return None
 
 
 class TargetLike(Protocol):
@@ -398,8 +446,8 @@ class StatusService:
         tolerance = indicator.own_tolerance() or default
         places = indicator.decimal_places
         actual, complete = math.value_at(frame.period)
-        previous, _ = math.value_at(frame.previous)
-        last_year, _ = math.value_at(frame.last_year)
+        previous = math.value_at(frame.previous)[0] if frame.previous else None
+        last_year = math.value_at(frame.last_year)[0] if frame.last_year else None
         target = math.target_at(frame.period)
         result = rules.evaluate_rag(
             actual=actual,

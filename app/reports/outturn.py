@@ -53,7 +53,7 @@ from app.periods.models import Period
 from app.rag import rules
 from app.rag.rules import Direction, Polarity, Rag, Tolerance
 from app.rag.schemas import Scorecard, StatusRead
-from app.rag.service import ApprovedFigure, MeasureMath
+from app.rag.service import ApprovedFigure, MeasureMath, last_year_of, rate
 from app.settings.service import SettingsService
 
 # Indicators read per chunk: large enough to keep the statement count low, small enough that
@@ -109,44 +109,6 @@ class OutturnReport(ResponseSchema):
     year: str
     columns: list[str] = Field(description="The row fields, in the order the CSV and XLSX use")
     rows: list[OutturnRow]
-
-
-@dataclass(frozen=True)
-class Rated:
-    """One measure's figure for a period, its target, last year's figure and its RAG."""
-
-    value: Decimal | None
-    complete: bool
-    target: rules.Target | None
-    last_year: Decimal | None
-    rag: Rag
-
-
-def rate(math: MeasureMath, code: str, *, default: Tolerance) -> Rated:
-    """The RAG rule the status of a measure applies, for any period of its own kind or longer."""
-    indicator = math.indicator
-    value, complete = math.value_at(code)
-    last_code = last_year_of(code)
-    last_year = math.value_at(last_code)[0] if last_code else None
-    target = math.target_at(code)
-    result = rules.evaluate_rag(
-        actual=value,
-        target=target,
-        polarity=indicator.polarity,
-        tolerance=indicator.own_tolerance() or default,
-        amber_if_improving=indicator.amber_if_improving,
-        last_year=last_year,
-    )
-    return Rated(value, complete, target, last_year, result.rag)
-
-
-def last_year_of(code: str) -> str | None:
-    """The same period a year earlier; None where that has no code of its own (2011-12 reads
-    as December 2011 too, so the year before 2012-13 cannot be named)."""
-    try:
-        return calendar.same_period_last_year(code)
-    except calendar.InvalidPeriodCode:
-        return None
 
 
 @dataclass(frozen=True)

@@ -395,3 +395,19 @@ async def test_scorecard_runs_a_fixed_number_of_statements_however_many_indicato
 
     assert (few_rows, many_rows) == (9, 172)  # every seventh is retired and left out
     assert many == few
+
+
+async def test_the_first_nameable_year_has_a_scorecard_without_a_year_before_it(
+    client: AsyncClient, factory: Factory, perf: Headers
+) -> None:
+    # 2011-12 reads as December 2011 too, so 2012-13 has no previous year to compare with.
+    await factory.financial_year(2012)
+    await create_indicator(client, perf, "EARLY1")
+
+    for period in ("2012-13", "2012-13-Q1"):
+        response = await client.get(
+            "/api/v1/reports/scorecard", params={"period": period}, headers=perf
+        )
+        assert response.status_code == 200, response.text
+        [row] = response.json()["rows"]
+        assert row["direction"]["vs_last_year"] == "not_available"
