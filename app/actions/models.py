@@ -8,8 +8,7 @@ from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.clock import utcnow
-from app.core.db import Base, IdMixin, TimestampMixin, VersionedMixin
-from app.org.models import enum_column
+from app.core.db import Base, IdMixin, TimestampMixin, VersionedMixin, enum_column
 
 
 class ActionStatus(StrEnum):

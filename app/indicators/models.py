@@ -9,8 +9,8 @@ from sqlalchemy import JSON, Column, ForeignKey, Index, String, Table, Text, Uni
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.clock import utcnow
-from app.core.db import Base, IdMixin, TimestampMixin, VersionedMixin
-from app.org.models import OrgUnit, enum_column
+from app.core.db import Base, IdMixin, TimestampMixin, VersionedMixin, enum_column
+from app.org.models import OrgUnit
 from app.periods.models import Period
 from app.rag.aggregation import Aggregation
 from app.rag.rules import Polarity, Tolerance, ToleranceUnit

@@ -3,10 +3,10 @@ from __future__ import annotations
 import uuid
 from enum import StrEnum
 
-from sqlalchemy import Enum, ForeignKey, String
+from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.core.db import Base, IdMixin, TimestampMixin, VersionedMixin
+from app.core.db import Base, IdMixin, TimestampMixin, VersionedMixin, enum_column
 
 
 class OrgUnitKind(StrEnum):
@@ -23,19 +23,6 @@ KIND_RANK = {
     OrgUnitKind.SERVICE: 2,
     OrgUnitKind.TEAM: 3,
 }
-
-
-def enum_column(enum: type[StrEnum], name: str) -> Enum:
-    """A portable enum column stored as its values (VARCHAR + CHECK, never a native type)."""
-    return Enum(
-        enum,
-        name=name,
-        native_enum=False,
-        create_constraint=True,
-        length=32,
-        values_callable=lambda members: [member.value for member in members],
-        validate_strings=True,
-    )
 
 
 class OrgUnit(IdMixin, TimestampMixin, VersionedMixin, Base):

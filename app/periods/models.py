@@ -6,8 +6,7 @@ from enum import StrEnum
 from sqlalchemy import Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.core.db import Base, IdMixin, TimestampMixin, VersionedMixin
-from app.org.models import enum_column
+from app.core.db import Base, IdMixin, TimestampMixin, VersionedMixin, enum_column
 from app.periods.calendar import PeriodKind
 
 
