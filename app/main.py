@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import secrets
 from collections.abc import AsyncIterator, Callable
@@ -110,3 +111,7 @@ def create_app(settings: Settings | None = None, *, run_startup: bool = True) ->
 
 
 app = create_app()
+# What is loaded by now (modules, schemas, mappers) lives as long as the process. Frozen, the
+# cyclic collector no longer walks it on every full pass, which a request that allocates a lot
+# (a 10,000-item bulk push, a 2,000-row scorecard) otherwise triggers several times.
+gc.freeze()

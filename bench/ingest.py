@@ -6,7 +6,7 @@ and pushes N values in batches of B items as a machine client would (JSON, atomi
 values per second, per-batch latency, and the server's peak resident memory.
 
     python -m bench.ingest [--values 100000] [--batch 10000] [--format json|csv]
-                           [--postgres-url URL] [--sqlite]
+                           [--workers 1] [--concurrency 1] [--postgres-url URL] [--sqlite]
 
 Figures and their meaning: bench/README.md.
 """
@@ -165,24 +165,16 @@ async def push(
     port: int,
     token: str,
     *,
-    total: int,
-    batch: int,
-    month_codes: list[str],
-    indicators: int,
-    fmt: str,
+    bodies: list[tuple[bytes, str, int]],
+    concurrency: int,
 ) -> list[float]:
-    items = [
-        {
-            "indicator_code": f"B{n % indicators:05d}",
-            "period": month_codes[n // indicators],
-            "value": n % 997,
-        }
-        for n in range(total)
-    ]
+    """Send the prepared batches, ``concurrency`` at a time; the time of each."""
     timings: list[float] = []
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=300) as http:
-        for start in range(0, total, batch):
-            content, media_type = body(items[start : start + batch], fmt)
+    queue = list(reversed(bodies))
+
+    async def sender(http: httpx.AsyncClient) -> None:
+        while queue:
+            content, media_type, count = queue.pop()
             began = time.perf_counter()
             response = await http.post(
                 "/api/v1/values/batch",
@@ -191,13 +183,55 @@ async def push(
             )
             timings.append(time.perf_counter() - began)
             if response.status_code != 200:
-                raise SystemExit(
-                    f"batch at {start} failed: {response.status_code} {response.text[:500]}"
-                )
+                raise SystemExit(f"a batch failed: {response.status_code} {response.text[:500]}")
             created = response.json()["summary"]["created"]
-            if created != len(items[start : start + batch]):
-                raise SystemExit(f"batch at {start} stored {created} of {batch}")
+            if created != count:
+                raise SystemExit(f"a batch stored {created} of {count}")
+
+    limits = httpx.Limits(max_connections=concurrency)
+    async with httpx.AsyncClient(
+        base_url=f"http://127.0.0.1:{port}", timeout=300, limits=limits
+    ) as http:
+        await asyncio.gather(*(sender(http) for _ in range(concurrency)))
     return timings
+
+
+def bodies(
+    *, total: int, batch: int, month_codes: list[str], indicators: int, fmt: str
+) -> list[tuple[bytes, str, int]]:
+    """Every request body, encoded before the clock starts: the service is measured, not the
+    client's JSON encoder."""
+    items = [
+        {
+            "indicator_code": f"B{n % indicators:05d}",
+            "period": month_codes[n // indicators],
+            "value": n % 997,
+        }
+        for n in range(total)
+    ]
+    prepared = []
+    for start in range(0, total, batch):
+        chunk = items[start : start + batch]
+        content, media_type = body(chunk, fmt)
+        prepared.append((content, media_type, len(chunk)))
+    return prepared
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time the processes have used so far (from /proc/<pid>/stat)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / ticks
+
+
+def server_pids(server: subprocess.Popen[bytes]) -> list[int]:
+    """The uvicorn process and, with --workers, its worker processes."""
+    children = Path(f"/proc/{server.pid}/task/{server.pid}/children")
+    found = [int(pid) for pid in children.read_text().split()] if children.exists() else []
+    return [server.pid, *found]
 
 
 def wait_ready(port: int, process: subprocess.Popen[bytes]) -> None:
@@ -240,6 +274,8 @@ def run(url: str, args: argparse.Namespace) -> dict[str, Any]:
             "--no-access-log",
             "--log-level",
             "warning",
+            "--workers",
+            str(args.workers),
         ],
         cwd=ROOT,
         env=env,
@@ -253,29 +289,32 @@ def run(url: str, args: argparse.Namespace) -> dict[str, Any]:
             lifetime=timedelta(hours=1),
             issuer="golden-thread",
         )
-        began = time.perf_counter()
-        timings = asyncio.run(
-            push(
-                port,
-                token,
-                total=args.values,
-                batch=args.batch,
-                month_codes=month_codes,
-                indicators=indicators,
-                fmt=args.format,
-            )
+        prepared = bodies(
+            total=args.values,
+            batch=args.batch,
+            month_codes=month_codes,
+            indicators=indicators,
+            fmt=args.format,
         )
+        pids = server_pids(server)
+        cpu_before = cpu_seconds(pids)
+        began = time.perf_counter()
+        timings = asyncio.run(push(port, token, bodies=prepared, concurrency=args.concurrency))
         elapsed = time.perf_counter() - began
+        server_cpu = cpu_seconds(pids) - cpu_before
         return {
             "backend": make_url(url).get_backend_name(),
             "values": args.values,
             "batch": args.batch,
             "format": args.format,
+            "workers": args.workers,
+            "concurrency": args.concurrency,
             "seconds": round(elapsed, 2),
             "values_per_second": round(args.values / elapsed),
             "batch_p50_s": round(statistics.median(timings), 2),
             "batch_max_s": round(max(timings), 2),
-            "server_peak_rss_mib": round(peak_rss_mib(server.pid), 1),
+            "server_cpu_s_per_batch": round(server_cpu / len(prepared), 2),
+            "server_peak_rss_mib": round(max(peak_rss_mib(pid) for pid in pids), 1),
         }
     finally:
         server.send_signal(signal.SIGINT)
@@ -291,6 +330,10 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--batch", type=int, default=10_000)
     parser.add_argument("--indicators", type=int, default=2_000)
     parser.add_argument("--format", choices=("json", "csv"), default="json")
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    parser.add_argument(
+        "--concurrency", type=int, default=1, help="batches in flight at once (default 1)"
+    )
     parser.add_argument("--postgres-url", default=DEFAULT_POSTGRES_URL)
     parser.add_argument("--sqlite", action="store_true", help="use a temporary SQLite file")
     return parser.parse_args(argv)

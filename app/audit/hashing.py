@@ -6,9 +6,22 @@ import hashlib
 import json
 import uuid
 from datetime import datetime
+from json.encoder import encode_basestring
 from typing import Any
 
 GENESIS_HASH = "0" * 64
+
+# The nested snapshots are encoded as json.dumps(..., sort_keys=True, separators=(",", ":"),
+# ensure_ascii=False) would; one encoder serves every event.
+_nested = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
+
+
+def _text(value: str | None) -> str:
+    return "null" if value is None else encode_basestring(value)
+
+
+def _object(value: dict[str, Any] | None) -> str:
+    return "null" if value is None else _nested(value)
 
 
 def event_hash(
@@ -26,21 +39,45 @@ def event_hash(
     reason: str | None,
     request_id: str | None,
 ) -> str:
-    # Canonical JSON (sorted keys, no spaces) so the same content always hashes the same,
-    # whatever the database returns the JSON columns as.
-    content = {
-        "prev_hash": prev_hash,
-        "occurred_at": occurred_at.isoformat(timespec="microseconds"),
-        "actor_kind": actor_kind,
-        "actor_id": str(actor_id) if actor_id else None,
-        "actor_name": actor_name,
-        "action": action,
-        "entity_type": entity_type,
-        "entity_id": entity_id,
-        "before": before,
-        "after": after,
-        "reason": reason,
-        "request_id": request_id,
-    }
-    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    """SHA-256 of the event's canonical JSON: sorted keys, no spaces, UTF-8, so the same content
+    always hashes the same whatever the database returns the JSON columns as.
+
+    The outer object is written out here, keys in sorted order, rather than by json.dumps: a bulk
+    push hashes 10,000 events and this is about twice as fast. ``canonical_json`` below is the
+    definition; a property test holds the two to the same bytes.
+    """
+    canonical = "".join(
+        (
+            '{"action":',
+            _text(action),
+            ',"actor_id":',
+            _text(str(actor_id) if actor_id else None),
+            ',"actor_kind":',
+            _text(actor_kind),
+            ',"actor_name":',
+            _text(actor_name),
+            ',"after":',
+            _object(after),
+            ',"before":',
+            _object(before),
+            ',"entity_id":',
+            _text(entity_id),
+            ',"entity_type":',
+            _text(entity_type),
+            ',"occurred_at":',
+            _text(occurred_at.isoformat(timespec="microseconds")),
+            ',"prev_hash":',
+            _text(prev_hash),
+            ',"reason":',
+            _text(reason),
+            ',"request_id":',
+            _text(request_id),
+            "}",
+        )
+    )
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def canonical_json(content: dict[str, Any]) -> str:
+    """The canonical form the chain is defined by (and what ``event_hash`` writes faster)."""
+    return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)

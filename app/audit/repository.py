@@ -38,14 +38,17 @@ class AuditRepository:
         if count == 0:
             return []
         if self.session.get_bind().dialect.name == "postgresql":
-            rows = await self.session.execute(
+            # One block of the sequence: every append holds the chain lock, so no other
+            # writer can draw from the sequence between nextval and setval.
+            last = await self.session.scalar(
                 text(
-                    "SELECT nextval(pg_get_serial_sequence('audit_event', 'id')) "
-                    "FROM generate_series(1, :count)"
+                    "SELECT setval(pg_get_serial_sequence('audit_event', 'id'), "
+                    "nextval(pg_get_serial_sequence('audit_event', 'id')) + :count - 1)"
                 ),
                 {"count": count},
             )
-            return sorted(row[0] for row in rows)
+            assert last is not None
+            return list(range(last - count + 1, last + 1))
         # SQLite hands out max(id) + 1, and this transaction holds the only writer lock.
         highest = await self.session.scalar(select(func.max(AuditEvent.id))) or 0
         return list(range(highest + 1, highest + 1 + count))

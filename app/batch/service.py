@@ -28,7 +28,7 @@ from app.batch.schemas import (
     Outcome,
 )
 from app.core.clock import utcnow
-from app.core.db import bulk_insert
+from app.core.db import bulk_insert, one_of
 from app.core.errors import AppError
 from app.indicators import policy
 from app.indicators.models import (
@@ -39,13 +39,13 @@ from app.indicators.models import (
     ValueStatus,
 )
 from app.indicators.repository import IndicatorRepository
-from app.indicators.schemas import ValueIn
 from app.indicators.service import VALUE_KIND
 from app.indicators.values import Figures, check_figures, flags_after_change, submitted_late
 from app.periods.models import Period, PeriodStatus
 from app.periods.repository import PeriodRepository
 
 _ITEM = TypeAdapter(BatchItem)
+_ITEMS = TypeAdapter(list[BatchItem])
 _VALUES: Table = IndicatorValue.__table__  # type: ignore[assignment]  # rows in bulk, no identity map
 _EDITABLE = {ValueStatus.DRAFT, ValueStatus.REJECTED}
 
@@ -95,15 +95,20 @@ class BatchService:
     async def push(
         self, *, principal: Principal, items: list[RawItem], submit: bool, atomic: bool
     ) -> BatchResult:
-        work = [self._parse(raw) for raw in items]
+        work = self._parse_all(items)
         parsed = [w for w in work if w.item is not None]
         indicators = await self.indicators.by_codes(
             {w.item.indicator_code for w in parsed if w.item}
         )
         periods = await self.periods.by_codes({w.item.period for w in parsed if w.item})
         seen: set[tuple[str, str]] = set()
+        permissions = [Permission.VALUES_WRITE] + ([Permission.VALUES_SUBMIT] if submit else [])
+        allowed = {
+            indicator.id: all(policy.may_enter(principal, indicator, p) for p in permissions)
+            for indicator in indicators.values()
+        }
         for w in parsed:
-            self._check(w, principal, indicators, periods, submit=submit, seen=seen)
+            self._check(w, indicators, periods, allowed=allowed, seen=seen)
         valid = [w for w in work if not w.errors]
         existing = await self._existing(valid)
         now = utcnow()
@@ -152,6 +157,14 @@ class BatchService:
         await AuditService(self.session).record_many(actor=principal, events=audit)
         return result
 
+    def _parse_all(self, items: list[RawItem]) -> list[_Work]:
+        """Every item validated in one call; item by item only when some are invalid."""
+        try:
+            valid = _ITEMS.validate_python([raw.data for raw in items])
+        except ValidationError:
+            return [self._parse(raw) for raw in items]
+        return [_Work(raw=raw, item=item) for raw, item in zip(items, valid, strict=True)]
+
     def _parse(self, raw: RawItem) -> _Work:
         work = _Work(raw=raw)
         try:
@@ -166,11 +179,10 @@ class BatchService:
     def _check(
         self,
         w: _Work,
-        principal: Principal,
         indicators: dict[str, Indicator],
         periods: dict[str, Period],
         *,
-        submit: bool,
+        allowed: dict[uuid.UUID, bool],
         seen: set[tuple[str, str]],
     ) -> None:
         item = w.item
@@ -188,8 +200,7 @@ class BatchService:
         if w.errors or indicator is None or period is None:
             return
         w.indicator, w.period = indicator, period
-        permissions = [Permission.VALUES_WRITE] + ([Permission.VALUES_SUBMIT] if submit else [])
-        if not all(policy.may_enter(principal, indicator, p) for p in permissions):
+        if not allowed[indicator.id]:
             w.forbidden = True
             w.fail("indicator_code", f"you may not push values for {indicator.code}", "forbidden")
             return
@@ -210,10 +221,8 @@ class BatchService:
         seen.add(key)
         if w.errors:
             return
-        data = item.model_dump(exclude={"indicator_code", "period"})
         try:
-            # BatchItem has validated these fields already; ValueIn only carries them.
-            w.figures = check_figures(indicator, ValueIn.model_construct(**data))
+            w.figures = check_figures(indicator, item)
         except AppError as exc:
             for error in exc.errors or [{"loc": ["value"], "msg": exc.detail, "type": "invalid"}]:
                 w.fail(str(error["loc"][-1]), error["msg"], error["type"])
@@ -226,8 +235,8 @@ class BatchService:
         if not pairs:
             return {}
         query = select(_VALUES).where(
-            _VALUES.c.indicator_id.in_({i for i, _ in pairs}),
-            _VALUES.c.period_id.in_({p for _, p in pairs}),
+            one_of(self.session, _VALUES.c.indicator_id, {i for i, _ in pairs}),
+            one_of(self.session, _VALUES.c.period_id, {p for _, p in pairs}),
         )
         if self.session.get_bind().dialect.name == "postgresql":
             query = query.with_for_update()
@@ -332,13 +341,14 @@ class BatchService:
             )
         if not revisions:
             return
-        ids = [value_id for value_id, *_ in revisions]
-        latest = await self.session.execute(
-            select(ValueRevision.value_id, func.max(ValueRevision.number))
-            .where(ValueRevision.value_id.in_(ids))
-            .group_by(ValueRevision.value_id)
-        )
-        numbers: dict[uuid.UUID, int] = {row[0]: row[1] for row in latest}
+        numbers: dict[uuid.UUID, int] = {}
+        if updates:  # new rows have no revisions yet
+            latest = await self.session.execute(
+                select(ValueRevision.value_id, func.max(ValueRevision.number))
+                .where(one_of(self.session, ValueRevision.value_id, [u["b_id"] for u in updates]))
+                .group_by(ValueRevision.value_id)
+            )
+            numbers = {row[0]: row[1] for row in latest}
         rows = []
         for value_id, _w, state, steps in revisions:
             number = numbers.get(value_id) or 0

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Collection
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import (
     JSON,
-    Column,
     DateTime,
     Dialect,
     Enum,
@@ -21,9 +22,12 @@ from sqlalchemy import (
     Numeric,
     String,
     Table,
+    any_,
+    bindparam,
     event,
     insert,
 )
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -31,6 +35,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
+from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeDecorator, Uuid
 
 from app.core.clock import utcnow
@@ -204,6 +209,15 @@ async def unit_of_work(
             await session.commit()
 
 
+def one_of(session: AsyncSession, column: Any, values: Collection[Any]) -> ColumnElement[bool]:
+    """``column IN (values)``; on PostgreSQL ``column = ANY(:array)``, one parameter however
+    many values, so a batch of thousands neither swells the statement nor defeats its cache."""
+    if session.get_bind().dialect.name == "postgresql":
+        array = bindparam(None, list(values), type_=postgresql.ARRAY(column.type))
+        return column == any_(array)  # type: ignore[no-any-return]
+    return column.in_(list(values))  # type: ignore[no-any-return]
+
+
 async def bulk_insert(session: AsyncSession, table: Table, rows: list[dict[str, Any]]) -> None:
     """Insert many rows in one go: COPY on PostgreSQL (several times faster than a multi-row
     INSERT), an executemany INSERT elsewhere. Rows may leave out columns that have defaults."""
@@ -213,29 +227,63 @@ async def bulk_insert(session: AsyncSession, table: Table, rows: list[dict[str, 
     if connection.dialect.name != "postgresql":
         await session.execute(insert(table), rows)
         return
-    columns = list(table.columns)
-    records = [tuple(_copy_value(column, row) for column in columns) for row in rows]
+    records = _copy_plan(table).records(rows)
     raw = await connection.get_raw_connection()
     driver = raw.driver_connection
     assert driver is not None
     await driver.copy_records_to_table(
-        table.name, records=records, columns=[column.name for column in columns]
+        table.name, records=records, columns=[column.name for column in table.columns]
     )
 
 
-def _copy_value(column: Column[Any], row: dict[str, Any]) -> Any:
-    if column.key in row:
-        value = row[column.key]
-    elif column.default is not None and column.default.is_scalar:
-        value = column.default.arg  # type: ignore[attr-defined]
-    elif column.default is not None and column.default.is_callable:
-        value = column.default.arg(None)  # type: ignore[attr-defined]
-    else:
-        value = None
-    if value is None:
-        return None
-    if isinstance(column.type, JSON):
-        return json.dumps(value)
-    if isinstance(value, StrEnum):
-        return value.value
-    return value
+@dataclass(frozen=True)
+class _CopyPlan:
+    """How to turn a table's rows into COPY records, worked out once per table. COPY skips
+    SQLAlchemy's defaults and bind processing, so this does the part of them our rows need:
+    scalar and generated defaults, and JSON as text (asyncpg takes Decimal, UUID, datetime and
+    str enums as they are)."""
+
+    defaults: dict[str, Any]
+    generated: tuple[tuple[str, Callable[[Any], Any]], ...]
+    json_keys: tuple[str, ...]
+    record: Callable[[dict[str, Any]], tuple[Any, ...]]
+
+    def records(self, rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+        out = []
+        for row in rows:
+            full = {**self.defaults, **row}
+            for key, make in self.generated:
+                if key not in row:
+                    full[key] = make(None)
+            for key in self.json_keys:
+                if full[key] is not None:
+                    full[key] = json.dumps(full[key])
+            out.append(self.record(full))
+        return out
+
+
+_COPY_PLANS: dict[str, _CopyPlan] = {}
+
+
+def _copy_plan(table: Table) -> _CopyPlan:
+    plan = _COPY_PLANS.get(table.fullname)
+    if plan is None:
+        columns = list(table.columns)
+        keys = [column.key for column in columns]
+        getter = itemgetter(*keys)
+        plan = _COPY_PLANS[table.fullname] = _CopyPlan(
+            defaults={
+                column.key: column.default.arg  # type: ignore[attr-defined]
+                if column.default is not None and column.default.is_scalar
+                else None
+                for column in columns
+            },
+            generated=tuple(
+                (column.key, column.default.arg)  # type: ignore[attr-defined]
+                for column in columns
+                if column.default is not None and column.default.is_callable
+            ),
+            json_keys=tuple(column.key for column in columns if isinstance(column.type, JSON)),
+            record=(lambda row: (getter(row),)) if len(keys) == 1 else getter,
+        )
+    return plan

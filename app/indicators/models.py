@@ -161,9 +161,8 @@ class IndicatorValue(IdMixin, VersionedMixin, Base):
         Index("ix_indicator_value_period_id_status", "period_id", "status"),
     )
 
-    indicator_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("indicator.id", ondelete="CASCADE"), index=True
-    )
+    # No index of its own: the unique (indicator_id, period_id) serves lookups by indicator.
+    indicator_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("indicator.id", ondelete="CASCADE"))
     period_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("period.id", ondelete="RESTRICT"))
     value: Mapped[Decimal]
     numerator: Mapped[Decimal | None]

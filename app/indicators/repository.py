@@ -8,6 +8,7 @@ from sqlalchemy import Select, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from app.core.db import one_of
 from app.core.search import contains
 from app.indicators.models import (
     Frequency,
@@ -96,7 +97,7 @@ class IndicatorRepository:
         if not codes:
             return {}
         rows = await self.session.scalars(
-            select(Indicator).where(Indicator.code.in_(list(codes))).options(*_FULL)
+            select(Indicator).where(one_of(self.session, Indicator.code, codes)).options(*_FULL)
         )
         return {indicator.code: indicator for indicator in rows}
 

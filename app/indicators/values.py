@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from enum import StrEnum
+from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -67,7 +68,17 @@ def implied_value(indicator: Indicator, *, numerator: Decimal, denominator: Deci
         )
 
 
-def check_figures(indicator: Indicator, data: ValueIn) -> Figures:
+class FiguresIn(Protocol):
+    """What a value arrives with, from PUT .../values/{period} or a bulk push item."""
+
+    value: Decimal | None
+    numerator: Decimal | None
+    denominator: Decimal | None
+    commentary: str | None
+    quality_flags: list[QualityFlag]
+
+
+def check_figures(indicator: Indicator, data: FiguresIn) -> Figures:
     """Validate a value against its indicator; never round what the client sent."""
     places = indicator.decimal_places
     value = data.value
