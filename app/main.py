@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.api import API_PREFIX, api_router
 from app.bootstrap import run_startup_tasks
@@ -20,6 +21,8 @@ from app.core.errors import install_error_handlers
 from app.core.logging import configure_logging
 from app.core.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
 from app.health import router as health_router
+from app.rag.cache import CACHE_KEY as STATUS_CACHE
+from app.rag.cache import StatusCache
 
 logger = logging.getLogger("app")
 
@@ -49,6 +52,11 @@ def body_limit_for(settings: Settings) -> Callable[[str], int]:
     return limit
 
 
+def app_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """The app's sessions: they share this worker's cache of computed statuses."""
+    return create_sessionmaker(engine, info={STATUS_CACHE: StatusCache()})
+
+
 def create_app(settings: Settings | None = None, *, run_startup: bool = True) -> FastAPI:
     settings = settings or get_settings()
     ephemeral_key = not settings.secret_key
@@ -68,7 +76,7 @@ def create_app(settings: Settings | None = None, *, run_startup: bool = True) ->
             pool_size=settings.database_pool_size,
         )
         app.state.engine = engine
-        app.state.sessionmaker = create_sessionmaker(engine)
+        app.state.sessionmaker = app_sessionmaker(engine)
         if run_startup:
             await run_startup_tasks(app.state.sessionmaker, settings)
         try:

@@ -8,6 +8,7 @@ from app.benchmarks.models import Benchmark
 from app.clients.models import ApiClient
 from app.comments.models import Comment
 from app.committees.models import Committee
+from app.core.changes import DataVersion
 from app.core.db import Base
 from app.data_quality.models import ValueVerification
 from app.indicators.models import Indicator, IndicatorValue, Target, TargetRevision, ValueRevision
@@ -30,6 +31,7 @@ __all__ = [
     "Comment",
     "Committee",
     "CouncilSetting",
+    "DataVersion",
     "IdempotencyKey",
     "Indicator",
     "IndicatorSpcSetting",

@@ -25,9 +25,9 @@ import httpx
 
 from app.core.clock import today
 from app.core.config import Environment, Settings
-from app.core.db import create_engine, create_sessionmaker
+from app.core.db import create_engine
 from app.core.security import SubjectKind, create_access_token
-from app.main import create_app
+from app.main import app_sessionmaker, create_app
 from app.periods import calendar
 from bench.scorecard import SECRET_KEY, Generator, insert_council, migrate
 
@@ -47,7 +47,7 @@ async def measure(url: str, *, indicators: int, years: int) -> dict[str, object]
         )
         app = create_app(settings, run_startup=False)
         app.state.engine = engine
-        app.state.sessionmaker = create_sessionmaker(engine)
+        app.state.sessionmaker = app_sessionmaker(engine)
         token, _ = create_access_token(
             subject_kind=SubjectKind.USER,
             subject_id=council.user_id,

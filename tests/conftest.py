@@ -26,6 +26,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, a
 from app.core.config import Environment, Settings
 from app.core.db import create_engine
 from app.main import create_app
+from app.rag.cache import CACHE_KEY as STATUS_CACHE
+from app.rag.cache import StatusCache
 from tests.factories import Factory
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -116,6 +118,8 @@ def sessionmaker(connection: AsyncConnection) -> async_sessionmaker[AsyncSession
         expire_on_commit=False,
         autoflush=False,
         join_transaction_mode="create_savepoint",
+        # As the app's own sessionmaker: every report read goes through the status cache.
+        info={STATUS_CACHE: StatusCache()},
     )
 
 

@@ -26,6 +26,7 @@ from sqlalchemy import (
     bindparam,
     event,
     insert,
+    text,
 )
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import (
@@ -34,7 +35,15 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    ORMExecuteState,
+    Session,
+    SessionTransaction,
+    declared_attr,
+    mapped_column,
+)
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeDecorator, Uuid
 
@@ -183,8 +192,11 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
-def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+def create_sessionmaker(
+    engine: AsyncEngine, *, info: dict[str, Any] | None = None
+) -> async_sessionmaker[AsyncSession]:
+    """Sessions for the engine; ``info`` is shared by every session made (caches live there)."""
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False, info=info)
 
 
 @asynccontextmanager
@@ -209,6 +221,59 @@ async def unit_of_work(
             await session.commit()
 
 
+# Change tracking (see app.core.changes): which transactions wrote data a report could read.
+# Writes that cannot change any report: sign-in throttling, replay keys, the audit trail (which
+# never changes without the data it records), and the data version itself.
+UNTRACKED_TABLES = frozenset({"login_failure", "idempotency_key", "audit_event", "data_version"})
+_CHANGED = "db.changed"
+_NEW_VERSION = text("UPDATE data_version SET token = :token WHERE id = 1")
+
+
+def mark_changed(session: Session | AsyncSession, table: str) -> None:
+    """Note that this transaction wrote ``table`` (for writes that bypass the ORM, e.g. COPY)."""
+    if table not in UNTRACKED_TABLES:
+        session.info[_CHANGED] = True
+
+
+def has_changes(session: Session | AsyncSession) -> bool:
+    """Whether this transaction has written, or is about to write, tracked data."""
+    sync = session.sync_session if isinstance(session, AsyncSession) else session
+    return bool(sync.info.get(_CHANGED)) or _pending(sync)
+
+
+def _pending(session: Session) -> bool:
+    return any(
+        getattr(type(instance), "__tablename__", "") not in UNTRACKED_TABLES
+        for instance in (*session.new, *session.dirty, *session.deleted)
+    )
+
+
+@event.listens_for(Session, "after_flush")
+def _after_flush(session: Session, _context: Any) -> None:
+    if _pending(session):
+        session.info[_CHANGED] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _on_execute(state: ORMExecuteState) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        table = getattr(state.statement, "table", None)
+        mark_changed(state.session, getattr(table, "name", ""))
+
+
+@event.listens_for(Session, "before_commit")
+def _before_commit(session: Session) -> None:
+    if has_changes(session):
+        session.info.pop(_CHANGED, None)
+        session.execute(_NEW_VERSION, {"token": uuid.uuid4().hex})
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _after_rollback(session: Session, previous: SessionTransaction) -> None:
+    if previous.parent is None:  # the whole transaction, not a savepoint within it
+        session.info.pop(_CHANGED, None)
+
+
 def one_of(session: AsyncSession, column: Any, values: Collection[Any]) -> ColumnElement[bool]:
     """``column IN (values)``; on PostgreSQL ``column = ANY(:array)``, one parameter however
     many values, so a batch of thousands neither swells the statement nor defeats its cache."""
@@ -224,6 +289,7 @@ async def bulk_insert(session: AsyncSession, table: Table, rows: list[dict[str, 
     if not rows:
         return
     connection = await session.connection()
+    mark_changed(session, table.name)
     if connection.dialect.name != "postgresql":
         await session.execute(insert(table), rows)
         return

@@ -24,7 +24,7 @@ from app.periods.models import Period
 from app.rag.rules import Polarity
 from app.users.models import User
 
-SelectT = TypeVar("SelectT", bound=Select[Any])
+SelectT = TypeVar("SelectT", bound=Select[*tuple[Any, ...]])
 
 
 class IndicatorFilter:

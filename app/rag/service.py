@@ -7,6 +7,7 @@ themselves are the pure functions beside this module.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -25,6 +26,7 @@ from app.benchmarks.repository import BenchmarkRepository
 from app.benchmarks.service import position_of
 from app.comments.models import Comment
 from app.comments.repository import CommentRepository
+from app.core.changes import current_token
 from app.core.clock import today
 from app.core.config import Settings
 from app.indicators.exceptions import IndicatorNotFound, WrongPeriodKind
@@ -37,6 +39,7 @@ from app.periods.exceptions import PeriodNotFound
 from app.periods.models import Period
 from app.rag import rules
 from app.rag.aggregation import Aggregation, Observation, aggregate, aggregate_targets
+from app.rag.cache import CachedStatus, cache_for
 from app.rag.rules import Rag, Tolerance
 from app.rag.schemas import (
     Band,
@@ -338,6 +341,25 @@ def summarise(statuses: Iterable[StatusRead]) -> Summary:
     return summary
 
 
+class _InternalReader:
+    """Whether the reader may see working copies of an org unit's figures (approvers in scope,
+    the performance team, auditors, admins); worked out once per org unit and request."""
+
+    def __init__(self, principal: Principal | None) -> None:
+        self.principal = principal
+        self._known: dict[uuid.UUID, bool] = {}
+
+    def __call__(self, org_unit_id: uuid.UUID) -> bool:
+        known = self._known.get(org_unit_id)
+        if known is None:
+            principal = self.principal
+            known = self._known[org_unit_id] = principal is not None and (
+                principal.can(Permission.VALUES_READ_INTERNAL, org_unit_id)
+                or principal.can(Permission.VALUES_APPROVE, org_unit_id)
+            )
+        return known
+
+
 class StatusService:
     def __init__(self, session: AsyncSession, *, settings: Settings) -> None:
         self.session = session
@@ -349,6 +371,27 @@ class StatusService:
     ) -> Scorecard:
         rows = await self.statuses(principal=principal, period_code=period_code, filters=filters)
         return Scorecard(period=period_code, summary=summarise(rows), rows=rows)
+
+    async def scorecard_json(
+        self, *, principal: Principal | None, period_code: str, filters: IndicatorFilter
+    ) -> bytes:
+        """``scorecard(...).model_dump_json()``, assembled from rows each serialised once per
+        data version rather than on every request."""
+        entries = await self._cached(period_code, filters)
+        internal = _InternalReader(principal)
+        rows = [entry.json(internal=internal(entry.org_unit_id)) for entry in entries]
+        summary = summarise(entry.internal for entry in entries)
+        return b"".join(
+            (
+                b'{"period":',
+                json.dumps(period_code).encode(),
+                b',"summary":',
+                summary.model_dump_json().encode(),
+                b',"rows":[',
+                b",".join(rows),
+                b"]}",
+            )
+        )
 
     async def status(
         self, *, principal: Principal | None, code: str, period_code: str
@@ -382,6 +425,42 @@ class StatusService:
     async def statuses(
         self, *, principal: Principal | None, period_code: str, filters: IndicatorFilter
     ) -> list[StatusRead]:
+        entries = await self._cached(period_code, filters)
+        internal = _InternalReader(principal)
+        return [entry.read(internal=internal(entry.org_unit_id)) for entry in entries]
+
+    async def _cached(self, period_code: str, filters: IndicatorFilter) -> list[CachedStatus]:
+        """The statuses from the cache when the data has not changed since they were computed
+        (two small queries: the data version and the matching indicators); else computed."""
+        cache = cache_for(self.session)
+        if cache is None:
+            return await self._compute(period_code, filters)
+        key = (await current_token(self.session), today(), period_code)
+        known = cache.get(key)
+        if known is not None:
+            members = await self._members(period_code, filters)
+            if members is not None and all(member in known for member in members):
+                return [known[member] for member in members]
+        computed = await self._compute(period_code, filters)
+        cache.put(key, computed)
+        return computed
+
+    async def _members(self, period_code: str, filters: IndicatorFilter) -> list[uuid.UUID] | None:
+        """The ids of the indicators with a status for the period, in code order."""
+        try:
+            kind = calendar.parse_period(period_code).kind
+        except calendar.InvalidPeriodCode:
+            return None
+        rows = await self.session.execute(
+            filters.apply(select(Indicator.id, Indicator.frequency)).order_by(Indicator.code)
+        )
+        return [
+            indicator_id
+            for indicator_id, frequency in rows
+            if calendar.is_within(VALUE_KIND[frequency], kind)
+        ]
+
+    async def _compute(self, period_code: str, filters: IndicatorFilter) -> list[CachedStatus]:
         try:
             spec = calendar.parse_period(period_code)
         except calendar.InvalidPeriodCode as exc:
@@ -412,25 +491,29 @@ class StatusService:
             ids=ids, indicators=indicators, until=periods[period_code].end_date
         )
         return [
-            self._status(
-                principal,
-                indicator,
-                frame,
-                values.get(indicator.id, {}),
-                targets.get(indicator.id, {}),
-                default,
-                due,
-                comments.get(indicator.id, []),
-                benchmarks.get(indicator.id),
-                charts.get(indicator.id),
-                working.get(indicator.id),
+            CachedStatus(
+                indicator_id=indicator.id,
+                org_unit_id=indicator.org_unit_id,
+                internal=self._status(
+                    indicator,
+                    frame,
+                    values.get(indicator.id, {}),
+                    targets.get(indicator.id, {}),
+                    default,
+                    due,
+                    comments.get(indicator.id, []),
+                    benchmarks.get(indicator.id),
+                    charts.get(indicator.id),
+                    working.get(indicator.id),
+                ),
+                approved=frame.period in values.get(indicator.id, {})
+                and VALUE_KIND[indicator.frequency] is frame.kind,
             )
             for indicator in indicators
         ]
 
     def _status(
         self,
-        principal: Principal | None,
         indicator: Indicator,
         frame: Frame,
         values: dict[str, ApprovedFigure],
@@ -495,7 +578,9 @@ class StatusService:
                 target=ytd_target.value if ytd_target else None,
                 rag=None if ytd_rag is Rag.MISSING and not due else ytd_rag,
             ),
-            value_status=self._value_status(principal, indicator, own, working_status),
+            # The working copy's step, as those who may act on it read it (CachedStatus.read
+            # gives everyone else approved or nothing).
+            value_status=working_status,
             complete=complete,
             commentary=own.commentary if own else None,
             comments=[CommentBrief.model_validate(comment) for comment in comments],
@@ -509,23 +594,6 @@ class StatusService:
             assurance_icon=chart.result.assurance_icon if chart else None,
             forecast=_forecast(math, frame, tolerance=tolerance, ytd_value=ytd_value),
         )
-
-    @staticmethod
-    def _value_status(
-        principal: Principal | None,
-        indicator: Indicator,
-        own: ApprovedFigure | None,
-        working: ValueStatus | None,
-    ) -> ValueStatus | None:
-        """The working copy's step for those who may act on it (a figure awaiting approval is
-        not a missing one); for everyone else, approved or nothing."""
-        internal = principal is not None and (
-            principal.can(Permission.VALUES_READ_INTERNAL, indicator.org_unit_id)
-            or principal.can(Permission.VALUES_APPROVE, indicator.org_unit_id)
-        )
-        if internal:
-            return working
-        return ValueStatus.APPROVED if own is not None else None
 
     async def _periods(self, codes: Iterable[str]) -> dict[str, Period]:
         rows = await self.session.scalars(select(Period).where(Period.code.in_(list(codes))))

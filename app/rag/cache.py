@@ -1,0 +1,95 @@
+"""Computed statuses, kept per data version so a report is computed once, not per request.
+
+A status depends on the indicator, its values, targets, comments, benchmarks and SPC settings,
+the council's tolerance, the period and today's date (is the figure due yet?). All but the date
+live in the database, and any committed change to them renews the data version
+(``app.core.changes``). So the statuses computed for (version, date, period) stay right until
+the version or the date moves on; the cache keeps a few such sets, the latest used first.
+
+One reader differs from another only in ``value_status``: those who may act on a figure see its
+working step, everyone else only whether an approved figure exists. Both variants are kept, each
+serialised once.
+
+The cache lives in each sessionmaker's ``info`` (one per worker process); sessions made
+elsewhere, and transactions that have written and not yet committed, compute afresh.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core.db import has_changes
+from app.indicators.models import ValueStatus
+from app.rag.schemas import StatusRead
+
+CACHE_KEY = "status_cache"
+
+CacheKey = tuple[str, date, str]  # data version, today, period code
+
+
+@dataclass
+class CachedStatus:
+    indicator_id: uuid.UUID
+    org_unit_id: uuid.UUID
+    # As those who may see working copies read it: value_status is the working copy's step.
+    internal: StatusRead
+    approved: bool  # an approved figure exists for the period
+    _external: StatusRead | None = None
+    _json: dict[bool, bytes] = field(default_factory=dict)
+
+    def read(self, *, internal: bool) -> StatusRead:
+        if internal:
+            return self.internal
+        if self._external is None:
+            value_status = ValueStatus.APPROVED if self.approved else None
+            self._external = (
+                self.internal
+                if self.internal.value_status == value_status
+                else self.internal.model_copy(update={"value_status": value_status})
+            )
+        return self._external
+
+    def json(self, *, internal: bool) -> bytes:
+        """The row as the scorecard's JSON writes it, serialised once per variant."""
+        cached = self._json.get(internal)
+        if cached is None:
+            cached = self._json[internal] = self.read(internal=internal).model_dump_json().encode()
+        return cached
+
+
+class StatusCache:
+    """Statuses per indicator for the last few (data version, date, period) keys."""
+
+    def __init__(self, *, keys: int = 8) -> None:
+        self.keys = keys
+        self._entries: OrderedDict[CacheKey, dict[uuid.UUID, CachedStatus]] = OrderedDict()
+
+    def get(self, key: CacheKey) -> dict[uuid.UUID, CachedStatus] | None:
+        entries = self._entries.get(key)
+        if entries is not None:
+            self._entries.move_to_end(key)
+        return entries
+
+    def put(self, key: CacheKey, statuses: list[CachedStatus]) -> None:
+        entries = self._entries.setdefault(key, {})
+        entries.update((status.indicator_id, status) for status in statuses)
+        self._entries.move_to_end(key)
+        while len(self._entries) > self.keys:
+            self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+
+def cache_for(session: AsyncSession) -> StatusCache | None:
+    """The session's status cache, or None when it has none or has uncommitted changes (what
+    it would compute is not yet what others read)."""
+    cache = session.info.get(CACHE_KEY)
+    if not isinstance(cache, StatusCache) or has_changes(session):
+        return None
+    return cache

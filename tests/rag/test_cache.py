@@ -1,0 +1,258 @@
+"""Computed statuses are kept per data version: reused while nothing changes, never stale."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+from httpx import AsyncClient
+from sqlalchemy import insert, update
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from app.auth.models import LoginFailure
+from app.auth.permissions import Role
+from app.auth.principal import Principal
+from app.auth.service import AuthService
+from app.core.changes import current_token
+from app.core.clock import utcnow
+from app.core.config import Settings
+from app.core.db import bulk_insert, unit_of_work
+from app.indicators.models import Indicator
+from app.indicators.repository import IndicatorFilter
+from app.org.models import OrgUnit
+from app.rag.cache import cache_for
+from app.rag.service import StatusService
+from tests.factories import Factory
+from tests.indicators.helpers import (
+    API,
+    INDICATORS,
+    Headers,
+    approved_value,
+    create_indicator,
+    person,
+    seed_approved,
+    set_target,
+)
+from tests.reports.test_scorecard import statements
+
+SCORECARD = f"{API}/reports/scorecard"
+Q1, Q2 = "2025-26-Q1", "2025-26-Q2"
+
+
+@pytest.fixture
+async def perf(factory: Factory) -> Headers:
+    await factory.financial_year(2024)
+    await factory.financial_year(2025)
+    return (await person(factory, Role.PERFORMANCE_TEAM)).headers
+
+
+async def card(client: AsyncClient, headers: Headers, period: str = Q1) -> dict[str, Any]:
+    response = await client.get(SCORECARD, params={"period": period}, headers=headers)
+    assert response.status_code == 200, response.text
+    found: dict[str, Any] = response.json()
+    return found
+
+
+def row(scorecard: dict[str, Any], code: str) -> dict[str, Any]:
+    found: dict[str, Any] = next(r for r in scorecard["rows"] if r["indicator_code"] == code)
+    return found
+
+
+async def reader(factory: Factory, role: Role) -> Principal:
+    user_id = await factory.user(role)
+    async with unit_of_work(factory.sessionmaker) as session:
+        principal = await AuthService(session, settings=factory.settings).user_principal(user_id)
+    assert principal is not None
+    return principal
+
+
+async def token(sessionmaker: async_sessionmaker[AsyncSession]) -> str:
+    async with unit_of_work(sessionmaker) as session:
+        return await current_token(session)
+
+
+# The data version
+
+
+async def test_the_data_version_moves_with_each_committed_change_and_only_then(
+    factory: Factory,
+) -> None:
+    sessionmaker = factory.sessionmaker
+    units = await factory.org_tree()
+    start = await token(sessionmaker)
+
+    async with unit_of_work(sessionmaker) as session:  # a read
+        await session.get(OrgUnit, units["HOU"].id)
+    assert await token(sessionmaker) == start
+
+    with pytest.raises(RuntimeError):
+        async with unit_of_work(sessionmaker) as session:  # a change rolled back
+            (await session.get(OrgUnit, units["HOU"].id)).name = "Renamed"  # type: ignore[union-attr]
+            await session.flush()
+            raise RuntimeError("refused")
+    assert await token(sessionmaker) == start
+
+    async with unit_of_work(sessionmaker) as session:  # a write no report reads
+        session.add(LoginFailure(key="someone@council.gov.uk", failed_at=utcnow()))
+    assert await token(sessionmaker) == start
+
+    seen = {start}
+    async with unit_of_work(sessionmaker) as session:  # an ORM change
+        (await session.get(OrgUnit, units["HOU"].id)).name = "Housing"  # type: ignore[union-attr]
+    seen.add(await token(sessionmaker))
+    async with unit_of_work(sessionmaker) as session:  # a Core statement
+        await session.execute(
+            update(OrgUnit).where(OrgUnit.id == units["HOU"].id).values(name="Housing Needs")
+        )
+    seen.add(await token(sessionmaker))
+    async with unit_of_work(sessionmaker) as session:  # a bulk insert (COPY on PostgreSQL)
+        await bulk_insert(
+            session,
+            OrgUnit.__table__,  # type: ignore[arg-type]
+            [{"id": uuid.uuid4(), "code": "NEW", "name": "New", "kind": "team"}],
+        )
+    seen.add(await token(sessionmaker))
+    assert len(seen) == 4
+
+
+async def test_a_session_with_uncommitted_changes_does_not_use_the_cache(
+    factory: Factory,
+) -> None:
+    units = await factory.org_tree()
+    async with unit_of_work(factory.sessionmaker) as session:
+        assert cache_for(session) is not None
+        (await session.get(OrgUnit, units["HOU"].id)).name = "Pending"  # type: ignore[union-attr]
+        assert cache_for(session) is None  # not yet flushed
+        await session.flush()
+        assert cache_for(session) is None  # flushed, not committed
+    async with unit_of_work(factory.sessionmaker) as session:
+        await session.execute(insert(LoginFailure).values(key="k", failed_at=utcnow()))
+        assert cache_for(session) is not None  # nothing a status reads
+
+
+# Reuse
+
+
+async def test_a_repeated_scorecard_reads_no_figures_again(
+    client: AsyncClient, factory: Factory, perf: Headers, engine: AsyncEngine
+) -> None:
+    for code, value in (("C1", 81), ("C2", 60)):
+        await create_indicator(client, perf, code)
+        await set_target(client, perf, code, Q1, value=80)
+        await seed_approved(factory, code, {Q1: value})
+
+    with statements(engine) as first:
+        computed = await card(client, perf)
+    with statements(engine) as second:
+        reused = await card(client, perf)
+
+    assert reused == computed
+    assert any("indicator_value" in sql for sql in first)
+    assert not any("indicator_value" in sql or "target" in sql for sql in second)
+    assert len(second) < len(first)
+
+
+async def test_the_assembled_scorecard_is_the_scorecard_serialised(
+    client: AsyncClient, factory: Factory, perf: Headers, settings: Settings
+) -> None:
+    """The JSON built from cached rows is byte for byte what the Scorecard model writes, for
+    readers who see working copies and for those who see approved figures only."""
+    await create_indicator(client, perf, "J1", title='Rent "collected" – £')
+    await create_indicator(client, perf, "J2")
+    await set_target(client, perf, "J1", Q1, value=80)
+    await seed_approved(factory, "J1", {Q1: 79})
+    head = await person(factory, Role.HEAD_OF_SERVICE, "HOU")
+    saved = await client.put(
+        f"{INDICATORS}/J2/values/{Q1}", json={"value": 5}, headers=head.headers
+    )
+    assert saved.status_code in (200, 201), saved.text
+    readers = [await reader(factory, Role.PERFORMANCE_TEAM), await reader(factory, Role.COUNCILLOR)]
+    for principal in [*readers, None]:
+        async with unit_of_work(factory.sessionmaker) as session:
+            service = StatusService(session, settings=settings)
+            filters = IndicatorFilter()
+            expected = await service.scorecard(principal=principal, period_code=Q1, filters=filters)
+            assembled = await service.scorecard_json(
+                principal=principal, period_code=Q1, filters=filters
+            )
+        assert assembled == expected.model_dump_json().encode()
+    statuses = {row.indicator_code: row.value_status for row in expected.rows}
+    assert statuses == {"J1": "approved", "J2": None}  # the anonymous reader's
+
+
+async def test_readers_share_the_cache_yet_each_sees_their_own_value_status(
+    client: AsyncClient, factory: Factory, perf: Headers
+) -> None:
+    await create_indicator(client, perf, "V1")
+    head = await person(factory, Role.HEAD_OF_SERVICE, "HOU")
+    saved = await client.put(
+        f"{INDICATORS}/V1/values/{Q1}", json={"value": 5}, headers=head.headers
+    )
+    assert saved.status_code in (200, 201), saved.text
+    councillor = (await person(factory, Role.COUNCILLOR)).headers
+
+    assert row(await card(client, perf), "V1")["value_status"] == "draft"
+    assert row(await card(client, councillor), "V1")["value_status"] is None
+    assert row(await card(client, perf), "V1")["value_status"] == "draft"
+
+
+# Never stale
+
+
+async def test_every_change_a_status_depends_on_shows_in_the_next_read(
+    client: AsyncClient, factory: Factory, perf: Headers
+) -> None:
+    await create_indicator(client, perf, "R1", title="Rent collected")
+    await set_target(client, perf, "R1", Q1, value=80)
+    await seed_approved(factory, "R1", {Q1: 79})
+    assert row(await card(client, perf), "R1")["rag"] == "green"
+
+    await set_target(client, perf, "R1", Q1, value=90, reason="Stretch")
+    assert row(await card(client, perf), "R1")["rag"] == "red"
+
+    edited = await client.patch(
+        f"{INDICATORS}/R1", json={"title": "Rent collected (%)"}, headers=perf
+    )
+    assert edited.status_code == 200, edited.text
+    assert row(await card(client, perf), "R1")["title"] == "Rent collected (%)"
+
+    councillor = await person(factory, Role.COUNCILLOR)
+    asked = await client.post(
+        f"{INDICATORS}/R1/comments",
+        json={"body": "Why the fall?", "period": Q1},
+        headers=councillor.headers,
+    )
+    assert asked.status_code == 201, asked.text
+    assert [c["body"] for c in row(await card(client, perf), "R1")["comments"]] == ["Why the fall?"]
+
+    benchmark = await client.put(
+        f"{INDICATORS}/R1/benchmarks/{Q1}",
+        json={
+            "source": "LG Inform",
+            "national_median": 70,
+            "upper_quartile": 85,
+            "lower_quartile": 60,
+        },
+        headers=perf,
+    )
+    assert benchmark.status_code == 201, benchmark.text
+    assert row(await card(client, perf), "R1")["benchmark"] is not None
+
+    head = await person(factory, Role.HEAD_OF_SERVICE, "HOU")
+    await create_indicator(client, perf, "R2")
+    assert row(await card(client, perf), "R2")["value"] is None
+    await approved_value(client, head.headers, perf, "R2", Q1, value=12)
+    assert row(await card(client, perf), "R2")["value"] == 12
+
+
+async def test_an_indicator_added_after_a_read_joins_the_scorecard(
+    client: AsyncClient, factory: Factory, perf: Headers
+) -> None:
+    await create_indicator(client, perf, "A1")
+    assert [r["indicator_code"] for r in (await card(client, perf))["rows"]] == ["A1"]
+    await create_indicator(client, perf, "A2")
+    assert [r["indicator_code"] for r in (await card(client, perf))["rows"]] == ["A1", "A2"]
+    async with unit_of_work(factory.sessionmaker) as session:
+        await session.execute(update(Indicator).where(Indicator.code == "A1").values(is_key=True))
+    assert row(await card(client, perf), "A1")["is_key"] is True
