@@ -124,6 +124,15 @@ def sessionmaker(connection: AsyncConnection) -> async_sessionmaker[AsyncSession
 
 
 @pytest.fixture
+def status_cache(sessionmaker: async_sessionmaker[AsyncSession]) -> StatusCache:
+    """The statuses kept by the app's sessions; a test counting what a computation runs empties
+    it first, so it counts a computation and not a partial refresh."""
+    cache = sessionmaker.kw["info"][STATUS_CACHE]
+    assert isinstance(cache, StatusCache)
+    return cache
+
+
+@pytest.fixture
 def app(
     settings: Settings, engine: AsyncEngine, sessionmaker: async_sessionmaker[AsyncSession]
 ) -> FastAPI:

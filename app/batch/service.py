@@ -338,6 +338,8 @@ class BatchService:
                 .where(_VALUES.c.id == bindparam("b_id"))
                 .values({column: bindparam(f"b_{column}") for column in columns}),
                 updates,
+                # Which indicators changed, for the data change log (the rows name values).
+                execution_options={"indicators": [u["b_indicator_id"] for u in updates]},
             )
         if not revisions:
             return

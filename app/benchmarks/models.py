@@ -6,14 +6,14 @@ from decimal import Decimal
 from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.core.db import Base, IdMixin, TimestampMixin, VersionedMixin
+from app.core.db import Base, IdMixin, TimestampMixin, VersionedMixin, tracked
 
 
 class Benchmark(IdMixin, TimestampMixin, VersionedMixin, Base):
     """What comparable councils achieved for one indicator and period (LG Inform, CIPFA...)."""
 
     __tablename__ = "benchmark"
-    __table_args__ = (UniqueConstraint("indicator_id", "period_id"),)
+    __table_args__ = (UniqueConstraint("indicator_id", "period_id"), tracked("indicator_id"))
 
     indicator_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("indicator.id", ondelete="CASCADE"))
     period_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("period.id", ondelete="RESTRICT"))

@@ -7,7 +7,7 @@ from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.clock import utcnow
-from app.core.db import Base, IdMixin
+from app.core.db import Base, IdMixin, tracked
 
 
 class Comment(IdMixin, Base):
@@ -16,6 +16,7 @@ class Comment(IdMixin, Base):
     __tablename__ = "indicator_comment"
     __table_args__ = (
         Index("ix_indicator_comment_indicator_id_period_id", "indicator_id", "period_id"),
+        tracked("indicator_id"),
     )
 
     indicator_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("indicator.id", ondelete="CASCADE"))

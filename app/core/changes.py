@@ -1,19 +1,29 @@
-"""The data version: a token that changes with every committed change to the council's data.
+"""The data version, and the log of which indicators each committed change bore on.
 
-Whatever a report is computed from (indicators, values, targets, settings, periods, comments,
-benchmarks, ...) changes only through a session. ``app.core.db`` notes which tables each
-transaction writes, and a transaction that wrote anything but the untracked tables sets a new
-random token just before it commits. A reader that finds the token unchanged knows nothing it
-could read has changed since, in this process or in any other worker: ``app.rag.cache`` keeps
-computed statuses under it.
+Whatever a status is computed from (indicators, values, targets, comments, benchmarks, SPC
+settings, periods, org units, council settings) changes only through a session, and those
+tables say so in their info (``app.core.db.tracked``). ``app.core.db`` notes which indicators a
+transaction's writes belong to, and just before the transaction commits it gives the data
+version a new random token and the next number, and logs the change: the indicators it touched,
+or none named when it may bear on every indicator (a period, an org unit, a council setting, or
+more than ``MAX_NAMED`` indicators at once).
 
-The token is random rather than a counter so that a transaction that is rolled back (every test
-is one) can never leave behind a number another transaction will reuse.
+A reader that finds the token unchanged knows nothing it could read has changed since, in this
+process or in any other worker; one that finds it moved asks the log which indicators changed
+and recomputes only those (``app.rag.cache`` keeps computed statuses this way). Numbers follow
+the order of commits, as the data version's row is locked from the moment it is renewed until
+the commit. The token is random, not derived from the number, so that a number reused after a
+rollback is never mistaken for the state it once named. The log keeps about ``KEEP_CHANGES``
+transactions; a reader further behind than that recomputes everything.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import String, select
+import json
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import BigInteger, String, Text, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -21,14 +31,59 @@ from app.core.db import Base
 
 
 class DataVersion(Base):
-    """One row: the token of the last committed change."""
+    """One row: the token and number of the last committed change."""
 
     __tablename__ = "data_version"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     token: Mapped[str] = mapped_column(String(32))
+    seq: Mapped[int] = mapped_column(BigInteger, server_default="0")
+
+
+class DataChange(Base):
+    """One committed change: its number and token, and the indicators it bore on as a JSON
+    list of ids (NULL: every indicator)."""
+
+    __tablename__ = "data_change"
+
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    token: Mapped[str] = mapped_column(String(32))
+    indicators: Mapped[str | None] = mapped_column(Text)
+
+
+@dataclass(frozen=True)
+class Version:
+    token: str
+    seq: int
+
+
+async def current_version(session: AsyncSession) -> Version:
+    row = (
+        await session.execute(select(DataVersion.token, DataVersion.seq).where(DataVersion.id == 1))
+    ).one_or_none()
+    return Version(row.token, row.seq) if row else Version("", 0)
 
 
 async def current_token(session: AsyncSession) -> str:
-    token = await session.scalar(select(DataVersion.token).where(DataVersion.id == 1))
-    return token or ""
+    return (await current_version(session)).token
+
+
+async def changed_since(session: AsyncSession, version: Version) -> set[uuid.UUID] | None:
+    """The indicators changed by every change committed after ``version``; None when that is
+    not narrower than every indicator (a change to all of them, or ``version`` is no longer in
+    the log: pruned, or never committed)."""
+    rows = (
+        await session.execute(
+            select(DataChange.seq, DataChange.token, DataChange.indicators)
+            .where(DataChange.seq >= version.seq)
+            .order_by(DataChange.seq)
+        )
+    ).all()
+    if not rows or (rows[0].seq, rows[0].token) != (version.seq, version.token):
+        return None
+    changed: set[uuid.UUID] = set()
+    for _seq, _token, indicators in rows[1:]:
+        if indicators is None:
+            return None
+        changed.update(uuid.UUID(text) for text in json.loads(indicators))
+    return changed

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import AsyncIterator, Callable, Collection
+from collections.abc import AsyncIterator, Callable, Collection, Iterable, Iterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -26,6 +26,7 @@ from sqlalchemy import (
     bindparam,
     event,
     insert,
+    inspect,
     text,
 )
 from sqlalchemy.dialects import postgresql
@@ -36,6 +37,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import (
+    NO_VALUE,
     DeclarativeBase,
     Mapped,
     ORMExecuteState,
@@ -221,51 +223,125 @@ async def unit_of_work(
             await session.commit()
 
 
-# Change tracking (see app.core.changes): which transactions wrote data a report could read.
-# Writes that cannot change any report: sign-in throttling, replay keys, the audit trail (which
-# never changes without the data it records), and the data version itself.
-UNTRACKED_TABLES = frozenset({"login_failure", "idempotency_key", "audit_event", "data_version"})
+# Change tracking (see app.core.changes): which indicators each transaction's writes bear on.
+# A table a status is computed from says so in its info: ``{CHANGES: "indicator_id"}`` names the
+# column holding the one indicator a row belongs to; ``{CHANGES: EVERY}`` marks rows that may
+# bear on every indicator (periods, org units, council settings). Other tables are not tracked.
+CHANGES = "changes"
+EVERY = "*"
 _CHANGED = "db.changed"
-_NEW_VERSION = text("UPDATE data_version SET token = :token WHERE id = 1")
 
 
-def mark_changed(session: Session | AsyncSession, table: str) -> None:
-    """Note that this transaction wrote ``table`` (for writes that bypass the ORM, e.g. COPY)."""
-    if table not in UNTRACKED_TABLES:
-        session.info[_CHANGED] = True
+def tracked(scope: str) -> dict[str, Any]:
+    """Table arguments marking a table a status is computed from: ``scope`` is the column
+    naming the indicator a row belongs to, or EVERY."""
+    return {"info": {CHANGES: scope}}
+
+
+# More indicators than this in one transaction are recorded as a change to every indicator.
+MAX_NAMED = 1000
+
+_NEXT_VERSION = text(
+    "UPDATE data_version SET token = :token, seq = seq + 1 WHERE id = 1 RETURNING seq"
+)
+_RECORD = text(
+    "INSERT INTO data_change (seq, token, indicators) VALUES (:seq, :token, :indicators)"
+)
+_PRUNE = text("DELETE FROM data_change WHERE seq <= :seq")
+KEEP_CHANGES = 1000  # the change log keeps about this many transactions
+_PRUNE_EVERY = 100
+
+
+@dataclass
+class Changed:
+    """What one transaction has written that a status reads: some indicators, or every one."""
+
+    every: bool = False
+    indicators: set[uuid.UUID] = field(default_factory=set)
+
+    def add(self, indicators: Iterable[Any] | None) -> None:
+        if self.every:
+            return
+        if indicators is None:
+            self.every = True
+            return
+        self.indicators.update(indicators)
+        if None in self.indicators or len(self.indicators) > MAX_NAMED:
+            self.every, self.indicators = True, set()
+
+
+def mark_changed(
+    session: Session | AsyncSession, table: Table, indicators: Iterable[Any] | None = None
+) -> None:
+    """Note that this transaction wrote rows of ``table`` belonging to ``indicators`` (None:
+    not known, so every indicator). For writes the ORM does not see, e.g. COPY."""
+    scope = table.info.get(CHANGES)
+    if scope is None:
+        return
+    changed = session.info.setdefault(_CHANGED, Changed())
+    changed.add(None if scope == EVERY else indicators)
 
 
 def has_changes(session: Session | AsyncSession) -> bool:
-    """Whether this transaction has written, or is about to write, tracked data."""
+    """Whether this transaction has written, or is about to write, what a status reads."""
     sync = session.sync_session if isinstance(session, AsyncSession) else session
-    return bool(sync.info.get(_CHANGED)) or _pending(sync)
+    return _CHANGED in sync.info or any(True for _ in _pending(sync))
 
 
-def _pending(session: Session) -> bool:
-    return any(
-        getattr(type(instance), "__tablename__", "") not in UNTRACKED_TABLES
-        for instance in (*session.new, *session.dirty, *session.deleted)
-    )
+def _pending(session: Session) -> Iterator[tuple[Table, Any]]:
+    """Each new, changed or deleted object of a tracked table, with its table."""
+    for instance in (*session.new, *session.dirty, *session.deleted):
+        table = getattr(type(instance), "__table__", None)
+        if isinstance(table, Table) and CHANGES in table.info:
+            yield table, instance
 
 
 @event.listens_for(Session, "after_flush")
 def _after_flush(session: Session, _context: Any) -> None:
-    if _pending(session):
-        session.info[_CHANGED] = True
+    # Still the state before the flush: the objects just written.
+    for table, instance in _pending(session):
+        scope = table.info[CHANGES]
+        # The loaded value only: no lazy load in the middle of a flush (unknown: every one).
+        value = None if scope == EVERY else inspect(instance).attrs[scope].loaded_value
+        mark_changed(session, table, None if value in (None, NO_VALUE) else [value])
 
 
 @event.listens_for(Session, "do_orm_execute")
 def _on_execute(state: ORMExecuteState) -> None:
-    if state.is_insert or state.is_update or state.is_delete:
-        table = getattr(state.statement, "table", None)
-        mark_changed(state.session, getattr(table, "name", ""))
+    if not (state.is_insert or state.is_update or state.is_delete):
+        return
+    table = getattr(state.statement, "table", None)
+    if not isinstance(table, Table) or CHANGES not in table.info:
+        return
+    # The indicators come from the caller (execution option "indicators") or from the rows;
+    # a statement that names neither may touch any indicator.
+    scope = table.info[CHANGES]
+    indicators = state.execution_options.get("indicators")
+    if indicators is None and scope != EVERY:
+        rows = state.parameters
+        rows = [rows] if isinstance(rows, dict) else rows or []
+        if rows and all(scope in row for row in rows):
+            indicators = [row[scope] for row in rows]
+    mark_changed(state.session, table, indicators)
 
 
 @event.listens_for(Session, "before_commit")
 def _before_commit(session: Session) -> None:
-    if has_changes(session):
-        session.info.pop(_CHANGED, None)
-        session.execute(_NEW_VERSION, {"token": uuid.uuid4().hex})
+    # The commit flushes after this event: flush first, so what it writes is noted.
+    if any(True for _ in _pending(session)):
+        session.flush()
+    changed = session.info.pop(_CHANGED, None)
+    if changed is None:
+        return
+    token = uuid.uuid4().hex
+    # The row lock taken here is held until the commit: transactions that change data commit
+    # in the order of their numbers, so a reader never finds a number with an earlier one
+    # still to come.
+    seq = session.execute(_NEXT_VERSION, {"token": token}).scalar_one()
+    indicators = None if changed.every else json.dumps(sorted(map(str, changed.indicators)))
+    session.execute(_RECORD, {"seq": seq, "token": token, "indicators": indicators})
+    if seq % _PRUNE_EVERY == 0:
+        session.execute(_PRUNE, {"seq": seq - KEEP_CHANGES})
 
 
 @event.listens_for(Session, "after_soft_rollback")
@@ -289,10 +365,13 @@ async def bulk_insert(session: AsyncSession, table: Table, rows: list[dict[str, 
     if not rows:
         return
     connection = await session.connection()
-    mark_changed(session, table.name)
     if connection.dialect.name != "postgresql":
         await session.execute(insert(table), rows)
         return
+    scope = table.info.get(CHANGES)
+    mark_changed(
+        session, table, None if scope in (None, EVERY) else [row.get(scope) for row in rows]
+    )
     records = _copy_plan(table).records(rows)
     raw = await connection.get_raw_connection()
     driver = raw.driver_connection

@@ -9,7 +9,7 @@ from sqlalchemy import JSON, Column, ForeignKey, Index, String, Table, Text, Uni
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.clock import utcnow
-from app.core.db import Base, IdMixin, TimestampMixin, VersionedMixin, enum_column
+from app.core.db import Base, IdMixin, TimestampMixin, VersionedMixin, enum_column, tracked
 from app.org.models import OrgUnit
 from app.periods.models import Period
 from app.rag.aggregation import Aggregation
@@ -61,6 +61,7 @@ indicator_collector = Table(
 
 class Indicator(IdMixin, TimestampMixin, VersionedMixin, Base):
     __tablename__ = "indicator"
+    __table_args__ = tracked("id")
 
     code: Mapped[str] = mapped_column(String(32), unique=True, index=True)
     title: Mapped[str] = mapped_column(String(300))
@@ -111,7 +112,7 @@ class Target(IdMixin, VersionedMixin, Base):
     """The target in force for one indicator and period; its history is in TargetRevision."""
 
     __tablename__ = "target"
-    __table_args__ = (UniqueConstraint("indicator_id", "period_id"),)
+    __table_args__ = (UniqueConstraint("indicator_id", "period_id"), tracked("indicator_id"))
 
     indicator_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("indicator.id", ondelete="CASCADE"), index=True
@@ -159,6 +160,7 @@ class IndicatorValue(IdMixin, VersionedMixin, Base):
     __table_args__ = (
         UniqueConstraint("indicator_id", "period_id"),
         Index("ix_indicator_value_period_id_status", "period_id", "status"),
+        tracked("indicator_id"),
     )
 
     # No index of its own: the unique (indicator_id, period_id) serves lookups by indicator.

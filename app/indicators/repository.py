@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Collection, Sequence
+from copy import copy
 from typing import Any, TypeVar
 
 from sqlalchemy import Select, exists, func, select
@@ -41,6 +42,7 @@ class IndicatorFilter:
         status: IndicatorStatus | None = None,
         q: str | None = None,
         codes: Collection[str] | None = None,
+        ids: Collection[uuid.UUID] | None = None,
         ids_in: Sequence[Select[Any]] = (),
     ) -> None:
         self.org_unit_ids = org_unit_ids
@@ -51,6 +53,7 @@ class IndicatorFilter:
         self.status = status
         self.q = q
         self.codes = codes
+        self.ids = ids
         # Each a SELECT of indicator ids (a plan's, an objective's, a committee's): all must hold.
         self.ids_in = list(ids_in)
 
@@ -69,11 +72,19 @@ class IndicatorFilter:
             query = query.where(Indicator.status == self.status)
         if self.codes is not None:
             query = query.where(Indicator.code.in_(self.codes))
+        if self.ids is not None:
+            query = query.where(Indicator.id.in_(self.ids))
         for ids in self.ids_in:
             query = query.where(Indicator.id.in_(ids))
         if self.q:
             query = query.where(contains(self.q, Indicator.code, Indicator.title))
         return query
+
+    def narrowed(self, ids: Collection[uuid.UUID]) -> IndicatorFilter:
+        """These filters, keeping only the indicators with these ids as well."""
+        narrowed = copy(self)
+        narrowed.ids = set(ids) if self.ids is None else set(ids) & set(self.ids)
+        return narrowed
 
 
 _FULL = (

@@ -6,7 +6,7 @@ from enum import StrEnum
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.core.db import Base, IdMixin, TimestampMixin, VersionedMixin, enum_column
+from app.core.db import EVERY, Base, IdMixin, TimestampMixin, VersionedMixin, enum_column, tracked
 
 
 class OrgUnitKind(StrEnum):
@@ -27,6 +27,7 @@ KIND_RANK = {
 
 class OrgUnit(IdMixin, TimestampMixin, VersionedMixin, Base):
     __tablename__ = "org_unit"
+    __table_args__ = tracked(EVERY)
 
     code: Mapped[str] = mapped_column(String(32), unique=True, index=True)
     name: Mapped[str] = mapped_column(String(200))

@@ -6,7 +6,7 @@ from enum import StrEnum
 from sqlalchemy import Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.core.db import Base, IdMixin, TimestampMixin, VersionedMixin, enum_column
+from app.core.db import EVERY, Base, IdMixin, TimestampMixin, VersionedMixin, enum_column, tracked
 from app.periods.calendar import PeriodKind
 
 
@@ -18,7 +18,10 @@ class PeriodStatus(StrEnum):
 
 class Period(IdMixin, TimestampMixin, VersionedMixin, Base):
     __tablename__ = "period"
-    __table_args__ = (Index("ix_period_financial_year_kind", "financial_year", "kind"),)
+    __table_args__ = (
+        Index("ix_period_financial_year_kind", "financial_year", "kind"),
+        tracked(EVERY),
+    )
 
     code: Mapped[str] = mapped_column(String(16), unique=True, index=True)
     kind: Mapped[PeriodKind] = mapped_column(enum_column(PeriodKind, "period_kind"))

@@ -1,10 +1,13 @@
 """Computed statuses, kept per data version so a report is computed once, not per request.
 
 A status depends on the indicator, its values, targets, comments, benchmarks and SPC settings,
-the council's tolerance, the period and today's date (is the figure due yet?). All but the date
-live in the database, and any committed change to them renews the data version
-(``app.core.changes``). So the statuses computed for (version, date, period) stay right until
-the version or the date moves on; the cache keeps a few such sets, the latest used first.
+the periods, org units and the council's tolerance, and today's date (is the figure due yet?).
+All but the date live in the database, and every committed change to them renews the data
+version and logs which indicators it bore on (``app.core.changes``). So the statuses computed
+for (date, period) under a version stay right while the version stands; when it moves, those
+of the indicators the log names are dropped and recomputed, the rest kept (a change that may
+bear on every indicator drops them all). The cache keeps a few (date, period) snapshots, the
+latest used first.
 
 One reader differs from another only in ``value_status``: those who may act on a figure see its
 working step, everyone else only whether an approved figure exists. Both variants are kept, each
@@ -18,18 +21,20 @@ from __future__ import annotations
 
 import uuid
 from collections import OrderedDict
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core.changes import Version
 from app.core.db import has_changes
 from app.indicators.models import ValueStatus
 from app.rag.schemas import StatusRead
 
 CACHE_KEY = "status_cache"
 
-CacheKey = tuple[str, date, str]  # data version, today, period code
+CacheKey = tuple[date, str]  # today, period code
 
 
 @dataclass
@@ -62,22 +67,38 @@ class CachedStatus:
         return cached
 
 
+@dataclass
+class Snapshot:
+    """Statuses for one (date, period), each computed from data at least as new as
+    ``version``."""
+
+    version: Version
+    statuses: dict[uuid.UUID, CachedStatus] = field(default_factory=dict)
+
+    def moved_to(self, version: Version, *, changed: Collection[uuid.UUID]) -> Snapshot:
+        """This snapshot under a later version, without the statuses of what changed since."""
+        kept = {key: status for key, status in self.statuses.items() if key not in changed}
+        return Snapshot(version, kept)
+
+    def add(self, statuses: Iterable[CachedStatus]) -> None:
+        self.statuses.update((status.indicator_id, status) for status in statuses)
+
+
 class StatusCache:
-    """Statuses per indicator for the last few (data version, date, period) keys."""
+    """A snapshot of statuses for each of the last few (date, period) keys."""
 
     def __init__(self, *, keys: int = 8) -> None:
         self.keys = keys
-        self._entries: OrderedDict[CacheKey, dict[uuid.UUID, CachedStatus]] = OrderedDict()
+        self._entries: OrderedDict[CacheKey, Snapshot] = OrderedDict()
 
-    def get(self, key: CacheKey) -> dict[uuid.UUID, CachedStatus] | None:
-        entries = self._entries.get(key)
-        if entries is not None:
+    def get(self, key: CacheKey) -> Snapshot | None:
+        snapshot = self._entries.get(key)
+        if snapshot is not None:
             self._entries.move_to_end(key)
-        return entries
+        return snapshot
 
-    def put(self, key: CacheKey, statuses: list[CachedStatus]) -> None:
-        entries = self._entries.setdefault(key, {})
-        entries.update((status.indicator_id, status) for status in statuses)
+    def put(self, key: CacheKey, snapshot: Snapshot) -> None:
+        self._entries[key] = snapshot
         self._entries.move_to_end(key)
         while len(self._entries) > self.keys:
             self._entries.popitem(last=False)

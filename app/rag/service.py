@@ -26,7 +26,7 @@ from app.benchmarks.repository import BenchmarkRepository
 from app.benchmarks.service import position_of
 from app.comments.models import Comment
 from app.comments.repository import CommentRepository
-from app.core.changes import current_token
+from app.core.changes import changed_since, current_version
 from app.core.clock import today
 from app.core.config import Settings
 from app.indicators.exceptions import IndicatorNotFound, WrongPeriodKind
@@ -39,7 +39,7 @@ from app.periods.exceptions import PeriodNotFound
 from app.periods.models import Period
 from app.rag import rules
 from app.rag.aggregation import Aggregation, Observation, aggregate, aggregate_targets
-from app.rag.cache import CachedStatus, cache_for
+from app.rag.cache import CachedStatus, Snapshot, cache_for
 from app.rag.rules import Rag, Tolerance
 from app.rag.schemas import (
     Band,
@@ -430,20 +430,35 @@ class StatusService:
         return [entry.read(internal=internal(entry.org_unit_id)) for entry in entries]
 
     async def _cached(self, period_code: str, filters: IndicatorFilter) -> list[CachedStatus]:
-        """The statuses from the cache when the data has not changed since they were computed
-        (two small queries: the data version and the matching indicators); else computed."""
+        """The statuses from the cache where nothing they read has changed since they were
+        computed; the others (an indicator the change log names, or new) computed now."""
         cache = cache_for(self.session)
         if cache is None:
             return await self._compute(period_code, filters)
-        key = (await current_token(self.session), today(), period_code)
-        known = cache.get(key)
-        if known is not None:
-            members = await self._members(period_code, filters)
-            if members is not None and all(member in known for member in members):
-                return [known[member] for member in members]
-        computed = await self._compute(period_code, filters)
-        cache.put(key, computed)
-        return computed
+        # Read before anything else: whatever is computed below is at least this new.
+        version = await current_version(self.session)
+        key = (today(), period_code)
+        snapshot = cache.get(key)
+        if snapshot is not None and snapshot.version != version:
+            changed = await changed_since(self.session, snapshot.version)
+            snapshot = None if changed is None else snapshot.moved_to(version, changed=changed)
+        if snapshot is None or not snapshot.statuses:
+            computed = await self._compute(period_code, filters)
+            cache.put(key, Snapshot(version, {status.indicator_id: status for status in computed}))
+            return computed
+        cache.put(key, snapshot)
+        members = await self._members(period_code, filters)
+        if members is None:
+            return await self._compute(period_code, filters)
+        missing = [member for member in members if member not in snapshot.statuses]
+        if missing:
+            # A few: computed on their own; most of them: the filters as asked, in one go.
+            narrow = len(missing) <= len(members) // 2
+            snapshot.add(
+                await self._compute(period_code, filters.narrowed(missing) if narrow else filters)
+            )
+        # One deleted since the members were read has no status any more.
+        return [snapshot.statuses[m] for m in members if m in snapshot.statuses]
 
     async def _members(self, period_code: str, filters: IndicatorFilter) -> list[uuid.UUID] | None:
         """The ids of the indicators with a status for the period, in code order."""

@@ -8,13 +8,14 @@ from sqlalchemy import JSON, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.clock import utcnow
-from app.core.db import Base, VersionedMixin
+from app.core.db import EVERY, Base, VersionedMixin, tracked
 
 
 class CouncilSetting(VersionedMixin, Base):
     """A council-wide setting that admins change at run time (start-up settings are env vars)."""
 
     __tablename__ = "council_setting"
+    __table_args__ = tracked(EVERY)
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[dict[str, Any]] = mapped_column(JSON)

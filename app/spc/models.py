@@ -8,7 +8,7 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.clock import utcnow
-from app.core.db import Base, IdMixin, VersionedMixin
+from app.core.db import Base, IdMixin, VersionedMixin, tracked
 
 DEFAULT_RUN_LENGTH = 6
 
@@ -24,6 +24,7 @@ class IndicatorSpcSetting(IdMixin, VersionedMixin, Base):
     __table_args__ = (
         CheckConstraint("run_length IN (6, 7)", name="run_length"),
         CheckConstraint("baseline IS NULL OR baseline >= 2", name="baseline"),
+        tracked("indicator_id"),
     )
 
     indicator_id: Mapped[uuid.UUID] = mapped_column(

@@ -16,6 +16,7 @@ from app.benchmarks.models import Benchmark
 from app.core.db import unit_of_work
 from app.indicators.models import Indicator
 from app.periods.models import Period
+from app.rag.cache import StatusCache
 from tests.factories import Factory
 from tests.indicators.helpers import (
     API,
@@ -359,9 +360,14 @@ async def add_benchmarks(factory: Factory, period_code: str) -> None:
 
 
 async def test_the_scorecard_loads_every_benchmark_in_one_statement(
-    client: AsyncClient, factory: Factory, perf: Headers, engine: AsyncEngine
+    client: AsyncClient,
+    factory: Factory,
+    perf: Headers,
+    engine: AsyncEngine,
+    status_cache: StatusCache,
 ) -> None:
     async def count() -> tuple[int, list[Any]]:
+        status_cache.clear()
         with statements(engine) as seen:
             response = await client.get(
                 f"{API}/reports/scorecard", params={"period": Q1}, headers=perf

@@ -7,21 +7,24 @@ from typing import Any
 
 import pytest
 from httpx import AsyncClient
-from sqlalchemy import insert, update
+from sqlalchemy import event, insert, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.sql.util import find_tables
 
 from app.auth.models import LoginFailure
 from app.auth.permissions import Role
 from app.auth.principal import Principal
 from app.auth.service import AuthService
-from app.core.changes import current_token
+from app.core.changes import Version, changed_since, current_token, current_version
 from app.core.clock import utcnow
 from app.core.config import Settings
-from app.core.db import bulk_insert, unit_of_work
+from app.core.db import CHANGES, Base, bulk_insert, unit_of_work
 from app.indicators.models import Indicator
 from app.indicators.repository import IndicatorFilter
 from app.org.models import OrgUnit
 from app.rag.cache import cache_for
+from app.rag.rules import Rag
+from app.rag.schemas import StatusRead
 from app.rag.service import StatusService
 from tests.factories import Factory
 from tests.indicators.helpers import (
@@ -86,11 +89,14 @@ async def test_the_data_version_moves_with_each_committed_change_and_only_then(
         await session.get(OrgUnit, units["HOU"].id)
     assert await token(sessionmaker) == start
 
-    with pytest.raises(RuntimeError):
-        async with unit_of_work(sessionmaker) as session:  # a change rolled back
+    async def rename_and_fail() -> None:
+        async with unit_of_work(sessionmaker) as session:
             (await session.get(OrgUnit, units["HOU"].id)).name = "Renamed"  # type: ignore[union-attr]
             await session.flush()
             raise RuntimeError("refused")
+
+    with pytest.raises(RuntimeError):  # a change rolled back
+        await rename_and_fail()
     assert await token(sessionmaker) == start
 
     async with unit_of_work(sessionmaker) as session:  # a write no report reads
@@ -158,7 +164,7 @@ async def test_the_assembled_scorecard_is_the_scorecard_serialised(
 ) -> None:
     """The JSON built from cached rows is byte for byte what the Scorecard model writes, for
     readers who see working copies and for those who see approved figures only."""
-    await create_indicator(client, perf, "J1", title='Rent "collected" – £')
+    await create_indicator(client, perf, "J1", title='Rent "collected" \u2013 £')
     await create_indicator(client, perf, "J2")
     await set_target(client, perf, "J1", Q1, value=80)
     await seed_approved(factory, "J1", {Q1: 79})
@@ -256,3 +262,136 @@ async def test_an_indicator_added_after_a_read_joins_the_scorecard(
     async with unit_of_work(factory.sessionmaker) as session:
         await session.execute(update(Indicator).where(Indicator.code == "A1").values(is_key=True))
     assert row(await card(client, perf), "A1")["is_key"] is True
+
+
+# Only what changed is recomputed
+
+
+async def cached_rows(factory: Factory, settings: Settings) -> dict[str, StatusRead]:
+    """The scorecard's rows as the service returns them (cached objects where reused)."""
+    principal = await reader(factory, Role.PERFORMANCE_TEAM)
+    async with unit_of_work(factory.sessionmaker) as session:
+        rows = await StatusService(session, settings=settings).statuses(
+            principal=principal, period_code=Q1, filters=IndicatorFilter()
+        )
+    return {status.indicator_code: status for status in rows}
+
+
+async def test_a_change_to_one_indicator_recomputes_that_one_and_keeps_the_rest(
+    client: AsyncClient, factory: Factory, perf: Headers, settings: Settings
+) -> None:
+    for code in ("K1", "K2", "K3"):
+        await create_indicator(client, perf, code)
+        await set_target(client, perf, code, Q1, value=80)
+        await seed_approved(factory, code, {Q1: 81})
+    before = await cached_rows(factory, settings)
+
+    await set_target(client, perf, "K2", Q1, value=95, reason="Stretch")
+    after = await cached_rows(factory, settings)
+
+    assert after["K1"] is before["K1"]
+    assert after["K3"] is before["K3"]
+    assert (before["K2"].rag, after["K2"].rag) == (Rag.GREEN, Rag.RED)
+
+
+async def test_a_change_that_bears_on_every_indicator_recomputes_them_all(
+    client: AsyncClient, factory: Factory, perf: Headers, settings: Settings
+) -> None:
+    for code in ("E1", "E2"):
+        await create_indicator(client, perf, code, tolerance=None)  # the council's default
+        await set_target(client, perf, code, Q1, value=80)
+        await seed_approved(factory, code, {Q1: 78})
+    before = await cached_rows(factory, settings)
+    assert before["E1"].rag is Rag.GREEN  # within the default 5% tolerance
+
+    admin = (await person(factory, Role.ADMIN)).headers
+    changed = await client.put(
+        f"{API}/settings/rag",
+        json={"unit": "percent", "green_within": 0, "amber_within": 5},
+        headers=admin,
+    )
+    assert changed.status_code == 200, changed.text
+    after = await cached_rows(factory, settings)
+
+    assert all(after[code] is not before[code] for code in ("E1", "E2"))
+    assert after["E1"].rag is Rag.AMBER
+
+
+async def test_the_change_log_names_the_indicators_each_commit_wrote(
+    client: AsyncClient, factory: Factory, perf: Headers, engine: AsyncEngine
+) -> None:
+    one = await create_indicator(client, perf, "L1")
+    two = await create_indicator(client, perf, "L2")
+    ids = {code: uuid.UUID(found["id"]) for code, found in (("L1", one), ("L2", two))}
+    sessionmaker = factory.sessionmaker
+
+    async def since(version: Version) -> set[uuid.UUID] | None:
+        async with unit_of_work(sessionmaker) as session:
+            return await changed_since(session, version)
+
+    async def now() -> Version:
+        async with unit_of_work(sessionmaker) as session:
+            return await current_version(session)
+
+    start = await now()
+    assert await since(start) == set()
+    await set_target(client, perf, "L1", Q1, value=80)  # through the ORM
+    assert await since(start) == {ids["L1"]}
+    await seed_approved(factory, "L2", {Q1: 12})
+    assert await since(start) == {ids["L1"], ids["L2"]}
+
+    middle = await now()
+    async with unit_of_work(sessionmaker) as session:  # a statement naming its rows
+        await session.execute(
+            update(Indicator).where(Indicator.code == "L2").values(is_key=True),
+            execution_options={"indicators": [ids["L2"]]},
+        )
+    assert await since(middle) == {ids["L2"]}
+    async with unit_of_work(sessionmaker) as session:  # a statement that names none
+        await session.execute(update(Indicator).values(is_public=True))
+    assert await since(middle) is None
+
+    later = await now()
+    units = await factory.org_tree()
+    async with unit_of_work(sessionmaker) as session:  # an org unit bears on every indicator
+        (await session.get(OrgUnit, units["HOU"].id)).name = "Housing"  # type: ignore[union-attr]
+    assert await since(later) is None
+
+    assert await since(Version("not-a-token", later.seq)) is None  # not a state ever committed
+    assert (await now()).seq > later.seq > middle.seq > start.seq
+
+
+def tables_read(clause: Any) -> set[str]:
+    return {table.name for table in find_tables(clause, include_joins=True, include_aliases=True)}
+
+
+async def test_every_table_a_status_is_computed_from_is_tracked(
+    client: AsyncClient, factory: Factory, perf: Headers, engine: AsyncEngine, settings: Settings
+) -> None:
+    """A table a status reads but the change log does not follow would leave statuses stale."""
+    await create_indicator(client, perf, "T1")
+    await set_target(client, perf, "T1", Q1, value=80)
+    await seed_approved(factory, "T1", {Q1: 81})
+    read: set[str] = set()
+
+    def note(_conn: Any, clause: Any, *_args: Any) -> None:
+        if hasattr(clause, "get_children"):
+            read.update(tables_read(clause))
+
+    event.listen(engine.sync_engine, "before_execute", note)
+    try:
+        async with unit_of_work(factory.sessionmaker) as session:
+            await StatusService(session, settings=settings).statuses(
+                principal=None, period_code=Q1, filters=IndicatorFilter()
+            )
+    finally:
+        event.remove(engine.sync_engine, "before_execute", note)
+
+    untracked = {
+        name
+        for name in read
+        if CHANGES not in Base.metadata.tables[name].info
+        and name not in {"data_version", "data_change"}
+    }
+    assert {"indicator", "indicator_value", "target", "period"} <= read
+    assert untracked == set()

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from app.auth.permissions import Role
 from app.core.db import unit_of_work
 from app.indicators.models import Indicator, IndicatorValue
+from app.rag.cache import StatusCache
 from tests.factories import Factory
 from tests.indicators.helpers import (
     API,
@@ -161,9 +162,14 @@ async def test_the_board_pack_takes_the_scorecard_filters(
 
 
 async def test_the_board_pack_runs_a_fixed_number_of_statements(
-    client: AsyncClient, factory: Factory, perf: Headers, engine: AsyncEngine
+    client: AsyncClient,
+    factory: Factory,
+    perf: Headers,
+    engine: AsyncEngine,
+    status_cache: StatusCache,
 ) -> None:
     async def count() -> int:
+        status_cache.clear()
         seen: list[str] = []
 
         def record(*args: Any) -> None:

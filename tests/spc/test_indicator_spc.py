@@ -14,6 +14,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.auth.permissions import Role
+from app.rag.cache import StatusCache
 from tests.factories import Factory
 from tests.indicators.helpers import (
     API,
@@ -455,9 +456,14 @@ async def test_statuses_carry_the_icons_from_13_points(
 
 
 async def test_scorecard_rows_carry_icons_in_a_fixed_number_of_statements(
-    client: AsyncClient, factory: Factory, perf: Headers, engine: AsyncEngine
+    client: AsyncClient,
+    factory: Factory,
+    perf: Headers,
+    engine: AsyncEngine,
+    status_cache: StatusCache,
 ) -> None:
     async def count() -> tuple[int, dict[str, Any]]:
+        status_cache.clear()
         with statements(engine) as seen:
             response = await client.get(SCORECARD, params={"period": "2025-09"}, headers=perf)
         assert response.status_code == 200, response.text
