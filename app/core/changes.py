@@ -14,7 +14,9 @@ and recomputes only those (``app.rag.cache`` keeps computed statuses this way). 
 the order of commits, as the data version's row is locked from the moment it is renewed until
 the commit. The token is random, not derived from the number, so that a number reused after a
 rollback is never mistaken for the state it once named. The log keeps about ``KEEP_CHANGES``
-transactions; a reader further behind than that recomputes everything.
+transactions; a reader further behind than that recomputes everything, and so does every
+reader once the token is set by hand (after data was changed with SQL, outside the service):
+``UPDATE data_version SET token = '<any new text>'``.
 """
 
 from __future__ import annotations
@@ -68,18 +70,24 @@ async def current_token(session: AsyncSession) -> str:
     return (await current_version(session)).token
 
 
-async def changed_since(session: AsyncSession, version: Version) -> set[uuid.UUID] | None:
-    """The indicators changed by every change committed after ``version``; None when that is
-    not narrower than every indicator (a change to all of them, or ``version`` is no longer in
-    the log: pruned, or never committed)."""
+async def changed_since(
+    session: AsyncSession, version: Version, *, until: Version
+) -> set[uuid.UUID] | None:
+    """The indicators changed by the changes committed after ``version`` up to ``until``; None
+    when that is not narrower than every indicator: a change to all of them, or a version the
+    log does not hold (pruned, never committed, or set by hand to force a recomputation)."""
     rows = (
         await session.execute(
             select(DataChange.seq, DataChange.token, DataChange.indicators)
-            .where(DataChange.seq >= version.seq)
+            .where(DataChange.seq >= version.seq, DataChange.seq <= until.seq)
             .order_by(DataChange.seq)
         )
     ).all()
-    if not rows or (rows[0].seq, rows[0].token) != (version.seq, version.token):
+    if (
+        not rows
+        or (rows[0].seq, rows[0].token) != (version.seq, version.token)
+        or (rows[-1].seq, rows[-1].token) != (until.seq, until.token)
+    ):
         return None
     changed: set[uuid.UUID] = set()
     for _seq, _token, indicators in rows[1:]:

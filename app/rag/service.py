@@ -440,7 +440,7 @@ class StatusService:
         key = (today(), period_code)
         snapshot = cache.get(key)
         if snapshot is not None and snapshot.version != version:
-            changed = await changed_since(self.session, snapshot.version)
+            changed = await changed_since(self.session, snapshot.version, until=version)
             snapshot = None if changed is None else snapshot.moved_to(version, changed=changed)
         if snapshot is None or not snapshot.statuses:
             computed = await self._compute(period_code, filters)

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from httpx import AsyncClient
-from sqlalchemy import event, insert, update
+from sqlalchemy import event, insert, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.sql.util import find_tables
 
@@ -327,7 +327,7 @@ async def test_the_change_log_names_the_indicators_each_commit_wrote(
 
     async def since(version: Version) -> set[uuid.UUID] | None:
         async with unit_of_work(sessionmaker) as session:
-            return await changed_since(session, version)
+            return await changed_since(session, version, until=await current_version(session))
 
     async def now() -> Version:
         async with unit_of_work(sessionmaker) as session:
@@ -358,6 +358,11 @@ async def test_the_change_log_names_the_indicators_each_commit_wrote(
     assert await since(later) is None
 
     assert await since(Version("not-a-token", later.seq)) is None  # not a state ever committed
+    last = await now()
+    assert await since(last) == set()
+    async with unit_of_work(sessionmaker) as session:  # set by hand, after an edit in SQL
+        await session.execute(text("UPDATE data_version SET token = 'edited-by-hand'"))
+    assert await since(last) is None
     assert (await now()).seq > later.seq > middle.seq > start.seq
 
 
