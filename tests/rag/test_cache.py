@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Any
 
 import pytest
@@ -22,7 +23,7 @@ from app.core.db import CHANGES, Base, bulk_insert, unit_of_work
 from app.indicators.models import Indicator
 from app.indicators.repository import IndicatorFilter
 from app.org.models import OrgUnit
-from app.rag.cache import cache_for
+from app.rag.cache import Snapshot, StatusCache, cache_for
 from app.rag.rules import Rag
 from app.rag.schemas import StatusRead
 from app.rag.service import StatusService
@@ -400,3 +401,16 @@ async def test_every_table_a_status_is_computed_from_is_tracked(
     }
     assert {"indicator", "indicator_value", "target", "period"} <= read
     assert untracked == set()
+
+
+def test_the_cache_keeps_the_last_few_periods_of_the_current_day() -> None:
+    cache = StatusCache(keys=2)
+    day, next_day = date(2025, 7, 1), date(2025, 7, 2)
+    for period in ("2025-26-Q1", "2025-04", "2025-05"):
+        cache.put((day, period), Snapshot(Version("t", 1)))
+    assert cache.get((day, "2025-26-Q1")) is None  # the least recently used went
+    assert cache.get((day, "2025-05")) is not None
+
+    cache.put((next_day, "2025-26-Q1"), Snapshot(Version("t", 1)))
+    assert cache.get((day, "2025-05")) is None  # yesterday's are gone
+    assert cache.get((next_day, "2025-26-Q1")) is not None
