@@ -1,13 +1,14 @@
 """Computed statuses, kept per data version so a report is computed once, not per request.
 
 A status depends on the indicator, its values, targets, comments, benchmarks and SPC settings,
-the periods, org units and the council's tolerance, and today's date (is the figure due yet?).
-All but the date live in the database, and every committed change to them renews the data
-version and logs which indicators it bore on (``app.core.changes``). So the statuses computed
-for (date, period) under a version stay right while the version stands; when it moves, those
-of the indicators the log names are dropped and recomputed, the rest kept (a change that may
-bear on every indicator drops them all). The cache keeps a snapshot for each of the last few
-periods read today (8; about 12 MiB each for 2,000 indicators); a new day starts afresh.
+the periods, org units and the council's tolerance, and on today's date only through whether
+the period's figures are due yet. All but the date live in the database, and every committed
+change to them renews the data version and logs which indicators it bore on
+(``app.core.changes``). So the statuses computed for a period under a version stay right while
+the version stands and the due date is on the same side of today; when the version moves,
+those of the indicators the log names are dropped and recomputed, the rest kept (a change that
+may bear on every indicator drops them all). The cache keeps a snapshot for each of the last
+few periods read (8; about 12 MiB each for 2,000 indicators).
 
 One reader differs from another only in ``value_status``: those who may act on a figure see its
 working step, everyone else only whether an approved figure exists. Both variants are kept, each
@@ -33,8 +34,6 @@ from app.indicators.models import ValueStatus
 from app.rag.schemas import StatusRead
 
 CACHE_KEY = "status_cache"
-
-CacheKey = tuple[date, str]  # today, period code
 
 
 @dataclass
@@ -69,41 +68,45 @@ class CachedStatus:
 
 @dataclass
 class Snapshot:
-    """Statuses for one (date, period), each computed from data at least as new as
-    ``version``."""
+    """Statuses for one period, each computed from data at least as new as ``version``, on a
+    day when the period's figures were (or were not yet) ``due``."""
 
     version: Version
+    due_date: date
+    due: bool
     statuses: dict[uuid.UUID, CachedStatus] = field(default_factory=dict)
+
+    def holds_on(self, day: date) -> bool:
+        """Whether statuses computed then are still right on ``day``: the only thing the date
+        changes is whether a missing figure is late yet."""
+        return (self.due_date < day) == self.due
 
     def moved_to(self, version: Version, *, changed: Collection[uuid.UUID]) -> Snapshot:
         """This snapshot under a later version, without the statuses of what changed since."""
         kept = {key: status for key, status in self.statuses.items() if key not in changed}
-        return Snapshot(version, kept)
+        return Snapshot(version, self.due_date, self.due, kept)
 
     def add(self, statuses: Iterable[CachedStatus]) -> None:
         self.statuses.update((status.indicator_id, status) for status in statuses)
 
 
 class StatusCache:
-    """A snapshot of statuses for each of the last few periods read today (about 12 MiB each
-    for 2,000 indicators)."""
+    """A snapshot of statuses for each of the last few periods read (about 12 MiB each for
+    2,000 indicators)."""
 
     def __init__(self, *, keys: int = 8) -> None:
         self.keys = keys
-        self._entries: OrderedDict[CacheKey, Snapshot] = OrderedDict()
+        self._entries: OrderedDict[str, Snapshot] = OrderedDict()
 
-    def get(self, key: CacheKey) -> Snapshot | None:
-        snapshot = self._entries.get(key)
+    def get(self, period: str) -> Snapshot | None:
+        snapshot = self._entries.get(period)
         if snapshot is not None:
-            self._entries.move_to_end(key)
+            self._entries.move_to_end(period)
         return snapshot
 
-    def put(self, key: CacheKey, snapshot: Snapshot) -> None:
-        # A day's statuses are never read again once the date has moved on.
-        for stale in [known for known in self._entries if known[0] != key[0]]:
-            del self._entries[stale]
-        self._entries[key] = snapshot
-        self._entries.move_to_end(key)
+    def put(self, period: str, snapshot: Snapshot) -> None:
+        self._entries[period] = snapshot
+        self._entries.move_to_end(period)
         while len(self._entries) > self.keys:
             self._entries.popitem(last=False)
 

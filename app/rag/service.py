@@ -12,6 +12,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from typing import Protocol
@@ -434,29 +435,34 @@ class StatusService:
         computed; the others (an indicator the change log names, or new) computed now."""
         cache = cache_for(self.session)
         if cache is None:
-            return await self._compute(period_code, filters)
+            return (await self._compute(period_code, filters))[0]
         # Read before anything else: whatever is computed below is at least this new.
         version = await current_version(self.session)
-        key = (today(), period_code)
-        snapshot = cache.get(key)
+        day = today()
+        snapshot = cache.get(period_code)
+        if snapshot is not None and not snapshot.holds_on(day):
+            snapshot = None
         if snapshot is not None and snapshot.version != version:
             changed = await changed_since(self.session, snapshot.version, until=version)
             snapshot = None if changed is None else snapshot.moved_to(version, changed=changed)
         if snapshot is None or not snapshot.statuses:
-            computed = await self._compute(period_code, filters)
-            cache.put(key, Snapshot(version, {status.indicator_id: status for status in computed}))
+            computed, due_date = await self._compute(period_code, filters)
+            snapshot = Snapshot(version, due_date, due_date < day)
+            snapshot.add(computed)
+            cache.put(period_code, snapshot)
             return computed
-        cache.put(key, snapshot)
+        cache.put(period_code, snapshot)
         members = await self._members(period_code, filters)
         if members is None:
-            return await self._compute(period_code, filters)
+            return (await self._compute(period_code, filters))[0]
         missing = [member for member in members if member not in snapshot.statuses]
         if missing:
             # A few: computed on their own; most of them: the filters as asked, in one go.
             narrow = len(missing) <= len(members) // 2
-            snapshot.add(
-                await self._compute(period_code, filters.narrowed(missing) if narrow else filters)
+            computed, _ = await self._compute(
+                period_code, filters.narrowed(missing) if narrow else filters
             )
+            snapshot.add(computed)
         # One deleted since the members were read has no status any more.
         return [snapshot.statuses[m] for m in members if m in snapshot.statuses]
 
@@ -475,7 +481,10 @@ class StatusService:
             if calendar.is_within(VALUE_KIND[frequency], kind)
         ]
 
-    async def _compute(self, period_code: str, filters: IndicatorFilter) -> list[CachedStatus]:
+    async def _compute(
+        self, period_code: str, filters: IndicatorFilter
+    ) -> tuple[list[CachedStatus], date]:
+        """The statuses, and the period's data due date they were judged by."""
         try:
             spec = calendar.parse_period(period_code)
         except calendar.InvalidPeriodCode as exc:
@@ -489,8 +498,9 @@ class StatusService:
             # A measure has a status only for periods at least as long as its own.
             if calendar.is_within(VALUE_KIND[indicator.frequency], spec.kind)
         ]
+        due_date = periods[period_code].data_due_date
         if not indicators:
-            return []
+            return [], due_date
         frame = Frame.of(period_code)
         kinds = {VALUE_KIND[i.frequency] for i in indicators}
         value_codes = set().union(*(frame.value_codes(kind) for kind in kinds))
@@ -499,13 +509,13 @@ class StatusService:
         values, working = await self._approved_values(ids, value_codes, period_code)
         targets = await self._targets(ids, target_codes)
         default = await SettingsService(self.session, settings=self.settings).rag_tolerance()
-        due = periods[period_code].data_due_date < today()
+        due = due_date < today()
         comments = await CommentRepository(self.session).for_period(ids, period_code)
         benchmarks = await BenchmarkRepository(self.session).for_period(ids, period_code)
         charts = await SpcService(self.session).charts(
             ids=ids, indicators=indicators, until=periods[period_code].end_date
         )
-        return [
+        statuses = [
             CachedStatus(
                 indicator_id=indicator.id,
                 org_unit_id=indicator.org_unit_id,
@@ -526,6 +536,7 @@ class StatusService:
             )
             for indicator in indicators
         ]
+        return statuses, due_date
 
     def _status(
         self,

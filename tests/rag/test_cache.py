@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -16,6 +16,7 @@ from app.auth.models import LoginFailure
 from app.auth.permissions import Role
 from app.auth.principal import Principal
 from app.auth.service import AuthService
+from app.core import clock
 from app.core.changes import Version, changed_since, current_token, current_version
 from app.core.clock import utcnow
 from app.core.config import Settings
@@ -403,14 +404,32 @@ async def test_every_table_a_status_is_computed_from_is_tracked(
     assert untracked == set()
 
 
-def test_the_cache_keeps_the_last_few_periods_of_the_current_day() -> None:
+def test_the_cache_keeps_the_last_few_periods_read() -> None:
     cache = StatusCache(keys=2)
-    day, next_day = date(2025, 7, 1), date(2025, 7, 2)
     for period in ("2025-26-Q1", "2025-04", "2025-05"):
-        cache.put((day, period), Snapshot(Version("t", 1)))
-    assert cache.get((day, "2025-26-Q1")) is None  # the least recently used went
-    assert cache.get((day, "2025-05")) is not None
+        cache.put(period, Snapshot(Version("t", 1), date(2025, 7, 15), due=False))
+    assert cache.get("2025-26-Q1") is None  # the least recently used went
+    assert cache.get("2025-05") is not None
 
-    cache.put((next_day, "2025-26-Q1"), Snapshot(Version("t", 1)))
-    assert cache.get((day, "2025-05")) is None  # yesterday's are gone
-    assert cache.get((next_day, "2025-26-Q1")) is not None
+
+def test_statuses_kept_before_the_due_date_are_not_used_after_it() -> None:
+    kept = Snapshot(Version("t", 1), due_date=date(2025, 7, 15), due=False)
+    assert kept.holds_on(date(2025, 7, 14))
+    assert kept.holds_on(date(2025, 7, 15))  # due after that day, not on it
+    assert not kept.holds_on(date(2025, 7, 16))  # a missing figure is now late
+
+
+async def test_a_figure_becomes_missing_once_the_due_date_passes_even_with_no_change(
+    client: AsyncClient, factory: Factory, perf: Headers
+) -> None:
+    await create_indicator(client, perf, "D1")
+    await set_target(client, perf, "D1", Q1, value=80)
+    due = (await client.get(f"{API}/periods/{Q1}", headers=perf)).json()["data_due_date"]
+    day = date.fromisoformat(due)
+    try:
+        clock.freeze(datetime(day.year, day.month, day.day, 12, tzinfo=UTC))
+        assert row(await card(client, perf), "D1")["rag"] is None  # not due yet
+        clock.freeze(datetime(day.year, day.month, day.day, 12, tzinfo=UTC) + timedelta(days=1))
+        assert row(await card(client, perf), "D1")["rag"] == "missing"
+    finally:
+        clock.freeze(None)
