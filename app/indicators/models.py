@@ -136,9 +136,12 @@ class TargetRevision(IdMixin, Base):
     """Every state a target has had, oldest first: target history is never lost."""
 
     __tablename__ = "target_revision"
-    __table_args__ = (Index("ix_target_revision_target_id_changed_at", "target_id", "changed_at"),)
+    __table_args__ = (UniqueConstraint("target_id", "number"),)
 
     target_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("target.id", ondelete="CASCADE"))
+    # The target's version this revision recorded: 1, 2, ... in the order the changes were made,
+    # even when two fall within the same clock tick.
+    number: Mapped[int]
     value: Mapped[Decimal | None]
     lower: Mapped[Decimal | None]
     upper: Mapped[Decimal | None]

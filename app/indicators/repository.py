@@ -181,7 +181,7 @@ class IndicatorRepository:
         rows = await self.session.scalars(
             select(TargetRevision)
             .where(TargetRevision.target_id == target_id)
-            .order_by(TargetRevision.changed_at, TargetRevision.id)
+            .order_by(TargetRevision.number)
         )
         return rows.all()
 

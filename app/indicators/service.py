@@ -403,6 +403,7 @@ class IndicatorService:
         self.session.add(
             TargetRevision(
                 target_id=target.id,
+                number=target.version,
                 value=target.value,
                 lower=target.lower,
                 upper=target.upper,

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from httpx import AsyncClient
 
 from app.auth.permissions import Role
+from app.core import clock
 from tests.factories import Factory
 from tests.indicators.helpers import (
     INDICATORS,
@@ -113,6 +114,22 @@ async def test_history_keeps_every_change_newest_first_with_who_when_and_why(
     times = [datetime.fromisoformat(h["changed_at"]) for h in history]
     assert times == sorted(times, reverse=True)
     assert all(t.utcoffset() == timedelta(0) for t in times)
+
+
+async def test_history_keeps_the_order_of_changes_made_within_one_clock_tick(
+    client: AsyncClient, perf: Person
+) -> None:
+    await create_indicator(client, perf.headers, "TH3")
+    try:
+        clock.freeze(datetime(2025, 7, 1, 9, 0, tzinfo=UTC))
+        for value in (80, 60, 70, 50):
+            await set_target(client, perf.headers, "TH3", "2025-26-Q2", value=value)
+    finally:
+        clock.freeze(None)
+
+    response = await client.get(f"{target_url('TH3', '2025-26-Q2')}/history", headers=perf.headers)
+    assert response.status_code == 200, response.text
+    assert [h["value"] for h in response.json()] == [50, 70, 60, 80]
 
 
 async def test_history_of_a_target_never_set_is_404(client: AsyncClient, perf: Person) -> None:
