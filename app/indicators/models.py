@@ -206,7 +206,8 @@ class ValueRevision(IdMixin, Base):
     """Every step a value went through: who, when, what it became, and why."""
 
     __tablename__ = "value_revision"
-    __table_args__ = (Index("ix_value_revision_value_id_number", "value_id", "number"),)
+    # Numbered 1, 2, ... per value; the constraint makes a lost race fail loudly.
+    __table_args__ = (UniqueConstraint("value_id", "number"),)
 
     value_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("indicator_value.id", ondelete="CASCADE")
