@@ -14,6 +14,8 @@ RUN uv sync --frozen --no-dev --no-install-project
 COPY app ./app
 COPY migrations ./migrations
 COPY alembic.ini ./
+# The runtime writes no bytecode (PYTHONDONTWRITEBYTECODE): compile ours here, once.
+RUN python -m compileall -q app migrations
 
 FROM python:3.11-slim AS runtime
 ENV PYTHONUNBUFFERED=1 \

@@ -6,6 +6,9 @@ PORT ?= 8000
 HOST ?= 127.0.0.1
 export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON_PREFERENCE := only-system
+# Installed packages come with their bytecode: where PYTHONDONTWRITEBYTECODE is set (CI, the
+# image) Python would otherwise compile them afresh in every process, seconds each start.
+export UV_COMPILE_BYTECODE := 1
 PYTHON ?= python3
 TOOLS := .tools
 # uv from PATH when there is one; otherwise it is bootstrapped into .tools with pip.

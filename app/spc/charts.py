@@ -3,6 +3,9 @@
 The output is stable byte for byte for the same chart: a fixed hash salt for the ids matplotlib
 generates, no metadata (so no creation date), and text kept as text (which also keeps it
 readable by screen readers and searchable when the chart is inlined in a board pack).
+
+matplotlib is imported with the first chart, not with this module: it adds about a second to
+the start of every process (workers, the command line, tests), and most never draw.
 """
 
 from __future__ import annotations
@@ -11,16 +14,10 @@ import io
 import re
 import threading
 from collections.abc import Sequence
-from typing import Any
+from functools import cache
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import escape, quoteattr
-
-import matplotlib
-
-matplotlib.use("Agg")
-
-from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
-from matplotlib.typing import RcKeyType
 
 from app.spc.engine import (
     AssuranceIcon,
@@ -30,6 +27,11 @@ from app.spc.engine import (
     VariationIcon,
 )
 from app.spc.series import IndicatorChart
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
+    from matplotlib.typing import RcKeyType
 
 # After the NHS England "Making Data Count" palette (concern a darker orange, for contrast).
 COLOURS = {
@@ -72,13 +74,21 @@ _NO_METADATA: dict[str, Any] = {"Date": None, "Creator": None, "Format": None, "
 _RENDER_LOCK = threading.Lock()
 
 
+@cache
+def _matplotlib() -> ModuleType:
+    import matplotlib  # noqa: PLC0415 - on first use, see the module's docstring
+
+    matplotlib.use("Agg")
+    return matplotlib
+
+
 def render_svg(chart: IndicatorChart, *, element_id: str | None = None) -> str:
     """The chart as an SVG document with an accessible <title> and <desc>.
 
     `element_id` prefixes the title and description ids, so several charts can be inlined in
     one HTML page without clashing; it defaults to one made from the indicator's code.
     """
-    with _RENDER_LOCK, matplotlib.rc_context(_RC):
+    with _RENDER_LOCK, _matplotlib().rc_context(_RC):
         figure = _draw(chart)
         buffer = io.StringIO()
         figure.savefig(buffer, format="svg", metadata=_NO_METADATA)
@@ -130,6 +140,8 @@ def _number(value: float) -> str:
 
 
 def _draw(chart: IndicatorChart) -> Figure:
+    from matplotlib.figure import Figure  # noqa: PLC0415 - after _matplotlib(), in render_svg
+
     # Fixed margins rather than a layout engine, which would draw the figure twice.
     figure = Figure(figsize=(7.5, 3.4), dpi=100)
     figure.subplots_adjust(left=0.09, right=0.98, top=0.82, bottom=0.22)
@@ -190,6 +202,8 @@ def _shorten(text: str, limit: int = 90) -> str:
 
 
 def _legend(chart: IndicatorChart) -> list[Line2D]:
+    from matplotlib.lines import Line2D  # noqa: PLC0415 - after _matplotlib(), in render_svg
+
     handles = [
         Line2D([], [], color=_LINE, linewidth=1.2, label="mean"),
         Line2D([], [], color=_LINE, linewidth=1, linestyle="--", label="process limits"),
