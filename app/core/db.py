@@ -313,11 +313,12 @@ def _on_execute(state: ORMExecuteState) -> None:
     table = getattr(state.statement, "table", None)
     if not isinstance(table, Table) or CHANGES not in table.info:
         return
-    # The indicators come from the caller (execution option "indicators") or from the rows;
-    # a statement that names neither may touch any indicator.
+    # The indicators come from the caller (execution option "indicators") or from the rows an
+    # INSERT writes (an UPDATE's parameters may name the new indicator but not the old one); a
+    # statement that names neither may touch any indicator.
     scope = table.info[CHANGES]
     indicators = state.execution_options.get("indicators")
-    if indicators is None and scope != EVERY:
+    if indicators is None and scope != EVERY and state.is_insert:
         rows = state.parameters
         rows = [rows] if isinstance(rows, dict) else rows or []
         if rows and all(scope in row for row in rows):

@@ -21,7 +21,7 @@ from app.core.changes import Version, changed_since, current_token, current_vers
 from app.core.clock import utcnow
 from app.core.config import Settings
 from app.core.db import CHANGES, Base, bulk_insert, unit_of_work
-from app.indicators.models import Indicator
+from app.indicators.models import Indicator, Target
 from app.indicators.repository import IndicatorFilter
 from app.org.models import OrgUnit
 from app.rag.cache import Snapshot, StatusCache, cache_for
@@ -352,6 +352,13 @@ async def test_the_change_log_names_the_indicators_each_commit_wrote(
     async with unit_of_work(sessionmaker) as session:  # a statement that names none
         await session.execute(update(Indicator).values(is_public=True))
     assert await since(middle) is None
+
+    moved = await now()
+    async with unit_of_work(sessionmaker) as session:  # names the new indicator, not the old
+        await session.execute(
+            update(Target).where(Target.indicator_id == ids["L1"]), {"indicator_id": ids["L2"]}
+        )
+    assert await since(moved) is None
 
     later = await now()
     units = await factory.org_tree()
