@@ -37,7 +37,6 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import (
-    NO_VALUE,
     DeclarativeBase,
     Mapped,
     ORMExecuteState,
@@ -301,9 +300,14 @@ def _after_flush(session: Session, _context: Any) -> None:
     # Still the state before the flush: the objects just written.
     for table, instance in _pending(session):
         scope = table.info[CHANGES]
-        # The loaded value only: no lazy load in the middle of a flush (unknown: every one).
-        value = None if scope == EVERY else inspect(instance).attrs[scope].loaded_value
-        mark_changed(session, table, None if value in (None, NO_VALUE) else [value])
+        if scope == EVERY:
+            mark_changed(session, table)
+            continue
+        # The indicator before and after the change (a row moved to another one bears on
+        # both), from what is loaded: no lazy load in the middle of a flush. Not loaded, or
+        # none: every indicator.
+        values = [v for v in inspect(instance).attrs[scope].history.sum() if v is not None]
+        mark_changed(session, table, values or None)
 
 
 @event.listens_for(Session, "do_orm_execute")

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from httpx import AsyncClient
-from sqlalchemy import event, insert, text, update
+from sqlalchemy import event, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.sql.util import find_tables
 
@@ -359,6 +359,13 @@ async def test_the_change_log_names_the_indicators_each_commit_wrote(
             update(Target).where(Target.indicator_id == ids["L1"]), {"indicator_id": ids["L2"]}
         )
     assert await since(moved) is None
+
+    again = await now()
+    async with unit_of_work(sessionmaker) as session:  # through the ORM: both are named
+        target = await session.scalar(select(Target).where(Target.indicator_id == ids["L2"]))
+        assert target is not None
+        target.indicator_id = ids["L1"]
+    assert await since(again) == {ids["L1"], ids["L2"]}
 
     later = await now()
     units = await factory.org_tree()
