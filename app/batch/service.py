@@ -28,7 +28,7 @@ from app.batch.schemas import (
     Outcome,
 )
 from app.core.clock import utcnow
-from app.core.db import bulk_insert, one_of
+from app.core.db import CHANGED_INDICATORS, bulk_insert, one_of
 from app.core.errors import AppError
 from app.indicators import policy
 from app.indicators.models import (
@@ -339,7 +339,7 @@ class BatchService:
                 .values({column: bindparam(f"b_{column}") for column in columns}),
                 updates,
                 # Which indicators changed, for the data change log (the rows name values).
-                execution_options={"indicators": [u["b_indicator_id"] for u in updates]},
+                execution_options={CHANGED_INDICATORS: [u["b_indicator_id"] for u in updates]},
             )
         if not revisions:
             return

@@ -6,17 +6,17 @@ tables say so in their info (``app.core.db.tracked``). ``app.core.db`` notes whi
 transaction's writes belong to, and just before the transaction commits it gives the data
 version a new random token and the next number, and logs the change: the indicators it touched,
 or none named when it may bear on every indicator (a period, an org unit, a council setting, or
-more than ``MAX_NAMED`` indicators at once).
+more than ``app.core.db.MAX_NAMED`` indicators at once).
 
 A reader that finds the token unchanged knows nothing it could read has changed since, in this
 process or in any other worker; one that finds it moved asks the log which indicators changed
 and recomputes only those (``app.rag.cache`` keeps computed statuses this way). Numbers follow
 the order of commits, as the data version's row is locked from the moment it is renewed until
 the commit. The token is random, not derived from the number, so that a number reused after a
-rollback is never mistaken for the state it once named. The log keeps about ``KEEP_CHANGES``
-transactions; a reader further behind than that recomputes everything, and so does every
-reader once the token is set by hand (after data was changed with SQL, outside the service):
-``UPDATE data_version SET token = '<any new text>'``.
+rollback is never mistaken for the state it once named. The log keeps about
+``app.core.db.KEEP_CHANGES`` transactions; a reader further behind than that recomputes
+everything, and so does every reader once the token is set by hand (after data was changed with
+SQL, outside the service): ``UPDATE data_version SET token = '<any new text>'``.
 """
 
 from __future__ import annotations
@@ -64,10 +64,6 @@ async def current_version(session: AsyncSession) -> Version:
         await session.execute(select(DataVersion.token, DataVersion.seq).where(DataVersion.id == 1))
     ).one_or_none()
     return Version(row.token, row.seq) if row else Version("", 0)
-
-
-async def current_token(session: AsyncSession) -> str:
-    return (await current_version(session)).token
 
 
 async def changed_since(

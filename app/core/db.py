@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import AsyncIterator, Callable, Collection, Iterable, Iterator
+from collections.abc import (
+    AsyncIterator,
+    Callable,
+    Collection,
+    Iterable,
+    Iterator,
+    Mapping,
+    Sequence,
+)
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -228,6 +236,9 @@ async def unit_of_work(
 # bear on every indicator (periods, org units, council settings). Other tables are not tracked.
 CHANGES = "changes"
 EVERY = "*"
+# The execution option by which a statement whose rows do not name their indicators (an UPDATE
+# by value id, say) says which indicators it changes; without it, it changes every one.
+CHANGED_INDICATORS = "changed_indicators"
 _CHANGED = "db.changed"
 
 
@@ -281,6 +292,15 @@ def mark_changed(
     changed.add(None if scope == EVERY else indicators)
 
 
+def _named_by(table: Table, rows: Sequence[Mapping[str, Any]]) -> list[Any] | None:
+    """The indicators rows to be inserted into ``table`` belong to; None where they do not
+    all say (a generated id, a table of rows bearing on every indicator)."""
+    scope = table.info.get(CHANGES)
+    if scope in (None, EVERY) or not rows or not all(scope in row for row in rows):
+        return None
+    return [row[scope] for row in rows]
+
+
 def has_changes(session: Session | AsyncSession) -> bool:
     """Whether this transaction has written, or is about to write, what a status reads."""
     sync = session.sync_session if isinstance(session, AsyncSession) else session
@@ -300,14 +320,11 @@ def _after_flush(session: Session, _context: Any) -> None:
     # Still the state before the flush: the objects just written.
     for table, instance in _pending(session):
         scope = table.info[CHANGES]
-        if scope == EVERY:
-            mark_changed(session, table)
-            continue
         # The indicator before and after the change (a row moved to another one bears on
         # both), from what is loaded: no lazy load in the middle of a flush. Not loaded, or
         # none: every indicator.
-        values = [v for v in inspect(instance).attrs[scope].history.sum() if v is not None]
-        mark_changed(session, table, values or None)
+        history = () if scope == EVERY else inspect(instance).attrs[scope].history.sum()
+        mark_changed(session, table, [v for v in history if v is not None] or None)
 
 
 @event.listens_for(Session, "do_orm_execute")
@@ -317,16 +334,13 @@ def _on_execute(state: ORMExecuteState) -> None:
     table = getattr(state.statement, "table", None)
     if not isinstance(table, Table) or CHANGES not in table.info:
         return
-    # The indicators come from the caller (execution option "indicators") or from the rows an
-    # INSERT writes (an UPDATE's parameters may name the new indicator but not the old one); a
+    # The indicators come from the caller (CHANGED_INDICATORS) or from the rows an INSERT
+    # writes (an UPDATE's parameters may name the new indicator but not the old one); a
     # statement that names neither may touch any indicator.
-    scope = table.info[CHANGES]
-    indicators = state.execution_options.get("indicators")
-    if indicators is None and scope != EVERY and state.is_insert:
+    indicators = state.execution_options.get(CHANGED_INDICATORS)
+    if indicators is None and state.is_insert:
         rows = state.parameters
-        rows = [rows] if isinstance(rows, dict) else rows or []
-        if rows and all(scope in row for row in rows):
-            indicators = [row[scope] for row in rows]
+        indicators = _named_by(table, [rows] if isinstance(rows, Mapping) else rows or [])
     mark_changed(state.session, table, indicators)
 
 
@@ -373,10 +387,7 @@ async def bulk_insert(session: AsyncSession, table: Table, rows: list[dict[str, 
     if connection.dialect.name != "postgresql":
         await session.execute(insert(table), rows)
         return
-    scope = table.info.get(CHANGES)
-    mark_changed(
-        session, table, None if scope in (None, EVERY) else [row.get(scope) for row in rows]
-    )
+    mark_changed(session, table, _named_by(table, rows))  # COPY passes no session event
     records = _copy_plan(table).records(rows)
     raw = await connection.get_raw_connection()
     driver = raw.driver_connection

@@ -17,10 +17,10 @@ from app.auth.permissions import Role
 from app.auth.principal import Principal
 from app.auth.service import AuthService
 from app.core import clock
-from app.core.changes import Version, changed_since, current_token, current_version
+from app.core.changes import Version, changed_since, current_version
 from app.core.clock import utcnow
 from app.core.config import Settings
-from app.core.db import CHANGES, Base, bulk_insert, unit_of_work
+from app.core.db import CHANGED_INDICATORS, CHANGES, Base, bulk_insert, unit_of_work
 from app.indicators.models import Indicator, Target
 from app.indicators.repository import IndicatorFilter
 from app.org.models import OrgUnit
@@ -74,7 +74,7 @@ async def reader(factory: Factory, role: Role) -> Principal:
 
 async def token(sessionmaker: async_sessionmaker[AsyncSession]) -> str:
     async with unit_of_work(sessionmaker) as session:
-        return await current_token(session)
+        return (await current_version(session)).token
 
 
 # The data version
@@ -346,7 +346,7 @@ async def test_the_change_log_names_the_indicators_each_commit_wrote(
     async with unit_of_work(sessionmaker) as session:  # a statement naming its rows
         await session.execute(
             update(Indicator).where(Indicator.code == "L2").values(is_key=True),
-            execution_options={"indicators": [ids["L2"]]},
+            execution_options={CHANGED_INDICATORS: [ids["L2"]]},
         )
     assert await since(middle) == {ids["L2"]}
     async with unit_of_work(sessionmaker) as session:  # a statement that names none
