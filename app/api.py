@@ -23,6 +23,7 @@ from app.risks.router import router as risks_router
 from app.settings.router import router as settings_router
 from app.spc.router import indicator_router as spc_indicator_router
 from app.spc.router import router as spc_router
+from app.status.router import router as status_router
 from app.users.router import router as users_router
 
 API_PREFIX = "/api/v1"
@@ -36,6 +37,7 @@ for domain_router in (
     periods_router,
     settings_router,
     indicators_router,
+    status_router,
     spc_indicator_router,
     spc_router,
     benchmarks_router,

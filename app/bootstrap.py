@@ -1,20 +1,33 @@
-"""Start-up data: the first admin from the environment, and the demo council on request."""
+"""Start-up: the app's sessions, the first admin from the environment, and the demo council on
+request."""
 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.auth.permissions import Role
+from app.core.changes import install_change_tracking
 from app.core.config import Settings
-from app.core.db import unit_of_work
+from app.core.db import create_sessionmaker, unit_of_work
 from app.users.repository import UserRepository
 from app.users.schemas import RoleGrant, UserCreate
 from app.users.service import UserService
 
 logger = logging.getLogger("app.bootstrap")
+
+
+def app_sessionmaker(
+    bind: AsyncEngine | AsyncConnection, **options: Any
+) -> async_sessionmaker[AsyncSession]:
+    """The app's sessions, with change tracking installed: the server's lifespan, the command
+    line, tests and benchmarks all make theirs here, so every commit renews the data version."""
+    maker = create_sessionmaker(bind, **options)
+    install_change_tracking(maker)
+    return maker
 
 
 async def ensure_first_admin(session: AsyncSession, *, email: str, password: str) -> bool:

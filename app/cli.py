@@ -18,8 +18,9 @@ from app.auth.permissions import Role
 from app.auth.service import AuthService
 from app.batch.parsing import parse_csv
 from app.batch.service import BatchService
+from app.bootstrap import app_sessionmaker
 from app.core.config import get_settings
-from app.core.db import create_engine, create_sessionmaker, unit_of_work
+from app.core.db import create_engine, unit_of_work
 from app.core.errors import AppError
 from app.demo import seed_demo
 from app.indicators.models import IndicatorStatus
@@ -44,7 +45,7 @@ def write_openapi(output: Path) -> None:
 async def _create_admin(email: str, password: str, full_name: str) -> None:
     engine = create_engine(get_settings().database_url)
     try:
-        async with unit_of_work(create_sessionmaker(engine)) as session:
+        async with unit_of_work(app_sessionmaker(engine)) as session:
             await UserService(session).create(
                 principal=None,
                 data=UserCreate(
@@ -62,7 +63,7 @@ async def _seed_demo() -> None:
     settings = get_settings()
     engine = create_engine(settings.database_url)
     try:
-        async with unit_of_work(create_sessionmaker(engine)) as session:
+        async with unit_of_work(app_sessionmaker(engine)) as session:
             await seed_demo(session, settings=settings)
     finally:
         await engine.dispose()
@@ -73,7 +74,7 @@ async def _import_values(body: bytes, *, email: str, submit: bool, atomic: bool)
     settings = get_settings()
     engine = create_engine(settings.database_url)
     try:
-        async with unit_of_work(create_sessionmaker(engine)) as session:
+        async with unit_of_work(app_sessionmaker(engine)) as session:
             auth = AuthService(session, settings=settings)
             user = await auth.repository.user_by_email(email)
             principal = await auth.user_principal(user.id) if user else None
@@ -103,7 +104,7 @@ async def _export_outturn(year: str, *, export_format: str, output: Path | None)
     """The outturn through the same service as GET /reports/outturn, to a file or stdout."""
     settings = get_settings()
     engine = create_engine(settings.database_url)
-    sessionmaker = create_sessionmaker(engine)
+    sessionmaker = app_sessionmaker(engine)
     try:
         async with unit_of_work(sessionmaker) as session:
             service = OutturnService(session, settings=settings)

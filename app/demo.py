@@ -37,19 +37,27 @@ from app.demo_indicators import INDICATORS, DemoIndicator, Level
 from app.demo_plans import seed_plans
 from app.indicators import policy
 from app.indicators.exceptions import WrongPeriodKind
-from app.indicators.models import Frequency, Indicator, ValueType
+from app.indicators.models import Indicator
 from app.indicators.schemas import IndicatorCreate, ReasonIn, TargetIn, ValueIn
-from app.indicators.service import VALUE_KIND
 from app.indicators.values import ValueService, check_figures
+from app.measures import rules
+from app.measures.vocabulary import (
+    VALUE_KIND,
+    Aggregation,
+    Frequency,
+    Polarity,
+    Rag,
+    Target,
+    Tolerance,
+    ToleranceUnit,
+    ValueType,
+)
 from app.org.models import OrgUnit, OrgUnitKind
 from app.org.tree import OrgTree
 from app.periods import calendar
 from app.periods.calendar import PeriodKind, PeriodSpec
 from app.periods.models import Period, PeriodStatus
 from app.periods.service import PeriodService
-from app.rag import rules
-from app.rag.aggregation import Aggregation
-from app.rag.rules import Polarity, Rag, Tolerance, ToleranceUnit
 from app.settings.schemas import ToleranceIn
 from app.settings.service import SettingsService
 from app.users.schemas import RoleGrant, UserCreate
@@ -742,9 +750,9 @@ class Planner:
         if spec.code not in latest or level is None or demo.intent is None:
             return figures
         if isinstance(level, tuple):
-            target = rules.Target(lower=level[0], upper=level[1])
+            target = Target(lower=level[0], upper=level[1])
         else:
-            target = rules.Target(value=level, floor=demo.floor)
+            target = Target(value=level, floor=demo.floor)
         wanted = _RAG_OF_INTENT[demo.intent]
         for nudge in range(_MAX_NUDGES):
             for sign in (1, -1) if nudge else (1,):
@@ -767,7 +775,7 @@ class Planner:
             return None
         return figures.model_copy(update={"value": value})
 
-    def _rag(self, demo: DemoIndicator, figures: ValueIn, target: rules.Target) -> Rag:
+    def _rag(self, demo: DemoIndicator, figures: ValueIn, target: Target) -> Rag:
         if figures.numerator is not None and figures.denominator is not None:
             actual = _quantize(
                 figures.numerator / figures.denominator * _HUNDRED, demo.decimal_places

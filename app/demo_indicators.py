@@ -13,9 +13,15 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
 
-from app.indicators.models import Frequency, QualityFlag, ValueType
-from app.rag.aggregation import Aggregation
-from app.rag.rules import Polarity, Rag, ToleranceUnit
+from app.measures.vocabulary import (
+    Aggregation,
+    Frequency,
+    Polarity,
+    QualityFlag,
+    Rag,
+    ToleranceUnit,
+    ValueType,
+)
 
 D = Decimal
 DEFAULT_SWING = Decimal("0.06")

@@ -19,6 +19,7 @@ from app.core.clock import today
 from app.core.config import Settings
 from app.indicators.models import Indicator, IndicatorStatus
 from app.indicators.repository import IndicatorFilter
+from app.measures.vocabulary import Rag
 from app.org.models import OrgUnit
 from app.periods import calendar
 from app.periods.calendar import PeriodKind
@@ -27,10 +28,9 @@ from app.plans.schemas import ObjectiveCreate, ObjectiveUpdate, PlanCreate
 from app.plans.service import PlanService
 from app.projects.schemas import MilestoneCreate, ProjectCreate
 from app.projects.service import ProjectService
-from app.rag.rules import Rag
-from app.rag.service import StatusService
 from app.risks.schemas import RiskCreate, ScoreIn
 from app.risks.service import RiskService
+from app.status.service import StatusService
 
 CORPORATE_TITLE = "Demo Borough Corporate Plan"
 

@@ -11,18 +11,16 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.api import API_PREFIX, api_router
-from app.bootstrap import run_startup_tasks
+from app.bootstrap import app_sessionmaker, run_startup_tasks
 from app.core.config import Settings, get_settings
-from app.core.db import create_engine, create_sessionmaker
+from app.core.db import create_engine
 from app.core.errors import install_error_handlers
 from app.core.logging import configure_logging
 from app.core.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
 from app.health import router as health_router
-from app.rag.cache import CACHE_KEY as STATUS_CACHE
-from app.rag.cache import StatusCache
+from app.status.cache import StatusCache
 
 logger = logging.getLogger("app")
 
@@ -52,9 +50,20 @@ def body_limit_for(settings: Settings) -> Callable[[str], int]:
     return limit
 
 
-def app_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    """The app's sessions: they share this worker's cache of computed statuses."""
-    return create_sessionmaker(engine, info={STATUS_CACHE: StatusCache()})
+def tune_garbage_collector() -> None:
+    """Tuned for a server process: called when it starts serving, not on import."""
+    # What is loaded by now (modules, schemas, mappers) lives as long as the process. Frozen,
+    # the cyclic collector no longer walks it on every full pass, which a request that
+    # allocates a lot (a 10,000-item bulk push, a 2,000-row scorecard) otherwise triggers
+    # several times.
+    gc.freeze()
+    # Almost everything a request allocates is freed by reference counting; the cyclic
+    # collector at its default pace (every 700 allocations) took a fifth of a full status
+    # computation (about 900 passes for 2,000 indicators, 0.5 s) and, by walking the kept
+    # statuses, gave scorecards read from memory an occasional 100 ms pause. Every 50,000 it
+    # costs 0.06 s there, and cyclic garbage still goes within a few tens of thousands of
+    # allocations.
+    gc.set_threshold(50_000, 20, 10)
 
 
 def create_app(settings: Settings | None = None, *, run_startup: bool = True) -> FastAPI:
@@ -77,8 +86,11 @@ def create_app(settings: Settings | None = None, *, run_startup: bool = True) ->
         )
         app.state.engine = engine
         app.state.sessionmaker = app_sessionmaker(engine)
+        # This worker's computed statuses, kept per data version (app.status.cache).
+        app.state.status_cache = StatusCache()
         if run_startup:
             await run_startup_tasks(app.state.sessionmaker, settings)
+            tune_garbage_collector()
         try:
             yield
         finally:
@@ -119,13 +131,3 @@ def create_app(settings: Settings | None = None, *, run_startup: bool = True) ->
 
 
 app = create_app()
-# What is loaded by now (modules, schemas, mappers) lives as long as the process. Frozen, the
-# cyclic collector no longer walks it on every full pass, which a request that allocates a lot
-# (a 10,000-item bulk push, a 2,000-row scorecard) otherwise triggers several times.
-gc.freeze()
-# Almost everything a request allocates is freed by reference counting; the cyclic collector
-# at its default pace (every 700 allocations) took a fifth of a full status computation (about
-# 900 passes for 2,000 indicators, 0.5 s) and, by walking the kept statuses, gave scorecards
-# read from memory an occasional 100 ms pause. Every 50,000 it costs 0.06 s there, and cyclic
-# garbage still goes within a few tens of thousands of allocations.
-gc.set_threshold(50_000, 20, 10)

@@ -36,13 +36,12 @@ from sqlalchemy import insert, make_url
 from app.auth.permissions import Role
 from app.core.db import create_engine
 from app.core.security import SubjectKind, create_access_token
-from app.indicators.models import Frequency, Indicator, IndicatorStatus, ValueType
+from app.indicators.models import Indicator, IndicatorStatus
+from app.measures.vocabulary import Aggregation, Frequency, Polarity, ValueType
 from app.org.models import OrgUnit, OrgUnitKind
 from app.periods import calendar
 from app.periods.calendar import PeriodKind
 from app.periods.models import Period, PeriodStatus
-from app.rag.aggregation import Aggregation
-from app.rag.rules import Polarity
 from app.users.models import RoleAssignment, User
 from bench.scorecard import DEFAULT_POSTGRES_URL, SECRET_KEY, _admin, migrate
 

@@ -24,12 +24,14 @@ from datetime import timedelta
 
 import httpx
 
+from app.bootstrap import app_sessionmaker
 from app.core.clock import today
 from app.core.config import Environment, Settings
 from app.core.db import create_engine
 from app.core.security import SubjectKind, create_access_token
-from app.main import app_sessionmaker, create_app
+from app.main import create_app, tune_garbage_collector
 from app.periods import calendar
+from app.status.cache import StatusCache
 from bench.scorecard import SECRET_KEY, Generator, insert_council, migrate
 
 
@@ -49,6 +51,8 @@ async def measure(url: str, *, indicators: int, years: int) -> dict[str, object]
         app = create_app(settings, run_startup=False)
         app.state.engine = engine
         app.state.sessionmaker = app_sessionmaker(engine)
+        app.state.status_cache = StatusCache()
+        tune_garbage_collector()  # as the served app's lifespan does
         token, _ = create_access_token(
             subject_kind=SubjectKind.USER,
             subject_id=council.user_id,

@@ -39,27 +39,27 @@ from sqlalchemy import event, insert, make_url, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from app.auth.permissions import Role
+from app.bootstrap import app_sessionmaker
 from app.core.clock import today as clock_today
 from app.core.config import Environment, Settings
 from app.core.db import create_engine, unit_of_work
 from app.core.security import SubjectKind, create_access_token
-from app.indicators.models import (
+from app.indicators.models import Indicator, IndicatorStatus, IndicatorValue, Target
+from app.main import create_app, tune_garbage_collector
+from app.measures.vocabulary import (
+    VALUE_KIND,
+    Aggregation,
     Frequency,
-    Indicator,
-    IndicatorStatus,
-    IndicatorValue,
-    Target,
+    Polarity,
+    ToleranceUnit,
     ValueStatus,
     ValueType,
 )
-from app.indicators.service import VALUE_KIND
-from app.main import app_sessionmaker, create_app
 from app.org.models import OrgUnit, OrgUnitKind
 from app.periods import calendar
 from app.periods.calendar import PeriodKind, PeriodSpec
 from app.periods.models import Period, PeriodStatus
-from app.rag.aggregation import Aggregation
-from app.rag.rules import Polarity, ToleranceUnit
+from app.status.cache import StatusCache
 from app.users.models import RoleAssignment, User
 
 T = TypeVar("T")
@@ -443,6 +443,8 @@ async def measure(backend: str, url: str, args: argparse.Namespace, migrate_s: f
         app = create_app(settings, run_startup=False)
         app.state.engine = engine
         app.state.sessionmaker = app_sessionmaker(engine)
+        app.state.status_cache = StatusCache()
+        tune_garbage_collector()  # as the served app's lifespan does
         token, _ = create_access_token(
             subject_kind=SubjectKind.USER,
             subject_id=council.user_id,
@@ -519,9 +521,9 @@ async def measure(backend: str, url: str, args: argparse.Namespace, migrate_s: f
                 elapsed, count_, body = await timed("after a change to one indicator")
                 one.append(elapsed)
                 one_counts.append(count_)
-                app.state.sessionmaker = app_sessionmaker(engine)  # an empty cache
+                kept, app.state.status_cache = app.state.status_cache, StatusCache()
                 _, _, fresh = await timed("computed afresh")
-                app.state.sessionmaker = sessionmaker
+                app.state.status_cache = kept
                 if fresh != body:
                     raise SystemExit("a partly recomputed scorecard differs from a fresh one")
         return Result(

@@ -23,11 +23,11 @@ from httpx import ASGITransport, AsyncClient
 from sqlalchemy import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
+from app.bootstrap import app_sessionmaker
 from app.core.config import Environment, Settings
 from app.core.db import create_engine
 from app.main import create_app
-from app.rag.cache import CACHE_KEY as STATUS_CACHE
-from app.rag.cache import StatusCache
+from app.status.cache import StatusCache
 from tests.factories import Factory
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -112,33 +112,30 @@ async def connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
 
 @pytest.fixture
 def sessionmaker(connection: AsyncConnection) -> async_sessionmaker[AsyncSession]:
-    # Each request's commit releases a SAVEPOINT inside the test's transaction.
-    return async_sessionmaker(
-        bind=connection,
-        expire_on_commit=False,
-        autoflush=False,
-        join_transaction_mode="create_savepoint",
-        # As the app's own sessionmaker: every report read goes through the status cache.
-        info={STATUS_CACHE: StatusCache()},
-    )
+    # The app's own sessionmaker, change tracking and all; each request's commit releases a
+    # SAVEPOINT inside the test's transaction.
+    return app_sessionmaker(connection, join_transaction_mode="create_savepoint")
 
 
 @pytest.fixture
-def status_cache(sessionmaker: async_sessionmaker[AsyncSession]) -> StatusCache:
-    """The statuses kept by the app's sessions; a test counting what a computation runs empties
-    it first, so it counts a computation and not a partial refresh."""
-    cache = sessionmaker.kw["info"][STATUS_CACHE]
-    assert isinstance(cache, StatusCache)
-    return cache
+def status_cache() -> StatusCache:
+    """The app's statuses kept per data version; a test counting what a computation runs
+    empties it first, so it counts a computation and not a partial refresh."""
+    return StatusCache()
 
 
 @pytest.fixture
 def app(
-    settings: Settings, engine: AsyncEngine, sessionmaker: async_sessionmaker[AsyncSession]
+    settings: Settings,
+    engine: AsyncEngine,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    status_cache: StatusCache,
 ) -> FastAPI:
     application = create_app(settings, run_startup=False)
     application.state.engine = engine
     application.state.sessionmaker = sessionmaker
+    # As in the app: every report read goes through the status cache.
+    application.state.status_cache = status_cache
     return application
 
 

@@ -14,10 +14,9 @@ from app.auth.permissions import Role
 from app.auth.service import AuthService
 from app.core.config import Settings, get_settings
 from app.core.db import create_engine, create_sessionmaker, unit_of_work
-from app.indicators.models import Frequency, ValueType
 from app.indicators.schemas import IndicatorCreate
 from app.indicators.service import IndicatorService
-from app.rag.rules import Polarity
+from app.measures.vocabulary import Frequency, Polarity, ValueType
 from tests.conftest import alembic_config
 from tests.factories import Factory
 

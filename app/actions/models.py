@@ -8,7 +8,8 @@ from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.clock import utcnow
-from app.core.db import Base, IdMixin, TimestampMixin, VersionedMixin, enum_column
+from app.core.db import Base, IdMixin, TimestampMixin, VersionedMixin
+from app.core.types import enum_column
 
 
 class ActionStatus(StrEnum):

@@ -43,7 +43,7 @@ from app.auth.permissions import ROLE_PERMISSIONS, Permission, Role
 from app.auth.principal import Principal
 from app.core.clock import today
 from app.core.etag import check_if_match
-from app.indicators.service import TARGET_KINDS
+from app.measures.vocabulary import TARGET_KINDS
 from app.org.service import OrgService
 from app.settings.models import CouncilSetting
 

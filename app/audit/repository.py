@@ -9,7 +9,7 @@ from sqlalchemy import Row, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.models import AuditEvent
-from app.core.db import bulk_insert
+from app.core.bulk import bulk_insert
 
 # Any constant will do: it names the lock that serialises appends to the chain on PostgreSQL.
 _CHAIN_LOCK_KEY = 7_420_001

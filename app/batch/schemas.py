@@ -6,7 +6,7 @@ from typing import Annotated, Any
 from pydantic import Field, StringConstraints
 
 from app.core.schemas import Measure, RequestSchema, ResponseSchema
-from app.indicators.models import QualityFlag
+from app.measures.vocabulary import QualityFlag
 
 MAX_ITEMS = 10_000
 CSV_COLUMNS = (

@@ -27,20 +27,15 @@ from app.batch.schemas import (
     ItemResult,
     Outcome,
 )
+from app.core.bulk import bulk_insert, one_of
+from app.core.changes import CHANGED_INDICATORS
 from app.core.clock import utcnow
-from app.core.db import CHANGED_INDICATORS, bulk_insert, one_of
 from app.core.errors import AppError
 from app.indicators import policy
-from app.indicators.models import (
-    Indicator,
-    IndicatorStatus,
-    IndicatorValue,
-    ValueRevision,
-    ValueStatus,
-)
+from app.indicators.models import Indicator, IndicatorStatus, IndicatorValue, ValueRevision
 from app.indicators.repository import IndicatorRepository
-from app.indicators.service import VALUE_KIND
 from app.indicators.values import Figures, check_figures, flags_after_change, submitted_late
+from app.measures.vocabulary import VALUE_KIND, ValueStatus
 from app.periods.models import Period, PeriodStatus
 from app.periods.repository import PeriodRepository
 

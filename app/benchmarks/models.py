@@ -6,7 +6,8 @@ from decimal import Decimal
 from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.core.db import Base, IdMixin, TimestampMixin, VersionedMixin, tracked
+from app.core.changes import tracked
+from app.core.db import Base, IdMixin, TimestampMixin, VersionedMixin
 
 
 class Benchmark(IdMixin, TimestampMixin, VersionedMixin, Base):

@@ -1,10 +1,9 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection, Sequence
-from typing import Any
+from collections.abc import Sequence
 
-from sqlalchemy import Select, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.benchmarks.models import Benchmark
@@ -31,17 +30,6 @@ class BenchmarkRepository:
             .order_by(Period.start_date, Period.end_date.desc())
         )
         return [(row[0], row[1]) for row in rows]
-
-    async def for_period(
-        self, indicator_ids: Select[Any] | Collection[uuid.UUID], period_code: str
-    ) -> dict[uuid.UUID, Benchmark]:
-        """The period's benchmark for each of these indicators that has one, in one statement."""
-        rows = await self.session.scalars(
-            select(Benchmark)
-            .join(Period, Period.id == Benchmark.period_id)
-            .where(Benchmark.indicator_id.in_(indicator_ids), Period.code == period_code)
-        )
-        return {benchmark.indicator_id: benchmark for benchmark in rows}
 
     async def add(self, benchmark: Benchmark) -> None:
         self.session.add(benchmark)

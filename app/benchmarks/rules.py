@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
-from app.rag.rules import Polarity
+from app.measures.vocabulary import Polarity
 
 
 class QuartilePosition(StrEnum):

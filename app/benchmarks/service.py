@@ -18,10 +18,10 @@ from app.benchmarks.schemas import BenchmarkIn, BenchmarkPosition, BenchmarkRead
 from app.core.etag import check_if_match
 from app.indicators.exceptions import WrongPeriodKind
 from app.indicators.models import Indicator
-from app.indicators.service import TARGET_KINDS, IndicatorService
+from app.indicators.service import IndicatorService
+from app.measures.vocabulary import TARGET_KINDS, Polarity
 from app.periods.models import Period
 from app.periods.service import PeriodService
-from app.rag.rules import Polarity
 
 
 def to_read(indicator: Indicator, period_code: str, benchmark: Benchmark) -> BenchmarkRead:

@@ -6,8 +6,9 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.core.changes import tracked
 from app.core.clock import utcnow
-from app.core.db import Base, IdMixin, tracked
+from app.core.db import Base, IdMixin
 
 
 class Comment(IdMixin, Base):

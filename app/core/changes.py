@@ -2,19 +2,19 @@
 
 Whatever a status is computed from (indicators, values, targets, comments, benchmarks, SPC
 settings, periods, org units, council settings) changes only through a session, and those
-tables say so in their info (``app.core.db.tracked``). ``app.core.db`` notes which indicators a
-transaction's writes belong to, and just before the transaction commits it gives the data
-version a new random token and the next number, and logs the change: the indicators it touched,
-or none named when it may bear on every indicator (a period, an org unit, a council setting, or
-more than ``app.core.db.MAX_NAMED`` indicators at once).
+tables say so in their info (``tracked``). The listeners ``install_change_tracking`` puts on a
+sessionmaker note which indicators a transaction's writes belong to, and just before the
+transaction commits they give the data version a new random token and the next number, and
+log the change: the indicators it touched, or none named when it may bear on every indicator
+(a period, an org unit, a council setting, or more than ``MAX_NAMED`` indicators at once).
 
 A reader that finds the token unchanged knows nothing it could read has changed since, in this
 process or in any other worker; one that finds it moved asks the log which indicators changed
-and recomputes only those (``app.rag.cache`` keeps computed statuses this way). Numbers follow
+and recomputes only those (``app.status.cache`` keeps computed statuses this way). Numbers follow
 the order of commits, as the data version's row is locked from the moment it is renewed until
 the commit. The token is random, not derived from the number, so that a number reused after a
 rollback is never mistaken for the state it once named. The log keeps about
-``app.core.db.KEEP_CHANGES`` transactions; a reader further behind than that recomputes
+``KEEP_CHANGES`` transactions; a reader further behind than that recomputes
 everything, and so does every reader once the token is set by hand (after data was changed with
 SQL, outside the service): ``UPDATE data_version SET token = '<any new text>'``.
 """
@@ -23,13 +23,163 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import BigInteger, String, Text, select
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import BigInteger, String, Table, Text, event, inspect, select, text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Mapped, ORMExecuteState, Session, SessionTransaction, mapped_column
 
 from app.core.db import Base
+
+# A table a status is computed from says so in its info: ``{CHANGES: "indicator_id"}`` names the
+# column holding the one indicator a row belongs to; ``{CHANGES: EVERY}`` marks rows that may
+# bear on every indicator (periods, org units, council settings). Other tables are not tracked.
+CHANGES = "changes"
+EVERY = "*"
+# The execution option by which a statement whose rows do not name their indicators (an UPDATE
+# by value id, say) says which indicators it changes; without it, it changes every one.
+CHANGED_INDICATORS = "changed_indicators"
+_CHANGED = "db.changed"
+
+
+def tracked(scope: str) -> dict[str, Any]:
+    """Table arguments marking a table a status is computed from: ``scope`` is the column
+    naming the indicator a row belongs to, or EVERY."""
+    return {"info": {CHANGES: scope}}
+
+
+# More indicators than this in one transaction are recorded as a change to every indicator.
+MAX_NAMED = 1000
+
+_NEXT_VERSION = text(
+    "UPDATE data_version SET token = :token, seq = seq + 1 WHERE id = 1 RETURNING seq"
+)
+_RECORD = text(
+    "INSERT INTO data_change (seq, token, indicators) VALUES (:seq, :token, :indicators)"
+)
+_PRUNE = text("DELETE FROM data_change WHERE seq <= :seq")
+KEEP_CHANGES = 1000  # the change log keeps about this many transactions
+_PRUNE_EVERY = 100
+
+
+@dataclass
+class Changed:
+    """What one transaction has written that a status reads: some indicators, or every one."""
+
+    every: bool = False
+    indicators: set[uuid.UUID] = field(default_factory=set)
+
+    def add(self, indicators: Iterable[Any] | None) -> None:
+        if self.every:
+            return
+        if indicators is None:
+            self.every = True
+            return
+        self.indicators.update(indicators)
+        if None in self.indicators or len(self.indicators) > MAX_NAMED:
+            self.every, self.indicators = True, set()
+
+
+def mark_changed(
+    session: Session | AsyncSession, table: Table, indicators: Iterable[Any] | None = None
+) -> None:
+    """Note that this transaction wrote rows of ``table`` belonging to ``indicators`` (None:
+    not known, so every indicator). For writes the ORM does not see, e.g. COPY."""
+    scope = table.info.get(CHANGES)
+    if scope is None:
+        return
+    changed = session.info.setdefault(_CHANGED, Changed())
+    changed.add(None if scope == EVERY else indicators)
+
+
+def named_by(table: Table, rows: Sequence[Mapping[str, Any]]) -> list[Any] | None:
+    """The indicators rows to be inserted into ``table`` belong to; None where they do not
+    all say (a generated id, a table of rows bearing on every indicator)."""
+    scope = table.info.get(CHANGES)
+    if scope in (None, EVERY) or not rows or not all(scope in row for row in rows):
+        return None
+    return [row[scope] for row in rows]
+
+
+def has_changes(session: Session | AsyncSession) -> bool:
+    """Whether this transaction has written, or is about to write, what a status reads."""
+    sync = session.sync_session if isinstance(session, AsyncSession) else session
+    return _CHANGED in sync.info or any(True for _ in _pending(sync))
+
+
+def _pending(session: Session) -> Iterator[tuple[Table, Any]]:
+    """Each new, changed or deleted object of a tracked table, with its table."""
+    for instance in (*session.new, *session.dirty, *session.deleted):
+        table = getattr(type(instance), "__table__", None)
+        if isinstance(table, Table) and CHANGES in table.info:
+            yield table, instance
+
+
+def _after_flush(session: Session, _context: Any) -> None:
+    # Still the state before the flush: the objects just written.
+    for table, instance in _pending(session):
+        scope = table.info[CHANGES]
+        # The indicator before and after the change (a row moved to another one bears on
+        # both), from what is loaded: no lazy load in the middle of a flush. Not loaded, or
+        # none: every indicator.
+        history = () if scope == EVERY else inspect(instance).attrs[scope].history.sum()
+        mark_changed(session, table, [v for v in history if v is not None] or None)
+
+
+def _on_execute(state: ORMExecuteState) -> None:
+    if not (state.is_insert or state.is_update or state.is_delete):
+        return
+    table = getattr(state.statement, "table", None)
+    if not isinstance(table, Table) or CHANGES not in table.info:
+        return
+    # The indicators come from the caller (CHANGED_INDICATORS) or from the rows an INSERT
+    # writes (an UPDATE's parameters may name the new indicator but not the old one); a
+    # statement that names neither may touch any indicator.
+    indicators = state.execution_options.get(CHANGED_INDICATORS)
+    if indicators is None and state.is_insert:
+        rows = state.parameters
+        indicators = named_by(table, [rows] if isinstance(rows, Mapping) else rows or [])
+    mark_changed(state.session, table, indicators)
+
+
+def _before_commit(session: Session) -> None:
+    # The commit flushes after this event: flush first, so what it writes is noted.
+    if any(True for _ in _pending(session)):
+        session.flush()
+    changed = session.info.pop(_CHANGED, None)
+    if changed is None:
+        return
+    token = uuid.uuid4().hex
+    # The row lock taken here is held until the commit: transactions that change data commit
+    # in the order of their numbers, so a reader never finds a number with an earlier one
+    # still to come.
+    seq = session.execute(_NEXT_VERSION, {"token": token}).scalar_one()
+    indicators = None if changed.every else json.dumps(sorted(map(str, changed.indicators)))
+    session.execute(_RECORD, {"seq": seq, "token": token, "indicators": indicators})
+    if seq % _PRUNE_EVERY == 0:
+        session.execute(_PRUNE, {"seq": seq - KEEP_CHANGES})
+
+
+def _after_rollback(session: Session, previous: SessionTransaction) -> None:
+    if previous.parent is None:  # the whole transaction, not a savepoint within it
+        session.info.pop(_CHANGED, None)
+
+
+def install_change_tracking(maker: async_sessionmaker[AsyncSession]) -> None:
+    """Give the sessions of ``maker`` change tracking: every commit that writes what a status
+    reads renews the data version and logs the indicators it bore on. The app installs it from
+    its lifespan; tests and benchmarks call it on the sessionmakers they make."""
+    sync_maker = maker.kw.get("sync_session_class")
+    if sync_maker is None:
+        raise ValueError("make the sessionmaker with app.core.db.create_sessionmaker")
+    if event.contains(sync_maker, "before_commit", _before_commit):
+        return
+    event.listen(sync_maker, "after_flush", _after_flush)
+    event.listen(sync_maker, "do_orm_execute", _on_execute)
+    event.listen(sync_maker, "before_commit", _before_commit)
+    event.listen(sync_maker, "after_soft_rollback", _after_rollback)
 
 
 class DataVersion(Base):

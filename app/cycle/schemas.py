@@ -6,7 +6,7 @@ from enum import StrEnum
 from pydantic import Field
 
 from app.core.schemas import ResponseSchema
-from app.indicators.models import ValueStatus
+from app.measures.vocabulary import ValueStatus
 from app.org.models import OrgUnitKind
 
 

@@ -15,14 +15,8 @@ from app.auth.principal import Principal
 from app.core.clock import today
 from app.cycle.schemas import Counts, PeriodProgress, Task, TaskAction, UnitProgress
 from app.indicators import policy
-from app.indicators.models import (
-    Indicator,
-    IndicatorStatus,
-    IndicatorValue,
-    ValueStatus,
-    indicator_collector,
-)
-from app.indicators.service import VALUE_KIND
+from app.indicators.models import Indicator, IndicatorStatus, IndicatorValue, indicator_collector
+from app.measures.vocabulary import VALUE_KIND, ValueStatus
 from app.org.models import OrgUnit
 from app.org.tree import OrgTree
 from app.periods.models import Period, PeriodStatus

@@ -9,7 +9,7 @@ from pydantic import StringConstraints
 
 from app.core.schemas import RequestSchema, ResponseSchema
 from app.data_quality.models import Verdict
-from app.indicators.models import ValueStatus
+from app.measures.vocabulary import ValueStatus
 
 
 class IssueType(StrEnum):

@@ -31,22 +31,16 @@ from app.data_quality.schemas import (
     VerificationRead,
 )
 from app.indicators.exceptions import ValueNotFound
-from app.indicators.models import (
-    Indicator,
-    IndicatorStatus,
-    IndicatorValue,
-    QualityFlag,
-    ValueStatus,
-)
+from app.indicators.models import Indicator, IndicatorStatus, IndicatorValue
 from app.indicators.repository import IndicatorFilter, IndicatorRepository
-from app.indicators.service import VALUE_KIND, IndicatorService
+from app.indicators.service import IndicatorService
 from app.indicators.values import implied_value
+from app.measures.vocabulary import VALUE_KIND, Polarity, QualityFlag, ValueStatus
 from app.org.service import OrgService
 from app.periods import calendar
+from app.periods.calendar import units_of
 from app.periods.exceptions import PeriodNotFound
 from app.periods.models import Period
-from app.rag.rules import Polarity
-from app.rag.service import units_of
 from app.spc.engine import MIN_POINTS, ImprovementDirection, SpcRule, xmr
 from app.spc.models import IndicatorSpcSetting
 from app.spc.repository import SpcRepository

@@ -8,47 +8,27 @@ from enum import StrEnum
 from sqlalchemy import JSON, Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.core.changes import tracked
 from app.core.clock import utcnow
-from app.core.db import Base, IdMixin, TimestampMixin, VersionedMixin, enum_column, tracked
+from app.core.db import Base, IdMixin, TimestampMixin, VersionedMixin
+from app.core.types import enum_column
+from app.measures.vocabulary import (
+    Aggregation,
+    Frequency,
+    Polarity,
+    Tolerance,
+    ToleranceUnit,
+    ValueStatus,
+    ValueType,
+)
 from app.org.models import OrgUnit
 from app.periods.models import Period
-from app.rag.aggregation import Aggregation
-from app.rag.rules import Polarity, Tolerance, ToleranceUnit
 from app.users.models import User
-
-
-class ValueType(StrEnum):
-    NUMBER = "number"
-    PERCENTAGE = "percentage"
-    CURRENCY = "currency"
-    COUNT = "count"
-    RATIO = "ratio"
-    TIME = "time"
-
-
-class Frequency(StrEnum):
-    MONTHLY = "monthly"
-    QUARTERLY = "quarterly"
-    ANNUAL = "annual"
 
 
 class IndicatorStatus(StrEnum):
     ACTIVE = "active"
     RETIRED = "retired"
-
-
-class ValueStatus(StrEnum):
-    DRAFT = "draft"
-    SUBMITTED = "submitted"
-    APPROVED = "approved"
-    REJECTED = "rejected"
-
-
-class QualityFlag(StrEnum):
-    ESTIMATED = "estimated"
-    PROVISIONAL = "provisional"
-    REVISED = "revised"
-    INCOMPLETE = "incomplete"
 
 
 indicator_collector = Table(

@@ -1,4 +1,4 @@
-"""Who may do what to an indicator and its values (DOMAIN.md, "Organisation and people")."""
+"""Who may do what to an indicator and its values, and who sees its working copies."""
 
 from __future__ import annotations
 
@@ -40,16 +40,25 @@ def approves_own_entry(principal: Principal, value: IndicatorValue) -> bool:
     return entered_by(principal, value) and not principal.has_role(Role.ADMIN)
 
 
+def sees_working_copies(principal: Principal | None, org_unit_id: uuid.UUID) -> bool:
+    """Drafts and submitted values of an org unit's indicators are for those who may act on
+    them there: approvers in scope, the performance team, auditors and admins. Everyone else
+    (councillors, the public) reads approved figures only."""
+    return principal is not None and (
+        principal.can(Permission.VALUES_READ_INTERNAL, org_unit_id)
+        or principal.can(Permission.VALUES_APPROVE, org_unit_id)
+    )
+
+
 def sees_drafts(
     principal: Principal | None, indicator: Indicator, value: IndicatorValue | None = None
 ) -> bool:
-    """Drafts and submitted values are for those who may act on them: enterers, approvers in
-    scope, the performance team, auditors and admins (and the indicator's own collectors)."""
+    """``sees_working_copies``, and the indicator's own collectors and owner, and whoever
+    entered or submitted this value."""
     if principal is None:
         return False
     return (
-        principal.can(Permission.VALUES_READ_INTERNAL, indicator.org_unit_id)
-        or principal.can(Permission.VALUES_APPROVE, indicator.org_unit_id)
+        sees_working_copies(principal, indicator.org_unit_id)
         or is_assigned(principal, indicator)
         or (value is not None and entered_by(principal, value))
     )

@@ -9,10 +9,9 @@ from sqlalchemy import Select, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from app.core.db import one_of
+from app.core.bulk import one_of
 from app.core.search import contains
 from app.indicators.models import (
-    Frequency,
     Indicator,
     IndicatorStatus,
     IndicatorValue,
@@ -20,9 +19,9 @@ from app.indicators.models import (
     TargetRevision,
     ValueRevision,
 )
+from app.measures.vocabulary import Frequency, Polarity
 from app.org.models import OrgUnit
 from app.periods.models import Period
-from app.rag.rules import Polarity
 from app.users.models import User
 
 SelectT = TypeVar("SelectT", bound=Select[*tuple[Any, ...]])
@@ -79,6 +78,10 @@ class IndicatorFilter:
         if self.q:
             query = query.where(contains(self.q, Indicator.code, Indicator.title))
         return query
+
+    def id_query(self) -> Select[tuple[uuid.UUID]]:
+        """A SELECT of the matching indicators' ids, for statements that take them as a set."""
+        return self.apply(select(Indicator.id))
 
     def narrowed(self, ids: Collection[uuid.UUID]) -> IndicatorFilter:
         """These filters, keeping only the indicators with these ids as well."""

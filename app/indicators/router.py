@@ -8,11 +8,11 @@ from fastapi.responses import Response as PlainResponse
 from app.auth.dependencies import CurrentPrincipal, require
 from app.auth.permissions import Permission
 from app.auth.principal import Principal
-from app.core.deps import SessionDep, SettingsDep
+from app.core.deps import SessionDep
 from app.core.etag import set_etag
 from app.core.pagination import Paging
 from app.core.schemas import Page
-from app.indicators.models import Frequency, IndicatorStatus
+from app.indicators.models import IndicatorStatus
 from app.indicators.repository import IndicatorFilter
 from app.indicators.schemas import (
     IndicatorCreate,
@@ -28,9 +28,7 @@ from app.indicators.schemas import (
 )
 from app.indicators.service import IndicatorService, target_read, to_read
 from app.indicators.values import ValueService
-from app.rag.rules import Polarity
-from app.rag.schemas import StatusRead
-from app.rag.service import StatusService
+from app.measures.vocabulary import Frequency, Polarity
 
 router = APIRouter(prefix="/indicators", tags=["indicators"])
 
@@ -275,17 +273,3 @@ async def get_value_history(
 ) -> list[ValueRevisionRead]:
     """Every revision of a period's value, oldest first (for those who may see drafts)."""
     return await ValueService(session).history(principal=principal, code=code, period_code=period)
-
-
-@router.get("/{code}/status", response_model=StatusRead)
-async def get_indicator_status(
-    code: str,
-    period: Annotated[str, Query(description="2025-26, 2025-26-Q2 or 2025-04")],
-    principal: Reader,
-    session: SessionDep,
-    settings: SettingsDep,
-) -> StatusRead:
-    """RAG status, direction of travel and year to date for one period, from approved values."""
-    return await StatusService(session, settings=settings).status(
-        principal=principal, code=code, period_code=period
-    )

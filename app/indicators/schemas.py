@@ -7,15 +7,15 @@ from typing import Annotated
 from pydantic import Field, StringConstraints, model_validator
 
 from app.core.schemas import Measure, RequestSchema, ResponseSchema
-from app.indicators.models import (
+from app.indicators.models import IndicatorStatus
+from app.measures.vocabulary import (
+    Aggregation,
     Frequency,
-    IndicatorStatus,
+    Polarity,
     QualityFlag,
     ValueStatus,
     ValueType,
 )
-from app.rag.aggregation import Aggregation
-from app.rag.rules import Polarity
 from app.settings.schemas import ToleranceIn, ToleranceRead
 
 IndicatorCode = Annotated[

@@ -25,14 +25,7 @@ from app.indicators.exceptions import (
     TargetShapeMismatch,
     WrongPeriodKind,
 )
-from app.indicators.models import (
-    Frequency,
-    Indicator,
-    IndicatorStatus,
-    Target,
-    TargetRevision,
-    ValueType,
-)
+from app.indicators.models import Indicator, IndicatorStatus, Target, TargetRevision
 from app.indicators.repository import IndicatorFilter, IndicatorRepository
 from app.indicators.schemas import (
     IndicatorCreate,
@@ -42,25 +35,11 @@ from app.indicators.schemas import (
     TargetRead,
     TargetRevisionRead,
 )
+from app.measures.vocabulary import TARGET_KINDS, Aggregation, Polarity, ValueType
 from app.org.service import OrgService
-from app.periods.calendar import PeriodKind
 from app.periods.models import Period
 from app.periods.service import PeriodService
-from app.rag.aggregation import Aggregation
-from app.rag.rules import Polarity
 from app.settings.schemas import ToleranceRead
-
-# The period kind an indicator's values belong to, and the kinds its targets may be set for.
-VALUE_KIND = {
-    Frequency.MONTHLY: PeriodKind.MONTH,
-    Frequency.QUARTERLY: PeriodKind.QUARTER,
-    Frequency.ANNUAL: PeriodKind.YEAR,
-}
-TARGET_KINDS = {
-    Frequency.MONTHLY: (PeriodKind.MONTH, PeriodKind.QUARTER, PeriodKind.YEAR),
-    Frequency.QUARTERLY: (PeriodKind.QUARTER, PeriodKind.YEAR),
-    Frequency.ANNUAL: (PeriodKind.YEAR,),
-}
 
 
 def default_aggregation(value_type: ValueType) -> Aggregation:

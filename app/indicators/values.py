@@ -26,16 +26,10 @@ from app.indicators.exceptions import (
     WrongPeriodKind,
     WrongWorkflowStep,
 )
-from app.indicators.models import (
-    Indicator,
-    IndicatorValue,
-    QualityFlag,
-    ValueRevision,
-    ValueStatus,
-    ValueType,
-)
+from app.indicators.models import Indicator, IndicatorValue, ValueRevision
 from app.indicators.schemas import ReasonIn, ValueIn, ValueRead, ValueRevisionRead
-from app.indicators.service import VALUE_KIND, IndicatorService, fits_decimal_places
+from app.indicators.service import IndicatorService, fits_decimal_places
+from app.measures.vocabulary import VALUE_KIND, QualityFlag, ValueStatus, ValueType
 from app.periods.models import Period
 
 

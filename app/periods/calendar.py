@@ -189,6 +189,43 @@ def periods_to_date(code: str) -> list[str]:
     ]
 
 
+# Cached: a report asks these of the same few codes once per indicator.
+@lru_cache(maxsize=4096)
+def units_of(code: str, kind: PeriodKind) -> tuple[str, ...]:
+    """The periods of `kind` that make up period `code` (itself when it is of that kind)."""
+    spec = parse_period(code)
+    if spec.kind is kind:
+        return (code,)
+    if kind is PeriodKind.MONTH:
+        return tuple(months_in(code))
+    if kind is PeriodKind.QUARTER and spec.kind is PeriodKind.YEAR:
+        return tuple(children(code))
+    raise ValueError(f"{code} is finer than a {kind.value}")
+
+
+@lru_cache(maxsize=4096)
+def units_to_date(code: str, kind: PeriodKind) -> tuple[str, ...]:
+    """The periods of `kind` from the start of the financial year to the end of `code`."""
+    return tuple(unit for period in periods_to_date(code) for unit in units_of(period, kind))
+
+
+def last_year_of(code: str) -> str | None:
+    """The same period a year earlier; None where that has no code of its own (2011-12 reads
+    as December 2011 too, so the year before 2012-13 cannot be named)."""
+    try:
+        return same_period_last_year(code)
+    except InvalidPeriodCode:
+        return None
+
+
+def previous_of(code: str) -> str | None:
+    """The period before, of the same kind; None where that has no code of its own."""
+    try:
+        return previous_period(code)
+    except InvalidPeriodCode:
+        return None
+
+
 def is_working_day(day: date) -> bool:
     """True unless the day is a Saturday, Sunday or England and Wales bank holiday."""
     return day.weekday() < 5 and day not in _bank_holidays(day.year)

@@ -6,7 +6,9 @@ from enum import StrEnum
 from sqlalchemy import Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.core.db import EVERY, Base, IdMixin, TimestampMixin, VersionedMixin, enum_column, tracked
+from app.core.changes import EVERY, tracked
+from app.core.db import Base, IdMixin, TimestampMixin, VersionedMixin
+from app.core.types import enum_column
 from app.periods.calendar import PeriodKind
 
 

@@ -6,7 +6,8 @@ from enum import StrEnum
 from sqlalchemy import JSON, Column, ForeignKey, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.core.db import Base, IdMixin, TimestampMixin, VersionedMixin, enum_column
+from app.core.db import Base, IdMixin, TimestampMixin, VersionedMixin
+from app.core.types import enum_column
 from app.org.models import OrgUnit
 
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Header, Query, Response, status
 from app.auth.dependencies import require
 from app.auth.permissions import Permission
 from app.auth.principal import Principal
-from app.core.deps import SessionDep, SettingsDep
+from app.core.deps import SessionDep
 from app.core.etag import set_etag
 from app.core.pagination import Paging
 from app.core.schemas import Page
@@ -23,6 +23,7 @@ from app.plans.schemas import (
     PlanUpdate,
 )
 from app.plans.service import PlanService, plan_read
+from app.status.dependencies import StatusServiceDep
 
 router = APIRouter(tags=["plans"])
 
@@ -95,12 +96,12 @@ async def get_plan_tree(
     period: Annotated[str, Query(description="The period whose statuses to show")],
     principal: Reader,
     session: SessionDep,
-    settings: SettingsDep,
+    statuses: StatusServiceDep,
 ) -> PlanTree:
     """The plan's objectives as a tree, each with its measures' statuses, a rolled-up RAG count
     and its projects."""
     return await PlanService(session).tree(
-        principal=principal, plan_id=plan_id, period_code=period, settings=settings
+        principal=principal, plan_id=plan_id, period_code=period, statuses=statuses
     )
 
 

@@ -7,8 +7,9 @@ from typing import Annotated
 from pydantic import Field, StringConstraints, model_validator
 
 from app.core.schemas import RequestSchema, ResponseSchema
+from app.measures.measure import Summary
 from app.plans.models import PlanKind, PlanStatus
-from app.rag.schemas import StatusRead, Summary
+from app.status.schemas import StatusRead
 
 Title = Annotated[str, StringConstraints(min_length=1, max_length=300)]
 Text = Annotated[str, StringConstraints(max_length=20_000)]

@@ -13,9 +13,9 @@ from app.audit.service import AuditService, to_audit
 from app.auth.exceptions import PermissionDenied
 from app.auth.permissions import Permission
 from app.auth.principal import Principal
-from app.core.config import Settings
 from app.core.etag import check_if_match
 from app.indicators.repository import IndicatorFilter
+from app.measures.measure import summarise
 from app.org.service import OrgService
 from app.plans.exceptions import InvalidLink, ObjectiveCycle, ObjectiveNotFound, PlanNotFound
 from app.plans.models import (
@@ -40,7 +40,7 @@ from app.plans.schemas import (
     ProjectBrief,
 )
 from app.projects.service import ProjectService
-from app.rag.service import StatusService, summarise
+from app.status.service import StatusService
 
 
 def plan_read(plan: Plan) -> PlanRead:
@@ -333,17 +333,22 @@ class PlanService:
     # The tree
 
     async def tree(
-        self, *, principal: Principal, plan_id: uuid.UUID, period_code: str, settings: Settings
+        self,
+        *,
+        principal: Principal,
+        plan_id: uuid.UUID,
+        period_code: str,
+        statuses: StatusService,
     ) -> PlanTree:
         plan = await self.get(plan_id)
         objectives = await self.repository.objectives(plan_id=plan.id)
         links = await self.repository.links([o.id for o in objectives])
-        statuses = await StatusService(self.session, settings=settings).statuses(
+        rows = await statuses.statuses(
             principal=principal,
             period_code=period_code,
             filters=IndicatorFilter(ids_in=[plan_indicator_ids(plan.id)]),
         )
-        by_code = {status.indicator_code: status for status in statuses}
+        by_code = {status.indicator_code: status for status in rows}
         project_ids = {pid for ids in links.projects.values() for pid in ids}
         projects = await ProjectService(self.session).summaries(project_ids=project_ids)
         children: dict[uuid.UUID | None, list[Objective]] = defaultdict(list)
@@ -378,5 +383,5 @@ class PlanService:
 
         roots = [node(objective)[0] for objective in children.get(None, [])]
         return PlanTree(
-            plan=plan_read(plan), period=period_code, summary=summarise(statuses), objectives=roots
+            plan=plan_read(plan), period=period_code, summary=summarise(rows), objectives=roots
         )

@@ -13,6 +13,7 @@ from app.core.pagination import Paging
 from app.core.schemas import Page
 from app.public.schemas import PublicIndicator, PublicIndicatorDetail, PublicScorecard
 from app.public.service import PublicService
+from app.status.dependencies import StatusServiceDep
 
 router = APIRouter(prefix="/public", tags=["public"])
 
@@ -85,8 +86,11 @@ async def get_public_scorecard(
     period: Annotated[str, Query(description="2025-26, 2025-26-Q2 or 2025-04")],
     session: SessionDep,
     settings: SettingsDep,
+    statuses: StatusServiceDep,
     if_none_match: IfNoneMatch = None,
 ) -> Response:
     """Every published measure's status for a period, from approved figures."""
-    card = await PublicService(session, settings=settings).scorecard(period_code=period)
+    card = await PublicService(session, settings=settings).scorecard(
+        period_code=period, statuses=statuses
+    )
     return cached(card, if_none_match)

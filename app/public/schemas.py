@@ -9,9 +9,9 @@ from __future__ import annotations
 from pydantic import Field
 
 from app.core.schemas import Measure, ResponseSchema
-from app.indicators.models import Frequency, ValueType
-from app.rag.rules import Polarity, Rag
-from app.rag.schemas import Band, Directions, Summary, YearToDate
+from app.measures.measure import Summary
+from app.measures.vocabulary import Frequency, Polarity, Rag, ValueType
+from app.status.schemas import Band, Directions, YearToDate
 
 
 class PublicIndicator(ResponseSchema):

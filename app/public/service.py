@@ -6,9 +6,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.config import Settings
 from app.indicators.exceptions import IndicatorNotFound
-from app.indicators.models import Indicator, IndicatorStatus, ValueStatus
+from app.indicators.models import Indicator, IndicatorStatus
 from app.indicators.repository import IndicatorFilter, IndicatorRepository
-from app.indicators.service import VALUE_KIND
+from app.measures.measure import ApprovedFigure, MeasureMath, rate
+from app.measures.vocabulary import VALUE_KIND, ValueStatus
 from app.periods.calendar import PeriodKind
 from app.public.schemas import (
     PublicIndicator,
@@ -17,9 +18,9 @@ from app.public.schemas import (
     PublicScorecard,
     PublicStatus,
 )
-from app.rag.schemas import Band
-from app.rag.service import ApprovedFigure, MeasureMath, StatusService, rate
 from app.settings.service import SettingsService
+from app.status.schemas import Band
+from app.status.service import StatusService
 
 
 def public_filter(*, q: str | None = None) -> IndicatorFilter:
@@ -110,8 +111,8 @@ class PublicService:
             )
         return PublicIndicatorDetail(**to_public(indicator).model_dump(), series=series)
 
-    async def scorecard(self, *, period_code: str) -> PublicScorecard:
-        card = await StatusService(self.session, settings=self.settings).scorecard(
+    async def scorecard(self, *, period_code: str, statuses: StatusService) -> PublicScorecard:
+        card = await statuses.scorecard(
             principal=None, period_code=period_code, filters=public_filter()
         )
         fields = PublicStatus.model_fields.keys()

@@ -20,17 +20,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import Principal
 from app.core.clock import today
-from app.core.config import Settings
-from app.indicators.models import ValueType
 from app.indicators.repository import IndicatorFilter, IndicatorRepository
+from app.measures.measure import summarise
+from app.measures.vocabulary import ValueType
 from app.periods import calendar
 from app.periods.service import PeriodService
-from app.rag.schemas import StatusRead
-from app.rag.service import StatusService, summarise
 from app.reports.service import ReportService
 from app.spc.charts import inline_svg, render_svg
 from app.spc.series import IndicatorChart
 from app.spc.service import SpcService
+from app.status.schemas import StatusRead
+from app.status.service import StatusService
 
 _TEMPLATES = Path(__file__).parent / "templates"
 _ENVIRONMENT = Environment(
@@ -110,19 +110,19 @@ class KeyChart:
 
 
 class BoardPackService:
-    def __init__(self, session: AsyncSession, *, settings: Settings) -> None:
+    def __init__(self, session: AsyncSession, *, statuses: StatusService) -> None:
         self.session = session
-        self.settings = settings
+        self.statuses = statuses
 
     async def html(
         self, *, principal: Principal, period_code: str, filters: IndicatorFilter
     ) -> str:
         """The board pack for a period and the report filters, as one HTML page."""
-        rows = await StatusService(self.session, settings=self.settings).statuses(
+        rows = await self.statuses.statuses(
             principal=principal, period_code=period_code, filters=filters
         )
         period = await PeriodService(self.session).get(period_code)
-        exceptions = await ReportService(self.session, settings=self.settings).exceptions(
+        exceptions = await ReportService(self.session, statuses=self.statuses).exceptions(
             principal=principal, period_code=period_code, filters=filters
         )
         key_rows = [row for row in rows if row.is_key]

@@ -11,9 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import types
-import uuid
-from collections import defaultdict
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -29,32 +27,30 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet.dimensions import ColumnDimension, DimensionHolder
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.core.clock import today
 from app.core.config import Settings
 from app.core.errors import InvalidInput
 from app.core.schemas import Measure, ResponseSchema
-from app.indicators.models import (
+from app.indicators.models import Indicator
+from app.indicators.repository import IndicatorFilter
+from app.measures import rules
+from app.measures.measure import MeasureMath, rate
+from app.measures.vocabulary import (
+    Direction,
     Frequency,
-    Indicator,
-    IndicatorValue,
-    Target,
-    ValueStatus,
+    Polarity,
+    Rag,
+    Tolerance,
     ValueType,
 )
-from app.indicators.repository import IndicatorFilter
-from app.org.models import OrgUnit
 from app.periods import calendar
-from app.periods.calendar import PeriodKind
+from app.periods.calendar import PeriodKind, last_year_of
 from app.periods.exceptions import PeriodNotFound
-from app.periods.models import Period
-from app.rag import rules
-from app.rag.rules import Direction, Polarity, Rag, Tolerance
-from app.rag.schemas import Scorecard, StatusRead
-from app.rag.service import ApprovedFigure, MeasureMath, last_year_of, rate
 from app.settings.service import SettingsService
+from app.status.repository import StatusRepository
+from app.status.schemas import Scorecard, StatusRead
 
 # Indicators read per chunk: large enough to keep the statement count low, small enough that
 # a chunk's values and targets sit comfortably in memory and in one IN (...) list.
@@ -117,73 +113,11 @@ class OutturnYear:
     data_due_date: date
 
 
-class OutturnRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    async def year(self, code: str) -> Period | None:
-        return await self.session.scalar(select(Period).where(Period.code == code))
-
-    async def chunk(
-        self, filters: IndicatorFilter, *, after: str | None, limit: int
-    ) -> list[tuple[Indicator, str]]:
-        """The next `limit` matching indicators after code `after`, with their org unit code."""
-        query = (
-            filters.apply(select(Indicator))
-            .join(OrgUnit, OrgUnit.id == Indicator.org_unit_id)
-            .add_columns(OrgUnit.code)
-        )
-        if after is not None:
-            query = query.where(Indicator.code > after)
-        rows = await self.session.execute(query.order_by(Indicator.code).limit(limit))
-        return [(row[0], row[1]) for row in rows]
-
-    async def approved_values(
-        self, ids: Sequence[uuid.UUID], *, years: Sequence[str]
-    ) -> dict[uuid.UUID, dict[str, ApprovedFigure]]:
-        rows = await self.session.execute(
-            select(
-                IndicatorValue.indicator_id,
-                Period.code,
-                IndicatorValue.approved_value,
-                IndicatorValue.approved_numerator,
-                IndicatorValue.approved_denominator,
-            )
-            .join(Period, Period.id == IndicatorValue.period_id)
-            .where(
-                IndicatorValue.indicator_id.in_(ids),
-                Period.financial_year.in_(years),
-                IndicatorValue.approved_value.is_not(None),
-            )
-        )
-        found: dict[uuid.UUID, dict[str, ApprovedFigure]] = defaultdict(dict)
-        for indicator_id, code, value, numerator, denominator in rows:
-            if value is None:  # pragma: no cover - excluded by the query
-                continue
-            found[indicator_id][code] = ApprovedFigure(
-                value, numerator, denominator, None, ValueStatus.APPROVED
-            )
-        return found
-
-    async def targets(
-        self, ids: Sequence[uuid.UUID], *, year: str
-    ) -> dict[uuid.UUID, dict[str, Target]]:
-        rows = await self.session.execute(
-            select(Target, Period.code)
-            .join(Period, Period.id == Target.period_id)
-            .where(Target.indicator_id.in_(ids), Period.financial_year == year)
-        )
-        found: dict[uuid.UUID, dict[str, Target]] = defaultdict(dict)
-        for target, code in rows:
-            found[target.indicator_id][code] = target
-        return found
-
-
 class OutturnService:
     def __init__(self, session: AsyncSession, *, settings: Settings) -> None:
         self.session = session
         self.settings = settings
-        self.repository = OutturnRepository(session)
+        self.repository = StatusRepository(session)
 
     async def year(self, code: str) -> OutturnYear:
         """The financial year to export: 422 for anything but a year's code, 404 if absent."""
@@ -196,7 +130,7 @@ class OutturnService:
                 f"{code!r} is not a financial year; give one such as 2025-26.",
                 errors=[{"loc": ["query", "year"], "msg": "not a financial year", "type": "year"}],
             )
-        period = await self.repository.year(spec.code)
+        period = (await self.repository.periods([spec.code])).get(spec.code)
         if period is None:
             raise PeriodNotFound(f"No financial year has the code {spec.code!r}.")
         return OutturnYear(code=period.code, data_due_date=period.data_due_date)
@@ -210,17 +144,17 @@ class OutturnService:
         years = [code for code in (year.code, last_year_of(year.code)) if code]
         after: str | None = None
         while True:
-            chunk = await self.repository.chunk(filters, after=after, limit=CHUNK_SIZE)
+            chunk = await self.repository.indicators_after(filters, after=after, limit=CHUNK_SIZE)
             if not chunk:
                 return
             ids = [indicator.id for indicator, _ in chunk]
-            values = await self.repository.approved_values(ids, years=years)
-            targets = await self.repository.targets(ids, year=year.code)
+            values, _ = await self.repository.figures(ids, years=years)
+            targets = await self.repository.targets(ids, years=[year.code])
             for indicator, org_unit_code in chunk:
                 math = MeasureMath(
                     indicator, values.get(indicator.id, {}), targets.get(indicator.id, {})
                 )
-                yield _row(math, org_unit_code, year=year.code, default=default, due=due)
+                yield _row(math, indicator, org_unit_code, year=year.code, default=default, due=due)
             if len(chunk) < CHUNK_SIZE:
                 return
             after = chunk[-1][0].code
@@ -254,9 +188,14 @@ class OutturnService:
 
 
 def _row(
-    math: MeasureMath, org_unit_code: str, *, year: str, default: Tolerance, due: bool
+    math: MeasureMath,
+    indicator: Indicator,
+    org_unit_code: str,
+    *,
+    year: str,
+    default: Tolerance,
+    due: bool,
 ) -> OutturnRow:
-    indicator = math.indicator
     quarters: list[Decimal | None] = [None] * 4
     if math.kind is not PeriodKind.YEAR:
         quarters = [math.value_at(quarter)[0] for quarter in calendar.children(year)]

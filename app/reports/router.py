@@ -18,8 +18,6 @@ from app.indicators.repository import IndicatorFilter
 from app.org.service import OrgService
 from app.plans.repository import objectives_indicator_ids, plan_indicator_ids
 from app.plans.service import PlanService
-from app.rag.schemas import Scorecard
-from app.rag.service import StatusService
 from app.reports.board_pack import BoardPackService
 from app.reports.outturn import (
     CSV_MEDIA_TYPE,
@@ -32,6 +30,8 @@ from app.reports.outturn import (
 )
 from app.reports.schemas import ExceptionReport
 from app.reports.service import ReportService
+from app.status.dependencies import StatusServiceDep
+from app.status.schemas import Scorecard
 
 router = APIRouter(prefix="/reports", tags=["reports"])
 
@@ -80,8 +80,7 @@ ReportFilters = Annotated[IndicatorFilter, Depends(scorecard_filters)]
 async def get_scorecard(
     period: PeriodCode,
     principal: Reader,
-    session: SessionDep,
-    settings: SettingsDep,
+    service: StatusServiceDep,
     filters: ReportFilters,
     export_format: Annotated[
         Literal["json", "csv"],
@@ -89,7 +88,6 @@ async def get_scorecard(
     ] = "json",
 ) -> Scorecard | Response:
     """Every measure's status for a period, with a count per RAG status."""
-    service = StatusService(session, settings=settings)
     if export_format == "csv":
         card = await service.scorecard(principal=principal, period_code=period, filters=filters)
         return Response(
@@ -97,7 +95,7 @@ async def get_scorecard(
             media_type=CSV_MEDIA_TYPE,
             headers=attachment(f"scorecard-{card.period}.csv"),
         )
-    # Rows serialised once per data version (app.rag.cache), not validated again on the way out.
+    # Rows serialised once per data version (app.status.cache), not validated again on the way out.
     body = await service.scorecard_json(principal=principal, period_code=period, filters=filters)
     return Response(body, media_type="application/json")
 
@@ -107,12 +105,12 @@ async def get_exception_report(
     period: PeriodCode,
     principal: Reader,
     session: SessionDep,
-    settings: SettingsDep,
+    statuses: StatusServiceDep,
     filters: ReportFilters,
 ) -> ExceptionReport:
     """Red and amber measures with value, target, shortfall, commentary and corrective actions;
     measures red two periods running and those with no corrective action called out."""
-    return await ReportService(session, settings=settings).exceptions(
+    return await ReportService(session, statuses=statuses).exceptions(
         principal=principal, period_code=period, filters=filters
     )
 
@@ -163,7 +161,7 @@ async def get_board_pack(
     period: PeriodCode,
     principal: Reader,
     session: SessionDep,
-    settings: SettingsDep,
+    statuses: StatusServiceDep,
     filters: ReportFilters,
     export_format: Annotated[
         Literal["html"], Query(alias="format", description="html: a printable page")
@@ -171,7 +169,7 @@ async def get_board_pack(
 ) -> Response:
     """The Performance Board pack: summary counts, exceptions with commentary and actions, and
     an XmR chart for each key indicator."""
-    html = await BoardPackService(session, settings=settings).html(
+    html = await BoardPackService(session, statuses=statuses).html(
         principal=principal, period_code=period, filters=filters
     )
     return Response(html, media_type="text/html")

@@ -4,8 +4,8 @@ from pydantic import Field
 
 from app.actions.schemas import ActionRead
 from app.core.schemas import ResponseSchema
-from app.rag.rules import Rag
-from app.rag.schemas import StatusRead
+from app.measures.vocabulary import Rag
+from app.status.schemas import StatusRead
 
 
 class ExceptionRow(StatusRead):

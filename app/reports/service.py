@@ -12,21 +12,20 @@ from app.actions.repository import ActionRepository
 from app.actions.schemas import ActionRead
 from app.actions.service import ActionService
 from app.auth.principal import Principal
-from app.core.config import Settings
 from app.indicators.models import Indicator
 from app.indicators.repository import IndicatorFilter
+from app.measures.vocabulary import Rag
 from app.periods import calendar
-from app.rag.rules import Rag
-from app.rag.service import StatusService
 from app.reports.schemas import ExceptionReport, ExceptionRow, ExceptionSummary
+from app.status.service import StatusService
 
 _EXCEPTIONS = (Rag.RED, Rag.AMBER)
 
 
 class ReportService:
-    def __init__(self, session: AsyncSession, *, settings: Settings) -> None:
+    def __init__(self, session: AsyncSession, *, statuses: StatusService) -> None:
         self.session = session
-        self.statuses = StatusService(session, settings=settings)
+        self.statuses = statuses
 
     async def exceptions(
         self, *, principal: Principal, period_code: str, filters: IndicatorFilter

@@ -7,7 +7,8 @@ from enum import StrEnum
 from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.core.db import Base, IdMixin, TimestampMixin, VersionedMixin, enum_column
+from app.core.db import Base, IdMixin, TimestampMixin, VersionedMixin
+from app.core.types import enum_column
 
 
 class RiskStatus(StrEnum):

@@ -7,8 +7,9 @@ from typing import Any
 from sqlalchemy import JSON, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.core.changes import EVERY, tracked
 from app.core.clock import utcnow
-from app.core.db import EVERY, Base, VersionedMixin, tracked
+from app.core.db import Base, VersionedMixin
 
 
 class CouncilSetting(VersionedMixin, Base):

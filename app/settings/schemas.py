@@ -6,7 +6,7 @@ from typing import Annotated
 from pydantic import Field, model_validator
 
 from app.core.schemas import Measure, RequestSchema, ResponseSchema
-from app.rag.rules import ToleranceUnit
+from app.measures.vocabulary import ToleranceUnit
 
 Threshold = Annotated[Measure, Field(ge=0, le=Decimal(1_000_000))]
 

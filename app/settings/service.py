@@ -10,7 +10,7 @@ from app.audit.service import AuditService
 from app.auth.principal import Principal
 from app.core.config import Settings
 from app.core.etag import check_if_match
-from app.rag.rules import Tolerance, ToleranceUnit
+from app.measures.vocabulary import Tolerance, ToleranceUnit
 from app.settings.models import CouncilSetting
 from app.settings.schemas import RagSettingsRead, ToleranceIn
 

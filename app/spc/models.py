@@ -7,8 +7,9 @@ from typing import Any
 from sqlalchemy import JSON, CheckConstraint, ForeignKey
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.core.changes import tracked
 from app.core.clock import utcnow
-from app.core.db import Base, IdMixin, VersionedMixin, tracked
+from app.core.db import Base, IdMixin, VersionedMixin
 
 DEFAULT_RUN_LENGTH = 6
 

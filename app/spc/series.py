@@ -9,11 +9,9 @@ from datetime import date
 from decimal import Decimal
 
 from app.indicators.models import Indicator
-from app.indicators.service import VALUE_KIND
+from app.measures.vocabulary import VALUE_KIND, Aggregation, Polarity
 from app.periods import calendar
 from app.periods.calendar import PeriodKind
-from app.rag.aggregation import Aggregation
-from app.rag.rules import Polarity
 from app.spc.engine import ImprovementDirection, SpcResult, xmr
 from app.spc.models import DEFAULT_RUN_LENGTH, IndicatorSpcSetting
 from app.spc.repository import PeriodTarget, SeriesPoint

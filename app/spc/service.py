@@ -20,7 +20,8 @@ from app.auth.permissions import Permission
 from app.auth.principal import Principal
 from app.core.etag import check_if_match
 from app.indicators.models import Indicator
-from app.indicators.service import VALUE_KIND, IndicatorService
+from app.indicators.service import IndicatorService
+from app.measures.vocabulary import VALUE_KIND
 from app.periods import calendar
 from app.periods.exceptions import PeriodNotFound
 from app.spc.charts import render_svg

@@ -8,7 +8,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.permissions import Role
 from app.core.clock import utcnow
-from app.core.db import Base, IdMixin, TimestampMixin, VersionedMixin, enum_column
+from app.core.db import Base, IdMixin, TimestampMixin, VersionedMixin
+from app.core.types import enum_column
 from app.org.models import OrgUnit
 
 

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import app.core.db
+import app.core.types
 
 
 revision: str = '0003'
@@ -29,7 +29,7 @@ def upgrade() -> None:
     sa.Column('author_id', sa.Uuid(), nullable=True),
     sa.Column('author_name', sa.String(length=320), nullable=False),
     sa.Column('author_role', sa.String(length=32), nullable=True),
-    sa.Column('created_at', app.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', app.core.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.ForeignKeyConstraint(['indicator_id'], ['indicator.id'], name=op.f('fk_indicator_comment_indicator_id_indicator'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['period_id'], ['period.id'], name=op.f('fk_indicator_comment_period_id_period'), ondelete='RESTRICT'),
@@ -46,7 +46,7 @@ def upgrade() -> None:
     sa.Column('value_version', sa.Integer(), nullable=False),
     sa.Column('by_id', sa.Uuid(), nullable=True),
     sa.Column('by_name', sa.String(length=320), nullable=False),
-    sa.Column('at', app.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('at', app.core.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.ForeignKeyConstraint(['value_id'], ['indicator_value.id'], name=op.f('fk_value_verification_value_id_indicator_value'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_value_verification'))

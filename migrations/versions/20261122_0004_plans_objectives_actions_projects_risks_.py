@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import app.core.db
+import app.core.types
 
 
 revision: str = '0004'
@@ -25,8 +25,8 @@ def upgrade() -> None:
     sa.Column('name', sa.String(length=200), nullable=False),
     sa.Column('description', sa.Text(), nullable=True),
     sa.Column('id', sa.Uuid(), nullable=False),
-    sa.Column('created_at', app.core.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', app.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', app.core.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', app.core.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_committee')),
     sa.UniqueConstraint('name', name=op.f('uq_committee_name'))
@@ -41,8 +41,8 @@ def upgrade() -> None:
     sa.Column('status', sa.Enum('draft', 'approved', 'archived', name='plan_status', native_enum=False, create_constraint=True, length=32), nullable=False),
     sa.Column('themes', sa.JSON(), nullable=False),
     sa.Column('id', sa.Uuid(), nullable=False),
-    sa.Column('created_at', app.core.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', app.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', app.core.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', app.core.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['org_unit_id'], ['org_unit.id'], name=op.f('fk_plan_org_unit_id_org_unit'), ondelete='RESTRICT'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_plan'))
@@ -62,10 +62,10 @@ def upgrade() -> None:
     sa.Column('status', sa.Enum('not_started', 'in_progress', 'on_hold', 'completed', 'cancelled', name='project_status', native_enum=False, create_constraint=True, length=32), nullable=False),
     sa.Column('manager_rag', sa.Enum('green', 'amber', 'red', name='project_rag', native_enum=False, create_constraint=True, length=32), nullable=True),
     sa.Column('manager_rag_reason', sa.Text(), nullable=True),
-    sa.Column('manager_rag_at', app.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('manager_rag_at', app.core.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('id', sa.Uuid(), nullable=False),
-    sa.Column('created_at', app.core.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', app.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', app.core.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', app.core.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['manager_id'], ['user_account.id'], name=op.f('fk_project_manager_id_user_account'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['org_unit_id'], ['org_unit.id'], name=op.f('fk_project_org_unit_id_org_unit'), ondelete='RESTRICT'),
@@ -93,8 +93,8 @@ def upgrade() -> None:
     sa.Column('review_date', sa.Date(), nullable=True),
     sa.Column('status', sa.Enum('open', 'closed', name='risk_status', native_enum=False, create_constraint=True, length=32), nullable=False),
     sa.Column('id', sa.Uuid(), nullable=False),
-    sa.Column('created_at', app.core.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', app.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', app.core.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', app.core.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.CheckConstraint('current_impact BETWEEN 1 AND 5', name=op.f('ck_risk_current_impact_range')),
     sa.CheckConstraint('current_likelihood BETWEEN 1 AND 5', name=op.f('ck_risk_current_likelihood_range')),
@@ -138,8 +138,8 @@ def upgrade() -> None:
     sa.Column('due_date', sa.Date(), nullable=False),
     sa.Column('completed_date', sa.Date(), nullable=True),
     sa.Column('id', sa.Uuid(), nullable=False),
-    sa.Column('created_at', app.core.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', app.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', app.core.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', app.core.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['project_id'], ['project.id'], name=op.f('fk_milestone_project_id_project'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_milestone'))
@@ -157,8 +157,8 @@ def upgrade() -> None:
     sa.Column('owner_id', sa.Uuid(), nullable=True),
     sa.Column('position', sa.Integer(), nullable=False),
     sa.Column('id', sa.Uuid(), nullable=False),
-    sa.Column('created_at', app.core.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', app.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', app.core.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', app.core.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['owner_id'], ['user_account.id'], name=op.f('fk_objective_owner_id_user_account'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['parent_id'], ['objective.id'], name=op.f('fk_objective_parent_id_objective'), ondelete='CASCADE'),
@@ -184,8 +184,8 @@ def upgrade() -> None:
     sa.Column('objective_id', sa.Uuid(), nullable=True),
     sa.Column('risk_id', sa.Uuid(), nullable=True),
     sa.Column('id', sa.Uuid(), nullable=False),
-    sa.Column('created_at', app.core.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', app.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', app.core.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', app.core.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['indicator_id'], ['indicator.id'], name=op.f('fk_action_indicator_id_indicator'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['objective_id'], ['objective.id'], name=op.f('fk_action_objective_id_objective'), ondelete='SET NULL'),
@@ -238,7 +238,7 @@ def upgrade() -> None:
     sa.Column('status', sa.Enum('not_started', 'in_progress', 'completed', 'cancelled', name='action_status', native_enum=False, create_constraint=True, length=32), nullable=False),
     sa.Column('by_id', sa.Uuid(), nullable=True),
     sa.Column('by_name', sa.String(length=320), nullable=False),
-    sa.Column('at', app.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('at', app.core.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.ForeignKeyConstraint(['action_id'], ['action.id'], name=op.f('fk_action_update_action_id_action'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_action_update'))

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import app.core.db
+import app.core.types
 
 
 revision: str = '0006'
@@ -28,7 +28,7 @@ def upgrade() -> None:
     sa.Column('request_hash', sa.String(length=64), nullable=False),
     sa.Column('status_code', sa.Integer(), nullable=False),
     sa.Column('response', sa.JSON(), nullable=False),
-    sa.Column('created_at', app.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', app.core.types.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('principal_id', 'key', 'endpoint', name=op.f('pk_idempotency_key'))
     )
     with op.batch_alter_table('idempotency_key', schema=None) as batch_op:

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import app.core.db
+import app.core.types
 
 
 revision: str = '0007'
@@ -27,7 +27,7 @@ def upgrade() -> None:
     sa.Column('screen_outliers', sa.Boolean(), nullable=False),
     sa.Column('baseline', sa.Integer(), nullable=True),
     sa.Column('recalculate_at', sa.JSON(), nullable=False),
-    sa.Column('updated_at', app.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', app.core.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_by_id', sa.Uuid(), nullable=True),
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),

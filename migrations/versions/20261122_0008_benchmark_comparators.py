@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import app.core.db
+import app.core.types
 
 
 revision: str = '0008'
@@ -25,15 +25,15 @@ def upgrade() -> None:
     sa.Column('indicator_id', sa.Uuid(), nullable=False),
     sa.Column('period_id', sa.Uuid(), nullable=False),
     sa.Column('source', sa.String(length=500), nullable=False),
-    sa.Column('national_median', app.core.db.ExactDecimal(), nullable=True),
-    sa.Column('upper_quartile', app.core.db.ExactDecimal(), nullable=True),
-    sa.Column('lower_quartile', app.core.db.ExactDecimal(), nullable=True),
+    sa.Column('national_median', app.core.types.ExactDecimal(), nullable=True),
+    sa.Column('upper_quartile', app.core.types.ExactDecimal(), nullable=True),
+    sa.Column('lower_quartile', app.core.types.ExactDecimal(), nullable=True),
     sa.Column('comparators', sa.JSON(), nullable=False),
     sa.Column('set_by_id', sa.Uuid(), nullable=True),
     sa.Column('set_by_name', sa.String(length=320), nullable=False),
     sa.Column('id', sa.Uuid(), nullable=False),
-    sa.Column('created_at', app.core.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', app.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', app.core.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', app.core.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['indicator_id'], ['indicator.id'], name=op.f('fk_benchmark_indicator_id_indicator'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['period_id'], ['period.id'], name=op.f('fk_benchmark_period_id_period'), ondelete='RESTRICT'),

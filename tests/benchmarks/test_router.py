@@ -16,7 +16,7 @@ from app.benchmarks.models import Benchmark
 from app.core.db import unit_of_work
 from app.indicators.models import Indicator
 from app.periods.models import Period
-from app.rag.cache import StatusCache
+from app.status.cache import StatusCache
 from tests.factories import Factory
 from tests.indicators.helpers import (
     API,

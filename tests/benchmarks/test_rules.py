@@ -15,7 +15,7 @@ from app.benchmarks.rules import (
     quartile_position,
     quartiles_of,
 )
-from app.rag.rules import Polarity
+from app.measures.vocabulary import Polarity
 
 TOP = QuartilePosition.TOP_QUARTILE
 UPPER = QuartilePosition.UPPER_MIDDLE

@@ -15,7 +15,8 @@ from sqlalchemy import select
 from app.auth.permissions import Role
 from app.core.clock import utcnow
 from app.core.db import unit_of_work
-from app.indicators.models import Indicator, IndicatorValue, ValueStatus
+from app.indicators.models import Indicator, IndicatorValue
+from app.measures.vocabulary import ValueStatus
 from app.periods.models import Period
 from tests.factories import Factory
 

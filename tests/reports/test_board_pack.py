@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from app.auth.permissions import Role
 from app.core.db import unit_of_work
 from app.indicators.models import Indicator, IndicatorValue
-from app.rag.cache import StatusCache
+from app.status.cache import StatusCache
 from tests.factories import Factory
 from tests.indicators.helpers import (
     API,

@@ -17,11 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from app.auth.permissions import Role
 from app.core import clock
 from app.core.db import unit_of_work
-from app.indicators.models import Frequency, Indicator, IndicatorStatus, Target, ValueType
+from app.indicators.models import Indicator, IndicatorStatus, Target
+from app.measures.vocabulary import Aggregation, Frequency, Polarity, ToleranceUnit, ValueType
 from app.periods.models import Period
-from app.rag.aggregation import Aggregation
-from app.rag.cache import StatusCache
-from app.rag.rules import Polarity, ToleranceUnit
+from app.status.cache import StatusCache
 from tests.factories import Factory
 from tests.indicators.helpers import (
     API,

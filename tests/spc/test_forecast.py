@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.spc.forecast import Forecast, ForecastMethod, forecast_year_end
+from app.measures.forecast import Forecast, ForecastMethod, forecast_year_end
 
 ACTUAL = ForecastMethod.ACTUAL
 RUN_RATE = ForecastMethod.RUN_RATE

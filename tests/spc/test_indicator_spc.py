@@ -14,7 +14,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.auth.permissions import Role
-from app.rag.cache import StatusCache
+from app.status.cache import StatusCache
 from tests.factories import Factory
 from tests.indicators.helpers import (
     API,

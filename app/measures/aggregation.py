@@ -1,51 +1,13 @@
-"""Combining periods into a quarter, year to date or outturn (DOMAIN.md, "Indicators")."""
+"""Combining periods into a quarter, year to date or outturn, by an indicator's aggregation:
+``sum``, ``mean``, ``latest``, ``ratio`` (numerators pooled over denominators), ``max``, ``min``."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import (
-    ROUND_HALF_EVEN,
-    Context,
-    Decimal,
-    DivisionByZero,
-    InvalidOperation,
-    Overflow,
-    localcontext,
-)
-from enum import StrEnum
+from decimal import Decimal, localcontext
 from typing import assert_never
 
-# A fixed context rather than the caller's, so results are the same whoever calls; no rounding
-# to decimal places happens here, the caller does that for the indicator.
-_CONTEXT = Context(
-    prec=50,
-    rounding=ROUND_HALF_EVEN,
-    Emin=-999_999,
-    Emax=999_999,
-    traps=[InvalidOperation, DivisionByZero, Overflow],
-)
-_ZERO = Decimal(0)
-
-
-class Aggregation(StrEnum):
-    """How an indicator's periods combine."""
-
-    SUM = "sum"
-    MEAN = "mean"
-    LATEST = "latest"
-    RATIO = "ratio"
-    MAX = "max"
-    MIN = "min"
-
-
-def _check_numbers(**numbers: Decimal | None) -> None:
-    """Reject anything but finite Decimals, so a float or NaN fails loudly instead of spreading."""
-    for name, number in numbers.items():
-        if number is None:
-            continue
-        if not isinstance(number, Decimal):
-            raise TypeError(f"{name} must be a Decimal, not {type(number).__name__}")
-        if not number.is_finite():
-            raise ValueError(f"{name} must be a finite number, not {number}")
+from app.measures.numbers import CONTEXT, ZERO, check_numbers
+from app.measures.vocabulary import Aggregation
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,19 +19,19 @@ class Observation:
     denominator: Decimal | None = None
 
     def __post_init__(self) -> None:
-        _check_numbers(value=self.value, numerator=self.numerator, denominator=self.denominator)
+        check_numbers(value=self.value, numerator=self.numerator, denominator=self.denominator)
 
 
 def _mean(values: Sequence[Decimal]) -> Decimal:
     """Arithmetic mean of a non-empty sequence."""
-    return sum(values, _ZERO) / len(values)
+    return sum(values, ZERO) / len(values)
 
 
 def _combine(values: Sequence[Decimal], aggregation: Aggregation) -> Decimal:
     """Combine a non-empty sequence of plain values; a ratio without its parts is a mean."""
     match aggregation:
         case Aggregation.SUM:
-            return sum(values, _ZERO)
+            return sum(values, ZERO)
         case Aggregation.MEAN | Aggregation.RATIO:
             return _mean(values)
         case Aggregation.LATEST:
@@ -86,10 +48,10 @@ def aggregate(
     observations: Sequence[Observation], aggregation: Aggregation, *, scale: Decimal = Decimal(1)
 ) -> Decimal | None:
     """Combine period values, given in period order, by the indicator's aggregation."""
-    _check_numbers(scale=scale)
+    check_numbers(scale=scale)
     if not observations:
         return None
-    with localcontext(_CONTEXT):
+    with localcontext(CONTEXT):
         if aggregation is Aggregation.RATIO:
             numerators: list[Decimal] = []
             denominators: list[Decimal] = []
@@ -100,10 +62,10 @@ def aggregate(
                     return _mean([o.value for o in observations])
                 numerators.append(observation.numerator)
                 denominators.append(observation.denominator)
-            total = sum(denominators, _ZERO)
+            total = sum(denominators, ZERO)
             if total == 0:
                 return None
-            return sum(numerators, _ZERO) * scale / total
+            return sum(numerators, ZERO) * scale / total
         return _combine([o.value for o in observations], aggregation)
 
 
@@ -115,20 +77,20 @@ def aggregate_targets(
 ) -> Decimal | None:
     """Combine period targets into one for a longer period, by the indicator's aggregation."""
     for index, target in enumerate(targets):
-        _check_numbers(**{f"targets[{index}]": target})
+        check_numbers(**{f"targets[{index}]": target})
     if weights is not None:
         if len(weights) != len(targets):
             raise ValueError("weights must have one entry per target")
         for index, weight in enumerate(weights):
-            _check_numbers(**{f"weights[{index}]": weight})
+            check_numbers(**{f"weights[{index}]": weight})
     if not targets:
         return None
-    with localcontext(_CONTEXT):
+    with localcontext(CONTEXT):
         if weights is not None and aggregation in (Aggregation.MEAN, Aggregation.RATIO):
-            total = sum(weights, _ZERO)
+            total = sum(weights, ZERO)
             # Weighting by denominators makes a ratio's target match how its actual is pooled;
             # with nothing to weight by, every period counts the same.
             if total != 0:
-                weighted = sum((t * w for t, w in zip(targets, weights, strict=True)), _ZERO)
+                weighted = sum((t * w for t, w in zip(targets, weights, strict=True)), ZERO)
                 return weighted / total
         return _combine(targets, aggregation)

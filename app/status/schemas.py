@@ -6,10 +6,10 @@ from pydantic import Field
 
 from app.benchmarks.schemas import BenchmarkPosition
 from app.core.schemas import Measure, ResponseSchema
-from app.indicators.models import ValueStatus, ValueType
-from app.rag.rules import Direction, Polarity, Rag
+from app.measures.forecast import ForecastMethod
+from app.measures.measure import Summary
+from app.measures.vocabulary import Direction, Polarity, Rag, ValueStatus, ValueType
 from app.spc.engine import AssuranceIcon, VariationIcon
-from app.spc.forecast import ForecastMethod
 
 
 class Band(ResponseSchema):
@@ -87,14 +87,6 @@ class StatusRead(ResponseSchema):
     benchmark: BenchmarkPosition | None = Field(
         default=None, description="Comparator quartiles for the period and the figure's place"
     )
-
-
-class Summary(ResponseSchema):
-    green: int = 0
-    amber: int = 0
-    red: int = 0
-    data_only: int = 0
-    missing: int = 0
 
 
 class Scorecard(ResponseSchema):

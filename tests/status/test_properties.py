@@ -5,18 +5,16 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.rag.aggregation import Aggregation, Observation, aggregate, aggregate_targets
-from app.rag.rules import (
+from app.measures.aggregation import Observation, aggregate, aggregate_targets
+from app.measures.rules import RagResult, direction_of_travel, evaluate_rag, is_better
+from app.measures.vocabulary import (
+    Aggregation,
     Direction,
     Polarity,
     Rag,
-    RagResult,
     Target,
     Tolerance,
     ToleranceUnit,
-    direction_of_travel,
-    evaluate_rag,
-    is_better,
 )
 
 # Modest counts keep the whole tests/rag run to about a second.

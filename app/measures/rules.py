@@ -1,114 +1,16 @@
-"""RAG status and direction of travel: the pure rules every report uses (DOMAIN.md)."""
+"""RAG status and direction of travel: the pure rules every report uses.
+
+The rules, as the README states them: shortfall against target (positive when worse), compared
+with the tolerance (percent of the target or absolute, thresholds inclusive); a floor turns a
+miss amber when met and red when not; ``amber_if_improving`` lifts a red that matched or beat the
+same period last year to amber. Direction compares a figure with an earlier one.
+"""
 
 from dataclasses import dataclass
-from decimal import (
-    ROUND_HALF_EVEN,
-    Context,
-    Decimal,
-    DivisionByZero,
-    InvalidOperation,
-    Overflow,
-    localcontext,
-)
-from enum import StrEnum
+from decimal import Decimal, localcontext
 
-# A fixed context rather than the caller's: results must not depend on whoever set the ambient
-# precision, and 50 digits keeps the subtractions and cross-multiplications below exact for any
-# realistic measurement.
-_CONTEXT = Context(
-    prec=50,
-    rounding=ROUND_HALF_EVEN,
-    Emin=-999_999,
-    Emax=999_999,
-    traps=[InvalidOperation, DivisionByZero, Overflow],
-)
-_HUNDRED = Decimal(100)
-_ZERO = Decimal(0)
-
-
-class Polarity(StrEnum):
-    """Which way is good for an indicator."""
-
-    HIGHER_IS_BETTER = "higher_is_better"
-    LOWER_IS_BETTER = "lower_is_better"
-    WITHIN_RANGE = "within_range"
-    NONE = "none"
-
-
-class Rag(StrEnum):
-    """A measure's status for one period."""
-
-    GREEN = "green"
-    AMBER = "amber"
-    RED = "red"
-    DATA_ONLY = "data_only"
-    MISSING = "missing"
-
-
-class ToleranceUnit(StrEnum):
-    """Whether tolerance thresholds are a percentage of the target or in the indicator's unit."""
-
-    PERCENT = "percent"
-    ABSOLUTE = "absolute"
-
-
-class Direction(StrEnum):
-    """Direction of travel against an earlier period."""
-
-    IMPROVING = "improving"
-    WORSENING = "worsening"
-    NO_CHANGE = "no_change"
-    INCREASING = "increasing"
-    DECREASING = "decreasing"
-    NOT_AVAILABLE = "not_available"
-
-
-def _check_numbers(**numbers: Decimal | None) -> None:
-    """Reject anything but finite Decimals, so a float or NaN fails loudly instead of misrating."""
-    for name, number in numbers.items():
-        if number is None:
-            continue
-        if not isinstance(number, Decimal):
-            raise TypeError(f"{name} must be a Decimal, not {type(number).__name__}")
-        if not number.is_finite():
-            raise ValueError(f"{name} must be a finite number, not {number}")
-
-
-@dataclass(frozen=True, slots=True)
-class Tolerance:
-    """How far short of target a measure may fall and still be green or amber."""
-
-    unit: ToleranceUnit
-    green_within: Decimal
-    amber_within: Decimal
-
-    def __post_init__(self) -> None:
-        _check_numbers(green_within=self.green_within, amber_within=self.amber_within)
-        if self.green_within < 0 or self.amber_within < 0:
-            raise ValueError("tolerance thresholds must not be negative")
-        if self.green_within > self.amber_within:
-            raise ValueError("green_within must not exceed amber_within")
-
-
-@dataclass(frozen=True, slots=True)
-class Target:
-    """A period's target: a point (value) or a band (lower and/or upper), with an optional floor."""
-
-    value: Decimal | None = None
-    lower: Decimal | None = None
-    upper: Decimal | None = None
-    floor: Decimal | None = None
-
-    def __post_init__(self) -> None:
-        _check_numbers(value=self.value, lower=self.lower, upper=self.upper, floor=self.floor)
-        if self.value is not None and (self.lower is not None or self.upper is not None):
-            raise ValueError("a target is a point (value) or a band (lower/upper), not both")
-        if self.lower is not None and self.upper is not None and self.lower > self.upper:
-            raise ValueError("a band's lower bound must not exceed its upper bound")
-        # A floor is a minimum standard below a point target; with no point there is nothing
-        # for it to sit below, and a band already says what is acceptable.
-        if self.floor is not None and self.value is None:
-            raise ValueError("a floor needs a point target (value)")
+from app.measures.numbers import CONTEXT, HUNDRED, ZERO, check_numbers
+from app.measures.vocabulary import Direction, Polarity, Rag, Target, Tolerance, ToleranceUnit
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,7 +54,7 @@ def _distance_outside(value: Decimal, *, target: Target) -> Decimal:
         return target.lower - value
     if target.upper is not None and value > target.upper:
         return value - target.upper
-    return _ZERO
+    return ZERO
 
 
 def _shortfall(*, actual: Decimal, target: Target, polarity: Polarity) -> Decimal:
@@ -179,10 +81,10 @@ def _reference(*, actual: Decimal, target: Target) -> Decimal | None:
 def _percentage(*, gap: Decimal, reference: Decimal | None) -> Decimal | None:
     """Shortfall as a percentage of the reference; 0 inside a band, None against a zero target."""
     if reference is None:
-        return _ZERO
+        return ZERO
     if reference == 0:
         return None
-    return gap * _HUNDRED / abs(reference)
+    return gap * HUNDRED / abs(reference)
 
 
 def _within(
@@ -196,7 +98,7 @@ def _within(
         return False
     # Cross-multiplied rather than compared with the rounded quotient, so a recurring
     # percentage cannot be nudged across a boundary (the products are exact at 50 digits).
-    return gap * _HUNDRED <= limit * abs(reference)
+    return gap * HUNDRED <= limit * abs(reference)
 
 
 def _meets_floor(*, actual: Decimal, floor: Decimal, polarity: Polarity) -> bool:
@@ -213,18 +115,18 @@ def _better(*, a: Decimal, b: Decimal, polarity: Polarity, target: Target | None
     if polarity is Polarity.LOWER_IS_BETTER:
         return a < b
     if polarity is Polarity.WITHIN_RANGE and target is not None:
-        with localcontext(_CONTEXT):
+        with localcontext(CONTEXT):
             return _distance_outside(a, target=target) < _distance_outside(b, target=target)
     return None
 
 
 def shortfall(*, actual: Decimal, target: Target, polarity: Polarity) -> Decimal | None:
     """How far actual is worse than target (negative when better); None with nothing to rate."""
-    _check_numbers(actual=actual)
+    check_numbers(actual=actual)
     checked = _prepare(target=target, polarity=polarity)
     if checked is None:
         return None
-    with localcontext(_CONTEXT):
+    with localcontext(CONTEXT):
         return _shortfall(actual=actual, target=checked, polarity=polarity)
 
 
@@ -238,7 +140,7 @@ def evaluate_rag(
     last_year: Decimal | None = None,
 ) -> RagResult:
     """Rate one period's value against its target (DOMAIN.md, "RAG status")."""
-    _check_numbers(actual=actual, last_year=last_year)
+    check_numbers(actual=actual, last_year=last_year)
     # Checked before the early returns so a misconfigured target fails the same way whether or
     # not this period's value has arrived yet.
     checked = _prepare(target=target, polarity=polarity)
@@ -246,7 +148,7 @@ def evaluate_rag(
         return RagResult(rag=Rag.MISSING, shortfall=None, shortfall_pct=None)
     if checked is None:
         return RagResult(rag=Rag.DATA_ONLY, shortfall=None, shortfall_pct=None)
-    with localcontext(_CONTEXT):
+    with localcontext(CONTEXT):
         gap = _shortfall(actual=actual, target=checked, polarity=polarity)
         reference = _reference(actual=actual, target=checked)
         pct = _percentage(gap=gap, reference=reference)
@@ -276,7 +178,7 @@ def is_better(
     *, a: Decimal, b: Decimal, polarity: Polarity, target: Target | None = None
 ) -> bool | None:
     """Whether a is strictly better than b; None when polarity (or a missing band) cannot say."""
-    _check_numbers(a=a, b=b)
+    check_numbers(a=a, b=b)
     checked = _prepare(target=target, polarity=polarity)
     return _better(a=a, b=b, polarity=polarity, target=checked)
 
@@ -289,7 +191,7 @@ def direction_of_travel(
     target: Target | None = None,
 ) -> Direction:
     """Direction of travel from previous to current (DOMAIN.md, "Direction of travel")."""
-    _check_numbers(current=current, previous=previous)
+    check_numbers(current=current, previous=previous)
     checked = _prepare(target=target, polarity=polarity)
     if current is None or previous is None:
         return Direction.NOT_AVAILABLE

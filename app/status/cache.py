@@ -14,8 +14,8 @@ One reader differs from another only in ``value_status``: those who may act on a
 working step, everyone else only whether an approved figure exists. Both variants are kept, each
 serialised once.
 
-The cache lives in each sessionmaker's ``info`` (one per worker process); sessions made
-elsewhere, and transactions that have written and not yet committed, compute afresh.
+Each worker process makes one cache in its lifespan and hands it to the status service; a
+service given none, and a transaction that has written and not yet committed, computes afresh.
 """
 
 from __future__ import annotations
@@ -26,14 +26,9 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from app.core.changes import Version
-from app.core.db import has_changes
-from app.indicators.models import ValueStatus
-from app.rag.schemas import StatusRead
-
-CACHE_KEY = "status_cache"
+from app.measures.vocabulary import ValueStatus
+from app.status.schemas import StatusRead
 
 
 @dataclass
@@ -112,12 +107,3 @@ class StatusCache:
 
     def clear(self) -> None:
         self._entries.clear()
-
-
-def cache_for(session: AsyncSession) -> StatusCache | None:
-    """The session's status cache, or None when it has none or has uncommitted changes (what
-    it would compute is not yet what others read)."""
-    cache = session.info.get(CACHE_KEY)
-    if not isinstance(cache, StatusCache) or has_changes(session):
-        return None
-    return cache

@@ -5,17 +5,8 @@ from decimal import Decimal, localcontext
 
 import pytest
 
-from app.rag.rules import (
-    Direction,
-    Polarity,
-    Rag,
-    RagResult,
-    Target,
-    Tolerance,
-    ToleranceUnit,
-    evaluate_rag,
-    shortfall,
-)
+from app.measures.rules import RagResult, evaluate_rag, shortfall
+from app.measures.vocabulary import Direction, Polarity, Rag, Target, Tolerance, ToleranceUnit
 
 HIGHER = Polarity.HIGHER_IS_BETTER
 LOWER = Polarity.LOWER_IS_BETTER

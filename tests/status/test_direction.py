@@ -4,7 +4,8 @@ from decimal import Decimal
 
 import pytest
 
-from app.rag.rules import Direction, Polarity, Target, direction_of_travel, is_better
+from app.measures.rules import direction_of_travel, is_better
+from app.measures.vocabulary import Direction, Polarity, Target
 
 HIGHER = Polarity.HIGHER_IS_BETTER
 LOWER = Polarity.LOWER_IS_BETTER

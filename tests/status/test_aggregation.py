@@ -4,7 +4,8 @@ from decimal import Decimal, localcontext
 
 import pytest
 
-from app.rag.aggregation import Aggregation, Observation, aggregate, aggregate_targets
+from app.measures.aggregation import Observation, aggregate, aggregate_targets
+from app.measures.vocabulary import Aggregation
 
 SUM = Aggregation.SUM
 MEAN = Aggregation.MEAN

@@ -17,17 +17,25 @@ from app.auth.permissions import Role
 from app.auth.principal import Principal
 from app.auth.service import AuthService
 from app.core import clock
-from app.core.changes import Version, changed_since, current_version
+from app.core.bulk import bulk_insert
+from app.core.changes import (
+    CHANGED_INDICATORS,
+    CHANGES,
+    Version,
+    changed_since,
+    current_version,
+    has_changes,
+)
 from app.core.clock import utcnow
 from app.core.config import Settings
-from app.core.db import CHANGED_INDICATORS, CHANGES, Base, bulk_insert, unit_of_work
+from app.core.db import Base, unit_of_work
 from app.indicators.models import Indicator, Target
 from app.indicators.repository import IndicatorFilter
+from app.measures.vocabulary import Rag
 from app.org.models import OrgUnit
-from app.rag.cache import Snapshot, StatusCache, cache_for
-from app.rag.rules import Rag
-from app.rag.schemas import StatusRead
-from app.rag.service import StatusService
+from app.status.cache import Snapshot, StatusCache
+from app.status.schemas import StatusRead
+from app.status.service import StatusService
 from tests.factories import Factory
 from tests.indicators.helpers import (
     API,
@@ -124,19 +132,19 @@ async def test_the_data_version_moves_with_each_committed_change_and_only_then(
     assert len(seen) == 4
 
 
-async def test_a_session_with_uncommitted_changes_does_not_use_the_cache(
+async def test_a_session_with_uncommitted_changes_is_not_served_from_the_cache(
     factory: Factory,
 ) -> None:
     units = await factory.org_tree()
     async with unit_of_work(factory.sessionmaker) as session:
-        assert cache_for(session) is not None
+        assert not has_changes(session)
         (await session.get(OrgUnit, units["HOU"].id)).name = "Pending"  # type: ignore[union-attr]
-        assert cache_for(session) is None  # not yet flushed
+        assert has_changes(session)  # not yet flushed
         await session.flush()
-        assert cache_for(session) is None  # flushed, not committed
+        assert has_changes(session)  # flushed, not committed
     async with unit_of_work(factory.sessionmaker) as session:
         await session.execute(insert(LoginFailure).values(key="k", failed_at=utcnow()))
-        assert cache_for(session) is not None  # nothing a status reads
+        assert not has_changes(session)  # nothing a status reads
 
 
 # Reuse
@@ -162,7 +170,11 @@ async def test_a_repeated_scorecard_reads_no_figures_again(
 
 
 async def test_the_assembled_scorecard_is_the_scorecard_serialised(
-    client: AsyncClient, factory: Factory, perf: Headers, settings: Settings
+    client: AsyncClient,
+    factory: Factory,
+    perf: Headers,
+    settings: Settings,
+    status_cache: StatusCache,
 ) -> None:
     """The JSON built from cached rows is byte for byte what the Scorecard model writes, for
     readers who see working copies and for those who see approved figures only."""
@@ -178,7 +190,7 @@ async def test_the_assembled_scorecard_is_the_scorecard_serialised(
     readers = [await reader(factory, Role.PERFORMANCE_TEAM), await reader(factory, Role.COUNCILLOR)]
     for principal in [*readers, None]:
         async with unit_of_work(factory.sessionmaker) as session:
-            service = StatusService(session, settings=settings)
+            service = StatusService(session, settings=settings, cache=status_cache)
             filters = IndicatorFilter()
             expected = await service.scorecard(principal=principal, period_code=Q1, filters=filters)
             assembled = await service.scorecard_json(
@@ -269,27 +281,33 @@ async def test_an_indicator_added_after_a_read_joins_the_scorecard(
 # Only what changed is recomputed
 
 
-async def cached_rows(factory: Factory, settings: Settings) -> dict[str, StatusRead]:
+async def cached_rows(
+    factory: Factory, settings: Settings, cache: StatusCache
+) -> dict[str, StatusRead]:
     """The scorecard's rows as the service returns them (cached objects where reused)."""
     principal = await reader(factory, Role.PERFORMANCE_TEAM)
     async with unit_of_work(factory.sessionmaker) as session:
-        rows = await StatusService(session, settings=settings).statuses(
+        rows = await StatusService(session, settings=settings, cache=cache).statuses(
             principal=principal, period_code=Q1, filters=IndicatorFilter()
         )
     return {status.indicator_code: status for status in rows}
 
 
 async def test_a_change_to_one_indicator_recomputes_that_one_and_keeps_the_rest(
-    client: AsyncClient, factory: Factory, perf: Headers, settings: Settings
+    client: AsyncClient,
+    factory: Factory,
+    perf: Headers,
+    settings: Settings,
+    status_cache: StatusCache,
 ) -> None:
     for code in ("K1", "K2", "K3"):
         await create_indicator(client, perf, code)
         await set_target(client, perf, code, Q1, value=80)
         await seed_approved(factory, code, {Q1: 81})
-    before = await cached_rows(factory, settings)
+    before = await cached_rows(factory, settings, status_cache)
 
     await set_target(client, perf, "K2", Q1, value=95, reason="Stretch")
-    after = await cached_rows(factory, settings)
+    after = await cached_rows(factory, settings, status_cache)
 
     assert after["K1"] is before["K1"]
     assert after["K3"] is before["K3"]
@@ -297,13 +315,17 @@ async def test_a_change_to_one_indicator_recomputes_that_one_and_keeps_the_rest(
 
 
 async def test_a_change_that_bears_on_every_indicator_recomputes_them_all(
-    client: AsyncClient, factory: Factory, perf: Headers, settings: Settings
+    client: AsyncClient,
+    factory: Factory,
+    perf: Headers,
+    settings: Settings,
+    status_cache: StatusCache,
 ) -> None:
     for code in ("E1", "E2"):
         await create_indicator(client, perf, code, tolerance=None)  # the council's default
         await set_target(client, perf, code, Q1, value=80)
         await seed_approved(factory, code, {Q1: 78})
-    before = await cached_rows(factory, settings)
+    before = await cached_rows(factory, settings, status_cache)
     assert before["E1"].rag is Rag.GREEN  # within the default 5% tolerance
 
     admin = (await person(factory, Role.ADMIN)).headers
@@ -313,7 +335,7 @@ async def test_a_change_that_bears_on_every_indicator_recomputes_them_all(
         headers=admin,
     )
     assert changed.status_code == 200, changed.text
-    after = await cached_rows(factory, settings)
+    after = await cached_rows(factory, settings, status_cache)
 
     assert all(after[code] is not before[code] for code in ("E1", "E2"))
     assert after["E1"].rag is Rag.AMBER
@@ -387,7 +409,12 @@ def tables_read(clause: Any) -> set[str]:
 
 
 async def test_every_table_a_status_is_computed_from_is_tracked(
-    client: AsyncClient, factory: Factory, perf: Headers, engine: AsyncEngine, settings: Settings
+    client: AsyncClient,
+    factory: Factory,
+    perf: Headers,
+    engine: AsyncEngine,
+    settings: Settings,
+    status_cache: StatusCache,
 ) -> None:
     """A table a status reads but the change log does not follow would leave statuses stale."""
     await create_indicator(client, perf, "T1")
@@ -402,7 +429,7 @@ async def test_every_table_a_status_is_computed_from_is_tracked(
     event.listen(engine.sync_engine, "before_execute", note)
     try:
         async with unit_of_work(factory.sessionmaker) as session:
-            await StatusService(session, settings=settings).statuses(
+            await StatusService(session, settings=settings, cache=status_cache).statuses(
                 principal=None, period_code=Q1, filters=IndicatorFilter()
             )
     finally:

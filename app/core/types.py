@@ -1,0 +1,85 @@
+"""Column types that mean the same on every backend: exact decimals, UTC timestamps, enums."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Dialect, Enum, Numeric, String
+from sqlalchemy.types import DateTime, TypeDecorator
+
+# Measurements keep up to 10 decimal places and 20 integer digits on PostgreSQL.
+MEASURE_PRECISION = 30
+MEASURE_SCALE = 10
+
+
+class ExactDecimal(TypeDecorator[Decimal]):
+    """A Decimal that round-trips exactly on every backend.
+
+    PostgreSQL has a true NUMERIC. SQLite would store NUMERIC as a binary float, so there the
+    value is kept as its decimal text instead.
+    """
+
+    impl = Numeric
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> Any:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(String(64))
+        return dialect.type_descriptor(Numeric(MEASURE_PRECISION, MEASURE_SCALE, asdecimal=True))
+
+    def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if not isinstance(value, Decimal):
+            raise TypeError(f"ExactDecimal takes Decimal, not {type(value).__name__}")
+        if not value.is_finite():
+            raise ValueError("ExactDecimal cannot store NaN or infinity")
+        return format(value, "f") if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
+        if value is None:
+            return None
+        return normalise_decimal(Decimal(value) if isinstance(value, str) else value)
+
+
+def normalise_decimal(value: Decimal) -> Decimal:
+    """Drop trailing zeros a NUMERIC column adds, without switching to exponent notation."""
+    if value == value.to_integral_value():
+        return value.quantize(Decimal(1))
+    return value.normalize()
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC timestamp on every backend (SQLite keeps no zone of its own)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored; use app.core.clock.utcnow()")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def enum_column(enum: type[StrEnum], name: str) -> Enum:
+    """A portable enum column stored as its values (VARCHAR + CHECK, never a native type)."""
+    return Enum(
+        enum,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=32,
+        values_callable=lambda members: [member.value for member in members],
+        validate_strings=True,
+    )

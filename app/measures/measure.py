@@ -1,0 +1,314 @@
+"""One measure's arithmetic for a period: its figures and targets combined over the periods a
+status reads, the RAG rule applied to them, and the year-end forecast.
+
+A status reads the period itself, the one before, the same period last year and the year to
+date. A period longer than the measure's own (a quarter of a monthly measure) combines its parts
+by the indicator's aggregation, values and targets alike; a target set for the period itself
+wins over its parts' targets. A partial set of targets is no target for the whole.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Protocol
+
+from app.core.schemas import ResponseSchema
+from app.measures import rules
+from app.measures.aggregation import Observation, aggregate, aggregate_targets
+from app.measures.forecast import ForecastMethod, forecast_year_end
+from app.measures.numbers import quantize
+from app.measures.vocabulary import (
+    VALUE_KIND,
+    Aggregation,
+    Frequency,
+    Polarity,
+    Rag,
+    Target,
+    Tolerance,
+    ValueStatus,
+    ValueType,
+)
+from app.periods import calendar
+from app.periods.calendar import PeriodKind
+
+# What a projected period may take, by value type (a forecast never goes below zero spend).
+BOUNDS: dict[ValueType, tuple[Decimal | None, Decimal | None]] = {
+    ValueType.PERCENTAGE: (Decimal(0), Decimal(100)),
+    ValueType.COUNT: (Decimal(0), None),
+    ValueType.TIME: (Decimal(0), None),
+    ValueType.CURRENCY: (Decimal(0), None),
+}
+
+
+class MeasureDefinition(Protocol):
+    """What the arithmetic needs of an indicator (an ``Indicator`` row is one)."""
+
+    @property
+    def frequency(self) -> Frequency: ...
+    @property
+    def aggregation(self) -> Aggregation: ...
+    @property
+    def value_type(self) -> ValueType: ...
+    @property
+    def decimal_places(self) -> int: ...
+    @property
+    def polarity(self) -> Polarity: ...
+    @property
+    def amber_if_improving(self) -> bool: ...
+    def own_tolerance(self) -> Tolerance | None: ...
+
+
+class TargetLike(Protocol):
+    """A stored target row or a ``Target``: whatever carries the four figures."""
+
+    @property
+    def value(self) -> Decimal | None: ...
+    @property
+    def lower(self) -> Decimal | None: ...
+    @property
+    def upper(self) -> Decimal | None: ...
+    @property
+    def floor(self) -> Decimal | None: ...
+
+
+def as_rule_target(target: TargetLike) -> Target:
+    if isinstance(target, Target):
+        return target
+    return Target(value=target.value, lower=target.lower, upper=target.upper, floor=target.floor)
+
+
+@dataclass(frozen=True)
+class ApprovedFigure:
+    value: Decimal
+    numerator: Decimal | None
+    denominator: Decimal | None
+    commentary: str | None
+    status: ValueStatus
+
+
+@dataclass
+class Frame:
+    """The periods a status for `period` reads, worked out once per request."""
+
+    period: str
+    kind: PeriodKind
+    previous: str | None  # None before the first nameable period
+    last_year: str | None
+    to_date: list[str]
+    year: str
+
+    @classmethod
+    def of(cls, code: str) -> Frame:
+        return cls(
+            period=code,
+            kind=calendar.parse_period(code).kind,
+            previous=calendar.previous_of(code),
+            last_year=calendar.last_year_of(code),
+            to_date=calendar.periods_to_date(code),
+            year=calendar.parse_period(code).financial_year,
+        )
+
+    def value_codes(self, kind: PeriodKind) -> set[str]:
+        codes: set[str] = set()
+        # The whole year: its later figures weigh a pooled ratio's annual target, for the forecast.
+        for code in (self.period, self.previous, self.last_year, *self.to_date, self.year):
+            if code is None:
+                continue
+            codes.update(calendar.units_of(code, kind))
+        return codes
+
+    def target_codes(self, kind: PeriodKind) -> set[str]:
+        codes = self.value_codes(kind)
+        for code in (self.period, *self.to_date, self.year):
+            codes |= {code, *calendar.children(code), *calendar.months_in(code)}
+        return codes
+
+
+class MeasureMath:
+    """One indicator's figures for the periods of a frame, combined by its aggregation."""
+
+    def __init__(
+        self,
+        indicator: MeasureDefinition,
+        values: Mapping[str, ApprovedFigure],
+        targets: Mapping[str, TargetLike],
+    ) -> None:
+        self.indicator = indicator
+        self.kind = VALUE_KIND[indicator.frequency]
+        self.values = values
+        self.targets = targets
+        self.scale = Decimal(100) if indicator.value_type is ValueType.PERCENTAGE else Decimal(1)
+
+    def observations(self, codes: Iterable[str]) -> tuple[list[Observation], bool]:
+        found, complete = [], True
+        for code in codes:
+            figure = self.values.get(code)
+            if figure is None:
+                complete = False
+                continue
+            found.append(Observation(figure.value, figure.numerator, figure.denominator))
+        return found, complete
+
+    def value(self, codes: Sequence[str]) -> tuple[Decimal | None, bool]:
+        observations, complete = self.observations(codes)
+        if len(codes) == 1:
+            return (observations[0].value if observations else None), complete
+        combined = aggregate(observations, self.indicator.aggregation, scale=self.scale)
+        return quantize(combined, self.indicator.decimal_places), complete
+
+    def value_at(self, code: str) -> tuple[Decimal | None, bool]:
+        return self.value(calendar.units_of(code, self.kind))
+
+    def target_at(self, code: str) -> Target | None:
+        """The target set for the period, else its parts' targets combined (a year's from its
+        quarters, a quarter's from its months), by the indicator's aggregation."""
+        direct = self.targets.get(code)
+        if direct is not None:
+            return as_rule_target(direct)
+        return self.combine_targets(self._parts(code))
+
+    def ytd_target(self, frame: Frame) -> Target | None:
+        if len(frame.to_date) == 1:
+            return self.target_at(frame.period)
+        return self.combine_targets(frame.to_date)
+
+    def combine_targets(self, codes: Sequence[str]) -> Target | None:
+        if not codes:
+            return None
+        parts = [self.target_at(code) for code in codes]
+        if any(part is None for part in parts):
+            return None  # a partial set of targets is no target for the whole
+        bands = {(part.lower, part.upper) for part in parts if part and part.value is None}
+        if bands:
+            # Bands combine only when every part has the same one.
+            same = len(bands) == 1 and all(part and part.value is None for part in parts)
+            lower, upper = bands.pop()
+            return Target(lower=lower, upper=upper) if same else None
+        values = [part.value for part in parts if part and part.value is not None]
+        floors = [part.floor for part in parts if part and part.floor is not None]
+        weights = None
+        if self.indicator.aggregation is Aggregation.RATIO:
+            # A pooled ratio's target weighs each part by its denominator, as the value does.
+            found = [self._denominator(code) for code in codes]
+            if all(weight is not None for weight in found):
+                weights = [weight for weight in found if weight is not None]
+        places = self.indicator.decimal_places
+        combined = aggregate_targets(values, self.indicator.aggregation, weights=weights)
+        # Floors combine like the targets they guard, when every part has one.
+        floor = (
+            aggregate_targets(floors, self.indicator.aggregation, weights=weights)
+            if len(floors) == len(parts)
+            else None
+        )
+        return Target(value=quantize(combined, places), floor=quantize(floor, places))
+
+    def _parts(self, code: str) -> list[str]:
+        """The next level down that still holds this indicator's values or targets."""
+        if calendar.is_within(calendar.parse_period(code).kind, self.kind):
+            return []
+        return calendar.children(code)
+
+    def _denominator(self, code: str) -> Decimal | None:
+        figures = [self.values.get(unit) for unit in calendar.units_of(code, self.kind)]
+        if not figures or any(f is None or f.denominator is None for f in figures):
+            return None
+        return sum((f.denominator for f in figures if f and f.denominator is not None), Decimal(0))
+
+
+@dataclass(frozen=True)
+class Rated:
+    """One measure's figure for a period, its target, last year's figure and its RAG."""
+
+    value: Decimal | None
+    complete: bool
+    target: Target | None
+    last_year: Decimal | None
+    rag: Rag
+
+
+def rate(math: MeasureMath, code: str, *, default: Tolerance) -> Rated:
+    """The RAG rule the status of a measure applies, for any period of its own kind or longer."""
+    indicator = math.indicator
+    value, complete = math.value_at(code)
+    last_code = calendar.last_year_of(code)
+    last_year = math.value_at(last_code)[0] if last_code else None
+    target = math.target_at(code)
+    result = rules.evaluate_rag(
+        actual=value,
+        target=target,
+        polarity=indicator.polarity,
+        tolerance=indicator.own_tolerance() or default,
+        amber_if_improving=indicator.amber_if_improving,
+        last_year=last_year,
+    )
+    return Rated(value, complete, target, last_year, result.rag)
+
+
+@dataclass(frozen=True)
+class RatedForecast:
+    """The year-end forecast, how it was made, and the status it would get."""
+
+    value: Decimal
+    method: ForecastMethod
+    rag: Rag
+
+
+def forecast(
+    math: MeasureMath, frame: Frame, *, tolerance: Tolerance, ytd_value: Decimal | None
+) -> RatedForecast | None:
+    """The year-end outturn forecast from the year's figures to the period, and its RAG
+    against the year's target (set for the year, or combined from its parts)."""
+    indicator = math.indicator
+    to_date = calendar.units_to_date(frame.period, math.kind)
+    figures = [math.values.get(code) for code in to_date]
+    lower, upper = BOUNDS.get(indicator.value_type, (None, None))
+    projected = forecast_year_end(
+        values=[figure.value if figure else None for figure in figures],
+        periods_in_year=len(calendar.units_of(frame.year, math.kind)),
+        aggregation=indicator.aggregation.value,
+        lower_bound=lower,
+        upper_bound=upper,
+    )
+    if projected is None:
+        return None
+    value: Decimal | None = projected.value
+    if projected.method is ForecastMethod.ACTUAL and ytd_value is not None:
+        # The year is complete: its outturn as the status reports it (a ratio pooled from its
+        # numerators and denominators, not the mean of its periods).
+        value = ytd_value
+    value = quantize(value, indicator.decimal_places)
+    assert value is not None
+    # No amber_if_improving: a forecast has no same-period-last-year figure to improve on.
+    rag = rules.evaluate_rag(
+        actual=value,
+        target=math.target_at(frame.year),
+        polarity=indicator.polarity,
+        tolerance=tolerance,
+    ).rag
+    return RatedForecast(value=value, method=projected.method, rag=rag)
+
+
+class Summary(ResponseSchema):
+    """How many measures have each status."""
+
+    green: int = 0
+    amber: int = 0
+    red: int = 0
+    data_only: int = 0
+    missing: int = 0
+
+
+class HasRag(Protocol):
+    @property
+    def rag(self) -> Rag | None: ...
+
+
+def summarise(statuses: Iterable[HasRag]) -> Summary:
+    """A count per RAG status (rows with no status yet are not counted)."""
+    summary = Summary()
+    for status in statuses:
+        if status.rag is not None:
+            setattr(summary, status.rag.value, getattr(summary, status.rag.value) + 1)
+    return summary

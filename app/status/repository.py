@@ -1,0 +1,162 @@
+"""Every statement a status computation runs, and the outturn export with it: the periods, the
+matching indicators, their approved figures and targets, the period's comments and benchmarks.
+
+A computation reads a fixed number of statements whatever the number of indicators: each takes
+the indicators as a SELECT of their ids (or a list), never one statement per indicator.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Collection, Iterable
+from typing import Any, TypeVar
+
+from sqlalchemy import Select, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.benchmarks.models import Benchmark
+from app.comments.models import Comment
+from app.indicators.models import Indicator, IndicatorValue
+from app.indicators.models import Target as TargetRow
+from app.indicators.repository import IndicatorFilter
+from app.measures.measure import ApprovedFigure
+from app.measures.vocabulary import Frequency, Target, ValueStatus
+from app.org.models import OrgUnit
+from app.periods.models import Period
+
+Ids = Select[Any] | Collection[uuid.UUID]
+SelectT = TypeVar("SelectT", bound=Select[*tuple[Any, ...]])
+
+
+class StatusRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def periods(self, codes: Iterable[str]) -> dict[str, Period]:
+        rows = await self.session.scalars(select(Period).where(Period.code.in_(list(codes))))
+        return {period.code: period for period in rows}
+
+    async def frequencies(self, filters: IndicatorFilter) -> list[tuple[uuid.UUID, Frequency]]:
+        """The matching indicators' ids and frequencies, in code order."""
+        rows = await self.session.execute(
+            filters.apply(select(Indicator.id, Indicator.frequency)).order_by(Indicator.code)
+        )
+        return [(indicator_id, frequency) for indicator_id, frequency in rows]
+
+    async def indicators_after(
+        self, filters: IndicatorFilter, *, after: str | None, limit: int
+    ) -> list[tuple[Indicator, str]]:
+        """The next `limit` matching indicators after code `after`, with their org unit code."""
+        query = (
+            filters.apply(select(Indicator))
+            .join(OrgUnit, OrgUnit.id == Indicator.org_unit_id)
+            .add_columns(OrgUnit.code)
+        )
+        if after is not None:
+            query = query.where(Indicator.code > after)
+        rows = await self.session.execute(query.order_by(Indicator.code).limit(limit))
+        return [(row[0], row[1]) for row in rows]
+
+    async def figures(
+        self,
+        ids: Ids,
+        *,
+        codes: Collection[str] | None = None,
+        years: Collection[str] | None = None,
+        working_in: str | None = None,
+    ) -> tuple[dict[uuid.UUID, dict[str, ApprovedFigure]], dict[uuid.UUID, ValueStatus]]:
+        """The approved figures of the periods named (by code, or every period of the years),
+        and, for period `working_in`, each working copy's step (whatever it is)."""
+        query = (
+            select(
+                IndicatorValue.indicator_id,
+                Period.code,
+                IndicatorValue.approved_value,
+                IndicatorValue.approved_numerator,
+                IndicatorValue.approved_denominator,
+                IndicatorValue.approved_commentary,
+                IndicatorValue.status,
+            )
+            .join(Period, Period.id == IndicatorValue.period_id)
+            .where(IndicatorValue.indicator_id.in_(ids))
+        )
+        query = _in_periods(query, codes=codes, years=years)
+        if working_in is None:
+            query = query.where(IndicatorValue.approved_value.is_not(None))
+        found: dict[uuid.UUID, dict[str, ApprovedFigure]] = defaultdict(dict)
+        working: dict[uuid.UUID, ValueStatus] = {}
+        for (
+            indicator_id,
+            code,
+            value,
+            numerator,
+            denominator,
+            commentary,
+            status,
+        ) in await self.session.execute(query):
+            if code == working_in:
+                working[indicator_id] = status
+            if value is not None:
+                found[indicator_id][code] = ApprovedFigure(
+                    value, numerator, denominator, commentary, status
+                )
+        return found, working
+
+    async def targets(
+        self,
+        ids: Ids,
+        *,
+        codes: Collection[str] | None = None,
+        years: Collection[str] | None = None,
+    ) -> dict[uuid.UUID, dict[str, Target]]:
+        # Plain columns, not ORM objects: a scorecard reads thousands of targets.
+        query = (
+            select(
+                TargetRow.indicator_id,
+                Period.code,
+                TargetRow.value,
+                TargetRow.lower,
+                TargetRow.upper,
+                TargetRow.floor,
+            )
+            .join(Period, Period.id == TargetRow.period_id)
+            .where(TargetRow.indicator_id.in_(ids))
+        )
+        query = _in_periods(query, codes=codes, years=years)
+        found: dict[uuid.UUID, dict[str, Target]] = defaultdict(dict)
+        for indicator_id, code, value, lower, upper, floor in await self.session.execute(query):
+            found[indicator_id][code] = Target(value=value, lower=lower, upper=upper, floor=floor)
+        return found
+
+    async def comments(self, ids: Ids, *, period_code: str) -> dict[uuid.UUID, list[Comment]]:
+        """Every comment on the period for these indicators, oldest first."""
+        rows = await self.session.scalars(
+            select(Comment)
+            .join(Period, Period.id == Comment.period_id)
+            .where(Comment.indicator_id.in_(ids), Period.code == period_code)
+            .order_by(Comment.created_at, Comment.id)
+        )
+        found: dict[uuid.UUID, list[Comment]] = {}
+        for comment in rows:
+            found.setdefault(comment.indicator_id, []).append(comment)
+        return found
+
+    async def benchmarks(self, ids: Ids, *, period_code: str) -> dict[uuid.UUID, Benchmark]:
+        """The period's benchmark for each of these indicators that has one."""
+        rows = await self.session.scalars(
+            select(Benchmark)
+            .join(Period, Period.id == Benchmark.period_id)
+            .where(Benchmark.indicator_id.in_(ids), Period.code == period_code)
+        )
+        return {benchmark.indicator_id: benchmark for benchmark in rows}
+
+
+def _in_periods(
+    query: SelectT, *, codes: Collection[str] | None, years: Collection[str] | None
+) -> SelectT:
+    if codes is not None:
+        query = query.where(Period.code.in_(list(codes)))
+    if years is not None:
+        query = query.where(Period.financial_year.in_(list(years)))
+    return query

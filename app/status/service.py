@@ -1,0 +1,343 @@
+"""Status of measures for a period: RAG, direction of travel, year to date, forecast, SPC
+icons and benchmark position, for one measure or a scorecard.
+
+This module orchestrates: the statements are in ``app.status.repository``, the arithmetic in
+``app.measures``, and computed statuses are kept per data version in ``app.status.cache`` (handed
+in by the caller, one per worker process), so a report is computed once and not per request.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Mapping, Sequence
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth.principal import Principal
+from app.benchmarks.models import Benchmark
+from app.benchmarks.service import position_of
+from app.comments.models import Comment
+from app.core.changes import changed_since, current_version, has_changes
+from app.core.clock import today
+from app.core.config import Settings
+from app.indicators.exceptions import IndicatorNotFound, WrongPeriodKind
+from app.indicators.models import Indicator
+from app.indicators.policy import sees_working_copies
+from app.indicators.repository import IndicatorFilter, IndicatorRepository
+from app.measures import rules
+from app.measures.measure import (
+    ApprovedFigure,
+    Frame,
+    MeasureMath,
+    TargetLike,
+    forecast,
+    summarise,
+)
+from app.measures.numbers import quantize
+from app.measures.vocabulary import VALUE_KIND, Rag, Tolerance, ValueStatus
+from app.periods import calendar
+from app.periods.exceptions import PeriodNotFound
+from app.settings.service import SettingsService
+from app.spc.series import IndicatorChart
+from app.spc.service import SpcService
+from app.status.cache import CachedStatus, Snapshot, StatusCache
+from app.status.repository import StatusRepository
+from app.status.schemas import (
+    Band,
+    CommentBrief,
+    Directions,
+    ForecastRead,
+    Scorecard,
+    StatusRead,
+    YearToDate,
+)
+
+
+class _InternalReader:
+    """``sees_working_copies`` for one reader, worked out once per org unit and request."""
+
+    def __init__(self, principal: Principal | None) -> None:
+        self.principal = principal
+        self._known: dict[uuid.UUID, bool] = {}
+
+    def __call__(self, org_unit_id: uuid.UUID) -> bool:
+        known = self._known.get(org_unit_id)
+        if known is None:
+            known = self._known[org_unit_id] = sees_working_copies(self.principal, org_unit_id)
+        return known
+
+
+class StatusService:
+    def __init__(
+        self, session: AsyncSession, *, settings: Settings, cache: StatusCache | None = None
+    ) -> None:
+        self.session = session
+        self.settings = settings
+        self.cache = cache
+        self.indicators = IndicatorRepository(session)
+        self.repository = StatusRepository(session)
+
+    async def scorecard(
+        self, *, principal: Principal | None, period_code: str, filters: IndicatorFilter
+    ) -> Scorecard:
+        rows = await self.statuses(principal=principal, period_code=period_code, filters=filters)
+        return Scorecard(period=period_code, summary=summarise(rows), rows=rows)
+
+    async def scorecard_json(
+        self, *, principal: Principal | None, period_code: str, filters: IndicatorFilter
+    ) -> bytes:
+        """``scorecard(...).model_dump_json()``, assembled from rows each serialised once per
+        data version rather than on every request."""
+        entries = await self._cached(period_code, filters)
+        internal = _InternalReader(principal)
+        rows = [entry.json(internal=internal(entry.org_unit_id)) for entry in entries]
+        summary = summarise(entry.internal for entry in entries)
+        return b"".join(
+            (
+                b'{"period":',
+                json.dumps(period_code).encode(),
+                b',"summary":',
+                summary.model_dump_json().encode(),
+                b',"rows":[',
+                b",".join(rows),
+                b"]}",
+            )
+        )
+
+    async def status(
+        self, *, principal: Principal | None, code: str, period_code: str
+    ) -> StatusRead:
+        """One indicator's status; 409 when the period is shorter than the indicator's own."""
+        indicator = await self.indicators.by_code(code)
+        if indicator is None:
+            raise IndicatorNotFound(f"No indicator has the code {code!r}.")
+        rows = await self.statuses(
+            principal=principal, period_code=period_code, filters=IndicatorFilter(codes=[code])
+        )
+        if not rows:
+            raise WrongPeriodKind(
+                f"{code} is {indicator.frequency.value}; it has no status for {period_code}.",
+                period=period_code,
+            )
+        return rows[0]
+
+    async def statuses_if_period_exists(
+        self, *, principal: Principal | None, period_code: str, filters: IndicatorFilter
+    ) -> list[StatusRead]:
+        """Statuses for a period, or none when the period was never created (the year before
+        the first)."""
+        try:
+            return await self.statuses(
+                principal=principal, period_code=period_code, filters=filters
+            )
+        except PeriodNotFound:
+            return []
+
+    async def statuses(
+        self, *, principal: Principal | None, period_code: str, filters: IndicatorFilter
+    ) -> list[StatusRead]:
+        entries = await self._cached(period_code, filters)
+        internal = _InternalReader(principal)
+        return [entry.read(internal=internal(entry.org_unit_id)) for entry in entries]
+
+    async def _cached(self, period_code: str, filters: IndicatorFilter) -> list[CachedStatus]:
+        """The statuses from the cache where nothing they read has changed since they were
+        computed; the others (an indicator the change log names, or new) computed now."""
+        # A transaction that has written and not committed computes afresh: what it would
+        # compute is not yet what others read.
+        cache = None if has_changes(self.session) else self.cache
+        if cache is None:
+            return (await self._compute(period_code, filters))[0]
+        # Read before anything else: whatever is computed below is at least this new.
+        version = await current_version(self.session)
+        day = today()
+        snapshot = cache.get(period_code)
+        if snapshot is not None and not snapshot.holds_on(day):
+            snapshot = None
+        if snapshot is not None and snapshot.version != version:
+            changed = await changed_since(self.session, snapshot.version, until=version)
+            snapshot = None if changed is None else snapshot.moved_to(version, changed=changed)
+        if snapshot is None or not snapshot.statuses:
+            computed, due_date = await self._compute(period_code, filters)
+            snapshot = Snapshot(version, due_date, due_date < day)
+            snapshot.add(computed)
+            cache.put(period_code, snapshot)
+            return computed
+        cache.put(period_code, snapshot)
+        members = await self._members(period_code, filters)
+        if members is None:
+            return (await self._compute(period_code, filters))[0]
+        missing = [member for member in members if member not in snapshot.statuses]
+        if missing:
+            # A few: computed on their own; most of them: the filters as asked, in one go.
+            narrow = len(missing) <= len(members) // 2
+            computed, _ = await self._compute(
+                period_code, filters.narrowed(missing) if narrow else filters
+            )
+            snapshot.add(computed)
+        # One deleted since the members were read has no status any more.
+        return [snapshot.statuses[m] for m in members if m in snapshot.statuses]
+
+    async def _members(self, period_code: str, filters: IndicatorFilter) -> list[uuid.UUID] | None:
+        """The ids of the indicators with a status for the period, in code order."""
+        try:
+            kind = calendar.parse_period(period_code).kind
+        except calendar.InvalidPeriodCode:
+            return None
+        return [
+            indicator_id
+            for indicator_id, frequency in await self.repository.frequencies(filters)
+            if calendar.is_within(VALUE_KIND[frequency], kind)
+        ]
+
+    async def _compute(
+        self, period_code: str, filters: IndicatorFilter
+    ) -> tuple[list[CachedStatus], date]:
+        """The statuses, and the period's data due date they were judged by."""
+        try:
+            spec = calendar.parse_period(period_code)
+        except calendar.InvalidPeriodCode as exc:
+            raise PeriodNotFound(f"{period_code!r} is not a period code.") from exc
+        periods = await self.repository.periods([period_code])
+        if period_code not in periods:
+            raise PeriodNotFound(f"No period has the code {period_code!r}.")
+        indicators = [
+            indicator
+            for indicator in await self.indicators.all_matching(filters)
+            # A measure has a status only for periods at least as long as its own.
+            if calendar.is_within(VALUE_KIND[indicator.frequency], spec.kind)
+        ]
+        due_date = periods[period_code].data_due_date
+        if not indicators:
+            return [], due_date
+        frame = Frame.of(period_code)
+        kinds = {VALUE_KIND[i.frequency] for i in indicators}
+        value_codes = set().union(*(frame.value_codes(kind) for kind in kinds))
+        target_codes = set().union(*(frame.target_codes(kind) for kind in kinds))
+        ids = filters.id_query()
+        values, working = await self.repository.figures(
+            ids, codes=value_codes, working_in=period_code
+        )
+        targets = await self.repository.targets(ids, codes=target_codes)
+        default = await SettingsService(self.session, settings=self.settings).rag_tolerance()
+        due = due_date < today()
+        comments = await self.repository.comments(ids, period_code=period_code)
+        benchmarks = await self.repository.benchmarks(ids, period_code=period_code)
+        charts = await SpcService(self.session).charts(
+            ids=ids, indicators=indicators, until=periods[period_code].end_date
+        )
+        statuses = [
+            CachedStatus(
+                indicator_id=indicator.id,
+                org_unit_id=indicator.org_unit_id,
+                internal=self._status(
+                    indicator,
+                    frame,
+                    values.get(indicator.id, {}),
+                    targets.get(indicator.id, {}),
+                    default,
+                    due,
+                    comments.get(indicator.id, []),
+                    benchmarks.get(indicator.id),
+                    charts.get(indicator.id),
+                    working.get(indicator.id),
+                ),
+                approved=frame.period in values.get(indicator.id, {})
+                and VALUE_KIND[indicator.frequency] is frame.kind,
+            )
+            for indicator in indicators
+        ]
+        return statuses, due_date
+
+    def _status(
+        self,
+        indicator: Indicator,
+        frame: Frame,
+        values: dict[str, ApprovedFigure],
+        targets: Mapping[str, TargetLike],
+        default: Tolerance,
+        due: bool,
+        comments: Sequence[Comment],
+        benchmark: Benchmark | None,
+        chart: IndicatorChart | None,
+        working_status: ValueStatus | None,
+    ) -> StatusRead:
+        math = MeasureMath(indicator, values, targets)
+        tolerance = indicator.own_tolerance() or default
+        places = indicator.decimal_places
+        actual, complete = math.value_at(frame.period)
+        previous = math.value_at(frame.previous)[0] if frame.previous else None
+        last_year = math.value_at(frame.last_year)[0] if frame.last_year else None
+        target = math.target_at(frame.period)
+        result = rules.evaluate_rag(
+            actual=actual,
+            target=target,
+            polarity=indicator.polarity,
+            tolerance=tolerance,
+            amber_if_improving=indicator.amber_if_improving,
+            last_year=last_year,
+        )
+        rag: Rag | None = result.rag
+        if rag is Rag.MISSING and not due:
+            rag = None
+        ytd_value, _ = math.value(calendar.units_to_date(frame.period, math.kind))
+        ytd_target = math.ytd_target(frame)
+        ytd_rag = rules.evaluate_rag(
+            actual=ytd_value, target=ytd_target, polarity=indicator.polarity, tolerance=tolerance
+        ).rag
+        own = values.get(frame.period) if math.kind is frame.kind else None
+        return StatusRead(
+            indicator_code=indicator.code,
+            title=indicator.title,
+            org_unit_code=indicator.org_unit.code,
+            period=frame.period,
+            value=actual,
+            target=target.value if target else None,
+            target_band=(
+                Band(lower=target.lower, upper=target.upper)
+                if target and target.value is None
+                else None
+            ),
+            floor=target.floor if target else None,
+            rag=rag,
+            shortfall=quantize(result.shortfall, places),
+            shortfall_pct=quantize(result.shortfall_pct, 2),
+            direction=Directions(
+                vs_previous=rules.direction_of_travel(
+                    current=actual, previous=previous, polarity=indicator.polarity, target=target
+                ),
+                vs_last_year=rules.direction_of_travel(
+                    current=actual, previous=last_year, polarity=indicator.polarity, target=target
+                ),
+            ),
+            ytd=YearToDate(
+                value=ytd_value,
+                target=ytd_target.value if ytd_target else None,
+                rag=None if ytd_rag is Rag.MISSING and not due else ytd_rag,
+            ),
+            # The working copy's step, as those who may act on it read it (CachedStatus.read
+            # gives everyone else approved or nothing).
+            value_status=working_status,
+            complete=complete,
+            commentary=own.commentary if own else None,
+            comments=[CommentBrief.model_validate(comment) for comment in comments],
+            polarity=indicator.polarity,
+            value_type=indicator.value_type,
+            unit=indicator.unit,
+            decimal_places=places,
+            is_key=indicator.is_key,
+            benchmark=position_of(benchmark, value=actual, polarity=indicator.polarity),
+            variation_icon=chart.result.variation_icon if chart else None,
+            assurance_icon=chart.result.assurance_icon if chart else None,
+            forecast=_forecast_read(math, frame, tolerance=tolerance, ytd_value=ytd_value),
+        )
+
+
+def _forecast_read(
+    math: MeasureMath, frame: Frame, *, tolerance: Tolerance, ytd_value: Decimal | None
+) -> ForecastRead | None:
+    rated = forecast(math, frame, tolerance=tolerance, ytd_value=ytd_value)
+    return ForecastRead.model_validate(rated) if rated else None
