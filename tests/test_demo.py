@@ -19,7 +19,7 @@ from app.core import clock
 from app.core.config import Settings
 from app.core.db import unit_of_work
 from app.demo import demo_logins, seed_demo
-from app.demo_indicators import INDICATORS
+from app.demo.indicators import INDICATORS
 from app.indicators.models import Indicator, IndicatorValue, Target, TargetRevision, ValueRevision
 from app.measures.vocabulary import ValueStatus
 from app.org.models import OrgUnit

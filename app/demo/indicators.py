@@ -1,8 +1,8 @@
 """The demo council's performance indicators: what they measure and the story their data tells.
 
-Pure data, read by app.demo. Figures are not stored here period by period: the demo covers
+Pure data, read by app.demo.seed. Figures are not stored here period by period: the demo covers
 "the previous financial year and the current one up to today", so each measure describes its
-targets, its trend, and how it stands in the last completed quarter (the intent), and app.demo
+targets, its trend, and how it stands in the last completed quarter (the intent), and app.demo.seed
 derives every period's figure from that. The levels are realistic for an English district or
 unitary council (the national returns they resemble are named in data_source).
 """

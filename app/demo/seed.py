@@ -7,7 +7,7 @@ performance team approves them, and each step is revised and audited. The histor
 as it would have happened: each step runs with the clock set to a plausible moment (figures a
 few working days after the period ends, approval a day or two later), so lateness, timestamps
 and the audit trail read like a real council's. The indicators themselves are in
-app.demo_indicators.
+app.demo.indicators.
 
 Seeding is idempotent: what exists is left alone, and only what is missing is added.
 Demo only: the passwords below are published in the README.
@@ -33,8 +33,8 @@ from app.auth.repository import AuthRepository
 from app.core.clock import freeze, today, utcnow
 from app.core.config import Settings
 from app.core.security import SubjectKind, hash_password
-from app.demo_indicators import INDICATORS, DemoIndicator, Level
-from app.demo_plans import seed_plans
+from app.demo.indicators import INDICATORS, DemoIndicator, Level
+from app.demo.plans import seed_plans
 from app.indicators import policy
 from app.indicators.exceptions import WrongPeriodKind
 from app.indicators.models import Indicator
