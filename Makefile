@@ -17,6 +17,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEMO_DB ?= sqlite+aiosqlite:///./var/golden_thread_demo.db
 PG_TEST_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/postgres
+# Parallelism is chosen here, not in pytest's addopts, so `pytest tests/x.py` runs plainly (and
+# under pdb). `make test PYTEST_WORKERS=0` runs in one process; loadfile keeps a module together.
+PYTEST_WORKERS ?= 2
+PYTEST_ARGS ?= -q -n $(PYTEST_WORKERS) --dist loadfile
 
 .PHONY: install run test test-sqlite test-postgres lint format openapi migrate bench clean
 
@@ -47,13 +51,13 @@ test: install
 
 test-sqlite: install
 	@echo "== tests on SQLite =="
-	GT_TEST_DATABASE_URL= $(BIN)/pytest -q
+	GT_TEST_DATABASE_URL= $(BIN)/pytest $(PYTEST_ARGS)
 
 test-postgres: install
 	@url="$${GT_TEST_POSTGRES_URL:-$(PG_TEST_URL)}"; \
 	if $(BIN)/python -m tests.pg_available "$$url"; then \
 		echo "== tests on PostgreSQL =="; \
-		GT_TEST_DATABASE_URL="$$url" $(BIN)/pytest -q; \
+		GT_TEST_DATABASE_URL="$$url" $(BIN)/pytest $(PYTEST_ARGS); \
 	elif [ "$${GT_TEST_REQUIRE_POSTGRES:-0}" = "1" ]; then \
 		echo "PostgreSQL is required (GT_TEST_REQUIRE_POSTGRES=1) but does not answer at $$url" >&2; \
 		exit 1; \

@@ -76,8 +76,8 @@ async def _import_values(body: bytes, *, email: str, submit: bool, atomic: bool)
     try:
         async with unit_of_work(app_sessionmaker(engine)) as session:
             auth = AuthService(session, settings=settings)
-            user = await auth.repository.user_by_email(email)
-            principal = await auth.user_principal(user.id) if user else None
+            user = await auth.repository.user_by_email(email=email)
+            principal = await auth.user_principal(user_id=user.id) if user else None
             if principal is None:
                 print(f"no active user {email}", file=sys.stderr)
                 return 2
@@ -109,7 +109,7 @@ async def _export_outturn(year: str, *, export_format: str, output: Path | None)
         async with unit_of_work(sessionmaker) as session:
             service = OutturnService(session, settings=settings)
             try:
-                outturn_year = await service.year(year)
+                outturn_year = await service.year(code=year)
             except AppError as exc:
                 print(exc.detail, file=sys.stderr)
                 return 2

@@ -66,7 +66,7 @@ class Factory:
         grants = [RoleGrant(role=role, org_unit_code=org_unit)] if role else []
         grants += [RoleGrant(role=r, org_unit_code=u) for r, u in extra_roles or []]
         async with unit_of_work(self.sessionmaker) as session:
-            user = await UserService(session).create(
+            user, _ = await UserService(session).create(
                 principal=None,
                 data=UserCreate(
                     email=email or f"{(role or 'nobody')}-{uuid.uuid4().hex[:8]}@council.gov.uk",
@@ -106,7 +106,7 @@ class Factory:
             await service.create_year(principal=None, start_year=start_year)
             if open_all:
                 for period in await service.repository.in_year(
-                    f"{start_year}-{(start_year + 1) % 100:02d}"
+                    financial_year=f"{start_year}-{(start_year + 1) % 100:02d}"
                 ):
                     period.status = PeriodStatus.OPEN
                 await session.flush()

@@ -39,7 +39,9 @@ def _prepare(url: str, settings: Settings) -> None:
         await factory.financial_year(2025)
         perf_id = await factory.user(Role.PERFORMANCE_TEAM, email="perf@council.gov.uk")
         async with unit_of_work(sessionmaker) as session:
-            principal = await AuthService(session, settings=settings).user_principal(perf_id)
+            principal = await AuthService(session, settings=settings).user_principal(
+                user_id=perf_id
+            )
             assert principal is not None
             await IndicatorService(session).create(
                 principal=principal,

@@ -59,9 +59,15 @@ async def demo_connection(
 
 
 @pytest.fixture
-def connection(demo_connection: AsyncConnection) -> AsyncConnection:
-    """The tests here share the seeded council (conftest's client and sessionmaker use it)."""
-    return demo_connection
+async def connection(demo_connection: AsyncConnection) -> AsyncIterator[AsyncConnection]:
+    """The tests here share the seeded council (conftest's client and sessionmaker use it),
+    each inside a SAVEPOINT rolled back after it, so what one test writes no other sees."""
+    savepoint = await demo_connection.begin_nested()
+    try:
+        yield demo_connection
+    finally:
+        if savepoint.is_active:
+            await savepoint.rollback()
 
 
 def _sessionmaker(connection: AsyncConnection) -> async_sessionmaker[AsyncSession]:

@@ -82,7 +82,7 @@ class ActionRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def row(self, action_id: uuid.UUID) -> ActionRow | None:
+    async def row(self, *, action_id: uuid.UUID) -> ActionRow | None:
         found = (await self.session.execute(_rows().where(Action.id == action_id))).first()
         return ActionRow(*found) if found else None
 
@@ -118,7 +118,7 @@ class ActionRepository:
             found.setdefault(action.indicator_id, []).append((action, period_code))
         return found
 
-    async def updates(self, action_id: uuid.UUID) -> Sequence[ActionUpdate]:
+    async def updates(self, *, action_id: uuid.UUID) -> Sequence[ActionUpdate]:
         rows = await self.session.scalars(
             select(ActionUpdate)
             .where(ActionUpdate.action_id == action_id)
@@ -126,7 +126,7 @@ class ActionRepository:
         )
         return rows.all()
 
-    async def add(self, item: Action | ActionUpdate) -> None:
+    async def add(self, *, item: Action | ActionUpdate) -> None:
         self.session.add(item)
         await self.session.flush()
 
@@ -135,24 +135,24 @@ class ActionRepository:
 
     # What an action may point at
 
-    async def indicator_by_code(self, code: str) -> Indicator | None:
+    async def indicator_by_code(self, *, code: str) -> Indicator | None:
         return await self.session.scalar(select(Indicator).where(Indicator.code == code))
 
-    async def period_by_code(self, code: str) -> Period | None:
+    async def period_by_code(self, *, code: str) -> Period | None:
         return await self.session.scalar(select(Period).where(Period.code == code))
 
-    async def objective_exists(self, objective_id: uuid.UUID) -> bool:
+    async def objective_exists(self, *, objective_id: uuid.UUID) -> bool:
         return bool(await self.session.scalar(select(exists().where(Objective.id == objective_id))))
 
-    async def risk_exists(self, risk_id: uuid.UUID) -> bool:
+    async def risk_exists(self, *, risk_id: uuid.UUID) -> bool:
         return bool(await self.session.scalar(select(exists().where(Risk.id == risk_id))))
 
-    async def user_exists(self, user_id: uuid.UUID) -> bool:
+    async def user_exists(self, *, user_id: uuid.UUID) -> bool:
         return bool(await self.session.scalar(select(exists().where(User.id == user_id))))
 
     # Natural keys for actions loaded elsewhere (one statement each, whatever the number)
 
-    async def org_unit_codes(self, ids: Collection[uuid.UUID]) -> dict[uuid.UUID, str]:
+    async def org_unit_codes(self, *, ids: Collection[uuid.UUID]) -> dict[uuid.UUID, str]:
         if not ids:
             return {}
         rows = await self.session.execute(
@@ -160,7 +160,7 @@ class ActionRepository:
         )
         return dict(rows.all())
 
-    async def indicator_codes(self, ids: Collection[uuid.UUID]) -> dict[uuid.UUID, str]:
+    async def indicator_codes(self, *, ids: Collection[uuid.UUID]) -> dict[uuid.UUID, str]:
         if not ids:
             return {}
         rows = await self.session.execute(
@@ -168,14 +168,14 @@ class ActionRepository:
         )
         return dict(rows.all())
 
-    async def period_codes(self, ids: Collection[uuid.UUID]) -> dict[uuid.UUID, str]:
+    async def period_codes(self, *, ids: Collection[uuid.UUID]) -> dict[uuid.UUID, str]:
         if not ids:
             return {}
         rows = await self.session.execute(select(Period.id, Period.code).where(Period.id.in_(ids)))
         return dict(rows.all())
 
-    async def setting(self, key: str) -> CouncilSetting | None:
+    async def setting(self, *, key: str) -> CouncilSetting | None:
         return await self.session.get(CouncilSetting, key)
 
-    def add_setting(self, setting: CouncilSetting) -> None:
+    def add_setting(self, *, setting: CouncilSetting) -> None:
         self.session.add(setting)

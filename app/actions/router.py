@@ -83,7 +83,7 @@ async def get_action(
     action_id: uuid.UUID, _: Reader, session: SessionDep, response: Response
 ) -> ActionRead:
     """One action, with its time-based RAG, overdue flag and expected progress."""
-    read, version = await ActionService(session).read(action_id)
+    read, version = await ActionService(session).read(action_id=action_id)
     set_etag(response, version)
     return read
 
@@ -110,7 +110,7 @@ async def list_action_updates(
     action_id: uuid.UUID, _: Reader, session: SessionDep
 ) -> list[ActionUpdateRead]:
     """The action's progress updates, oldest first."""
-    return await ActionService(session).list_updates(action_id)
+    return await ActionService(session).list_updates(action_id=action_id)
 
 
 @router.post(

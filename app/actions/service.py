@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -16,7 +16,6 @@ from app.actions.exceptions import (
     InvalidActionField,
     InvalidDates,
     UnknownReference,
-    field_errors,
 )
 from app.actions.models import Action, ActionStatus, ActionUpdate
 from app.actions.repository import ActionFilter, ActionRepository, ActionRow
@@ -42,6 +41,7 @@ from app.auth.exceptions import PermissionDenied
 from app.auth.permissions import ROLE_PERMISSIONS, Permission, Role
 from app.auth.principal import Principal
 from app.core.clock import today
+from app.core.errors import field_error
 from app.core.etag import check_if_match
 from app.measures.vocabulary import TARGET_KINDS
 from app.org.service import OrgService
@@ -140,7 +140,7 @@ def _check_dates(start_date: date, due_date: date) -> None:
     if due_date < start_date:
         raise InvalidDates(
             f"due_date {due_date} is before start_date {start_date}.",
-            errors=field_errors("due_date", "must not be before start_date"),
+            errors=[field_error("due_date", "must not be before start_date")],
         )
 
 
@@ -155,7 +155,7 @@ class ActionService:
 
     async def settings(self) -> tuple[ActionSettingsRead, int]:
         """The RAG thresholds and their version (0 while the defaults apply)."""
-        row = await self.repository.setting(SETTING_KEY)
+        row = await self.repository.setting(key=SETTING_KEY)
         value: dict[str, Any] = row.value if row else {}
         read = ActionSettingsRead(
             on_track_at=Decimal(str(value.get("on_track_at", DEFAULT_THRESHOLDS.on_track_at))),
@@ -173,10 +173,10 @@ class ActionService:
         before, version = await self.settings()
         check_if_match(if_match, version)
         value = {"on_track_at": str(data.on_track_at), "red_below": str(data.red_below)}
-        row = await self.repository.setting(SETTING_KEY)
+        row = await self.repository.setting(key=SETTING_KEY)
         if row is None:
             self.repository.add_setting(
-                CouncilSetting(key=SETTING_KEY, value=value, updated_by_id=principal.id)
+                setting=CouncilSetting(key=SETTING_KEY, value=value, updated_by_id=principal.id)
             )
         else:
             row.value = value
@@ -195,8 +195,8 @@ class ActionService:
 
     # Reading
 
-    async def get_row(self, action_id: uuid.UUID) -> ActionRow:
-        row = await self.repository.row(action_id)
+    async def get_row(self, *, action_id: uuid.UUID) -> ActionRow:
+        row = await self.repository.row(action_id=action_id)
         if row is None:
             raise ActionNotFound(f"No action has the id {action_id}.")
         return row
@@ -211,22 +211,24 @@ class ActionService:
             today=today(),
         )
 
-    async def read(self, action_id: uuid.UUID) -> tuple[ActionRead, int]:
+    async def read(self, *, action_id: uuid.UUID) -> tuple[ActionRead, int]:
         """One action and its version (the ETag)."""
-        row = await self.get_row(action_id)
+        row = await self.get_row(action_id=action_id)
         return self._read(row, await self.thresholds()), row.action.version
 
-    async def reads(self, actions: Sequence[Action]) -> list[ActionRead]:
+    async def reads(self, *, actions: Sequence[Action]) -> list[ActionRead]:
         """Reads for actions loaded elsewhere (the exception report): four statements, whatever
         the number of actions."""
         if not actions:
             return []
         thresholds = await self.thresholds()
-        units = await self.repository.org_unit_codes({a.org_unit_id for a in actions})
+        units = await self.repository.org_unit_codes(ids={a.org_unit_id for a in actions})
         indicators = await self.repository.indicator_codes(
-            {a.indicator_id for a in actions if a.indicator_id}
+            ids={a.indicator_id for a in actions if a.indicator_id}
         )
-        periods = await self.repository.period_codes({a.period_id for a in actions if a.period_id})
+        periods = await self.repository.period_codes(
+            ids={a.period_id for a in actions if a.period_id}
+        )
         on = today()
         return [
             to_read(
@@ -244,7 +246,7 @@ class ActionService:
         self, *, org_unit_code: str | None, filters: ActionFilter, offset: int, limit: int
     ) -> tuple[list[ActionRead], int]:
         if org_unit_code is not None:
-            unit = await self.org.get_unit(org_unit_code)
+            unit = await self.org.get_unit(code=org_unit_code)
             filters.org_unit_ids = (await self.org.tree()).subtree(unit.id)
         thresholds = await self.thresholds()
         rows, total = await self.repository.page(
@@ -252,14 +254,16 @@ class ActionService:
         )
         return [self._read(row, thresholds) for row in rows], total
 
-    async def list_updates(self, action_id: uuid.UUID) -> list[ActionUpdateRead]:
-        row = await self.get_row(action_id)
-        return [update_read(update) for update in await self.repository.updates(row.action.id)]
+    async def list_updates(self, *, action_id: uuid.UUID) -> list[ActionUpdateRead]:
+        row = await self.get_row(action_id=action_id)
+        return [
+            update_read(update) for update in await self.repository.updates(action_id=row.action.id)
+        ]
 
     # Writing
 
     async def create(self, *, principal: Principal, data: ActionCreate) -> tuple[ActionRead, int]:
-        unit = await self.org.resolve_code(data.org_unit_code, field="org_unit_code")
+        unit = await self.org.resolve_code(code=data.org_unit_code, field="org_unit_code")
         assert unit is not None
         if not principal.can(Permission.ACTIONS_WRITE, unit.id):
             raise PermissionDenied(f"You may not add actions to {unit.code}.")
@@ -277,8 +281,8 @@ class ActionService:
         )
         await self._apply_links(action, data.model_dump(exclude_unset=True), current=(None, None))
         _settle(action, status_given="status" in data.model_fields_set, on=today())
-        await self.repository.add(action)
-        row = await self.get_row(action.id)
+        await self.repository.add(item=action)
+        row = await self.get_row(action_id=action.id)
         created = self._read(row, await self.thresholds())
         await self.audit.record(
             actor=principal,
@@ -297,7 +301,7 @@ class ActionService:
         data: ActionPatch,
         if_match: str | None,
     ) -> tuple[ActionRead, int]:
-        row = await self.get_row(action_id)
+        row = await self.get_row(action_id=action_id)
         action = row.action
         manager = self._check_may_update(principal, action)
         check_if_match(if_match, action.version)
@@ -307,7 +311,7 @@ class ActionService:
         for field in _REQUIRED:
             if field in changes and changes[field] is None:
                 raise InvalidActionField(
-                    f"{field} cannot be null.", errors=field_errors(field, "cannot be null")
+                    f"{field} cannot be null.", errors=[field_error(field, "cannot be null")]
                 )
         if not manager and set(changes) - OWNER_FIELDS:
             raise PermissionDenied(
@@ -315,7 +319,7 @@ class ActionService:
                 f"complete; {', '.join(sorted(set(changes) - OWNER_FIELDS))} need a manager."
             )
         if "org_unit_code" in changes:
-            unit = await self.org.resolve_code(changes["org_unit_code"], field="org_unit_code")
+            unit = await self.org.resolve_code(code=changes["org_unit_code"], field="org_unit_code")
             assert unit is not None
             if not manages_actions(principal, unit.id):
                 raise PermissionDenied(f"You may not move actions to {unit.code}.")
@@ -331,7 +335,7 @@ class ActionService:
         await self._apply_links(action, changes, current=(row.indicator_code, row.period_code))
         _settle(action, status_given="status" in changes, on=today())
         await self.repository.flush()
-        after_row = await self.get_row(action.id)
+        after_row = await self.get_row(action_id=action.id)
         after = self._read(after_row, thresholds)
         await self.audit.record(
             actor=principal,
@@ -352,7 +356,7 @@ class ActionService:
         if_match: str | None,
     ) -> tuple[ActionUpdateRead, int]:
         """Record dated progress, and bring the action up to date with it."""
-        row = await self.get_row(action_id)
+        row = await self.get_row(action_id=action_id)
         action = row.action
         self._check_may_update(principal, action)
         check_if_match(if_match, action.version)
@@ -364,7 +368,7 @@ class ActionService:
         if on > today():
             raise InvalidActionField(
                 f"update_date {on} is in the future.",
-                errors=field_errors("update_date", "must not be in the future"),
+                errors=[field_error("update_date", "must not be in the future")],
             )
         thresholds = await self.thresholds()
         before = self._read(row, thresholds)
@@ -381,9 +385,9 @@ class ActionService:
             by_id=principal.id,
             by_name=principal.name,
         )
-        await self.repository.add(update)
+        await self.repository.add(item=update)
         created = update_read(update)
-        after = self._read(await self.get_row(action.id), thresholds)
+        after = self._read(await self.get_row(action_id=action.id), thresholds)
         # Two records of one change: the update itself (its note is unbounded text, so it goes
         # in the snapshot, not the short `reason`), and what it did to the action.
         await self.audit.record(
@@ -419,11 +423,11 @@ class ActionService:
     ) -> None:
         """Owner, and what the action answers: a measure in a period, an objective, a risk."""
         if fields.get("owner_id") is not None and not await self.repository.user_exists(
-            fields["owner_id"]
+            user_id=fields["owner_id"]
         ):
             raise UnknownReference(
                 f"No user has the id {fields['owner_id']}.",
-                errors=field_errors("owner_id", "unknown user", "not_found"),
+                errors=[field_error("owner_id", "unknown user", "not_found")],
             )
         if "owner_id" in fields:
             action.owner_id = fields["owner_id"]
@@ -431,17 +435,18 @@ class ActionService:
             indicator_code = fields.get("indicator_code", current[0])
             period_code = fields.get("period", current[1])
             action.indicator_id, action.period_id = await self._measure(indicator_code, period_code)
-        for field, exists, noun in (
-            ("objective_id", self.repository.objective_exists, "objective"),
-            ("risk_id", self.repository.risk_exists, "risk"),
-        ):
+        exists: dict[str, Callable[[uuid.UUID], Awaitable[bool]]] = {
+            "objective_id": lambda i: self.repository.objective_exists(objective_id=i),
+            "risk_id": lambda i: self.repository.risk_exists(risk_id=i),
+        }
+        for field, noun in (("objective_id", "objective"), ("risk_id", "risk")):
             if field not in fields:
                 continue
             target = fields[field]
-            if target is not None and not await exists(target):
+            if target is not None and not await exists[field](target):
                 raise UnknownReference(
                     f"No {noun} has the id {target}.",
-                    errors=field_errors(field, f"unknown {noun}", "not_found"),
+                    errors=[field_error(field, f"unknown {noun}", "not_found")],
                 )
             setattr(action, field, target)
 
@@ -454,24 +459,24 @@ class ActionService:
             missing = "indicator_code" if indicator_code is None else "period"
             raise InvalidActionField(
                 "An action answers a measure in a period: give indicator_code and period together.",
-                errors=field_errors(missing, "required with the other", "missing"),
+                errors=[field_error(missing, "required with the other", "missing")],
             )
-        indicator = await self.repository.indicator_by_code(indicator_code)
+        indicator = await self.repository.indicator_by_code(code=indicator_code)
         if indicator is None:
             raise UnknownReference(
                 f"No indicator has the code {indicator_code!r}.",
-                errors=field_errors("indicator_code", "unknown indicator", "not_found"),
+                errors=[field_error("indicator_code", "unknown indicator", "not_found")],
             )
-        period = await self.repository.period_by_code(period_code)
+        period = await self.repository.period_by_code(code=period_code)
         if period is None:
             raise UnknownReference(
                 f"No period has the code {period_code!r}.",
-                errors=field_errors("period", "unknown period", "not_found"),
+                errors=[field_error("period", "unknown period", "not_found")],
             )
         if period.kind not in TARGET_KINDS[indicator.frequency]:
             raise InvalidActionField(
                 f"{indicator.code} is {indicator.frequency.value}; it has no status for "
                 f"{period.code}.",
-                errors=field_errors("period", "no status for this indicator in this period"),
+                errors=[field_error("period", "no status for this indicator in this period")],
             )
         return indicator.id, period.id

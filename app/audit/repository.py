@@ -33,7 +33,7 @@ class AuditRepository:
         )
         return result.scalar_one_or_none()
 
-    async def allocate_ids(self, count: int) -> list[int]:
+    async def allocate_ids(self, *, count: int) -> list[int]:
         """Ids for events about to be appended in bulk, in chain order (call under the lock)."""
         if count == 0:
             return []
@@ -53,11 +53,11 @@ class AuditRepository:
         highest = await self.session.scalar(select(func.max(AuditEvent.id))) or 0
         return list(range(highest + 1, highest + 1 + count))
 
-    async def add_many(self, rows: list[dict[str, Any]]) -> None:
+    async def add_many(self, *, rows: list[dict[str, Any]]) -> None:
         if rows:
             await bulk_insert(self.session, AuditEvent.__table__, rows)  # type: ignore[arg-type]
 
-    async def add(self, event: AuditEvent) -> AuditEvent:
+    async def add(self, *, event: AuditEvent) -> AuditEvent:
         self.session.add(event)
         await self.session.flush()
         return event

@@ -33,7 +33,7 @@ async def list_audit_events(
     until: AwareDatetime | None = None,
 ) -> Page[AuditEventRead]:
     """The audit trail, newest first, filtered by entity, actor, action and time."""
-    events, total = await AuditService(session).list(
+    items, total = await AuditService(session).list(
         entity_type=entity_type,
         entity_id=entity_id,
         actor_id=actor_id,
@@ -43,12 +43,7 @@ async def list_audit_events(
         offset=paging.offset,
         limit=paging.page_size,
     )
-    return Page(
-        items=[AuditEventRead.model_validate(e) for e in events],
-        page=paging.page,
-        page_size=paging.page_size,
-        total=total,
-    )
+    return Page(items=items, page=paging.page, page_size=paging.page_size, total=total)
 
 
 @router.get("/verify", response_model=AuditVerification)

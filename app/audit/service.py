@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -13,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.audit.hashing import GENESIS_HASH, event_hash
 from app.audit.models import AuditEvent
 from app.audit.repository import AuditRepository
-from app.audit.schemas import AuditVerification
+from app.audit.schemas import AuditEventRead, AuditVerification
 from app.auth.principal import Principal
 from app.core.clock import utcnow
 from app.core.context import current_request_id
@@ -68,7 +67,9 @@ class AuditService:
             "request_id": current_request_id(),
         }
         digest = event_hash(prev_hash=prev_hash, **fields)
-        event = await self.repository.add(AuditEvent(prev_hash=prev_hash, hash=digest, **fields))
+        event = await self.repository.add(
+            event=AuditEvent(prev_hash=prev_hash, hash=digest, **fields)
+        )
         self.session.info[_CHAIN_HEAD_KEY] = digest
         return event
 
@@ -77,7 +78,7 @@ class AuditService:
         if not events:
             return
         prev_hash = await self._chain_head()
-        ids = await self.repository.allocate_ids(len(events))
+        ids = await self.repository.allocate_ids(count=len(events))
         occurred_at = utcnow()
         request_id = current_request_id()
         rows = []
@@ -98,7 +99,7 @@ class AuditService:
             digest = event_hash(prev_hash=prev_hash, **fields)
             rows.append({"id": event_id, "prev_hash": prev_hash, "hash": digest, **fields})
             prev_hash = digest
-        await self.repository.add_many(rows)
+        await self.repository.add_many(rows=rows)
         self.session.info[_CHAIN_HEAD_KEY] = prev_hash
 
     async def _chain_head(self) -> str:
@@ -119,8 +120,8 @@ class AuditService:
         until: datetime | None,
         offset: int,
         limit: int,
-    ) -> tuple[Sequence[AuditEvent], int]:
-        return await self.repository.list(
+    ) -> tuple[list[AuditEventRead], int]:
+        events, total = await self.repository.list(
             entity_type=entity_type,
             entity_id=entity_id,
             actor_id=actor_id,
@@ -130,6 +131,7 @@ class AuditService:
             offset=offset,
             limit=limit,
         )
+        return [AuditEventRead.model_validate(event) for event in events], total
 
     async def verify(self) -> AuditVerification:
         """Recompute the chain from the first event; report the first that does not match."""

@@ -31,7 +31,7 @@ async def current_principal(
         return cached
     if not token:
         raise NotAuthenticated("Sign in: this endpoint needs a bearer token.")
-    principal = await AuthService(session, settings=settings).principal_from_token(token)
+    principal = await AuthService(session, settings=settings).principal_from_token(token=token)
     setattr(request.state, _PRINCIPAL_KEY, principal)
     return principal
 

@@ -1,4 +1,4 @@
-"""Roles, permissions and the map between them (DOMAIN.md, "Organisation and people")."""
+"""Roles, permissions and the map between them (README, "Roles")."""
 
 from __future__ import annotations
 

@@ -17,10 +17,10 @@ class AuthRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def user_by_email(self, email: str) -> User | None:
+    async def user_by_email(self, *, email: str) -> User | None:
         return await self.session.scalar(select(User).where(User.email == email.lower()))
 
-    async def user_with_roles(self, user_id: uuid.UUID) -> User | None:
+    async def user_with_roles(self, *, user_id: uuid.UUID) -> User | None:
         return await self.session.scalar(
             select(User).where(User.id == user_id).options(selectinload(User.roles))
         )

@@ -103,7 +103,7 @@ class AuthService:
                     headers={"Retry-After": str(retry_after)},
                 )
 
-        user = await self.repository.user_by_email(email)
+        user = await self.repository.user_by_email(email=email)
         # Verify even when the account is unknown or inactive, so timing says nothing.
         password_ok = verify_password(password, user.password_hash if user else None)
         if user is None or not password_ok or not user.is_active:
@@ -114,7 +114,7 @@ class AuthService:
         await self.repository.clear_failures(key=account_key)
         return user.id
 
-    async def principal_from_token(self, token: str) -> Principal:
+    async def principal_from_token(self, *, token: str) -> Principal:
         """Resolve a bearer token to a live principal; 401 for anything not current."""
         try:
             claims = decode_access_token(
@@ -123,21 +123,21 @@ class AuthService:
         except InvalidToken as exc:
             raise NotAuthenticated("The access token is invalid or has expired.") from exc
         if claims.subject_kind is SubjectKind.CLIENT:
-            client = await ClientService(self.session).principal_for(claims.subject_id)
+            client = await ClientService(self.session).principal_for(client_uuid=claims.subject_id)
             if client is None:
                 raise NotAuthenticated("The access token is invalid or has expired.")
             if not client.client_unit_ids:
                 return client
             client.tree = OrgTree(await self.repository.org_parent_map())
             return client
-        principal = await self.user_principal(claims.subject_id)
+        principal = await self.user_principal(user_id=claims.subject_id)
         if principal is None:
             raise NotAuthenticated("The access token is invalid or has expired.")
         return principal
 
-    async def user_principal(self, user_id: uuid.UUID) -> Principal | None:
+    async def user_principal(self, *, user_id: uuid.UUID) -> Principal | None:
         """An active user as a principal with their grants (the command line acts as one)."""
-        user = await self.repository.user_with_roles(user_id)
+        user = await self.repository.user_with_roles(user_id=user_id)
         if user is None or not user.is_active:
             return None
         grants = tuple(Grant(role=r.role, org_unit_id=r.org_unit_id) for r in user.roles)

@@ -7,10 +7,10 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.batch.models import IdempotencyKey
+from app.batch.repository import BatchRepository
 from app.core.clock import utcnow
 from app.core.errors import InvalidInput
 
@@ -32,6 +32,7 @@ def request_fingerprint(*parts: bytes | str) -> str:
 class IdempotencyStore:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+        self.repository = BatchRepository(session)
 
     async def claim(
         self, *, principal_id: uuid.UUID, key: str, endpoint: str, fingerprint: str
@@ -43,15 +44,9 @@ class IdempotencyStore:
         422 when the key came with a different request.
         """
         now = utcnow()
-        await self.session.execute(
-            delete(IdempotencyKey).where(IdempotencyKey.created_at < now - KEEP_FOR)
-        )
-        row = await self.session.scalar(
-            select(IdempotencyKey).where(
-                IdempotencyKey.principal_id == principal_id,
-                IdempotencyKey.key == key,
-                IdempotencyKey.endpoint == endpoint,
-            )
+        await self.repository.purge_keys_before(before=now - KEEP_FOR)
+        row = await self.repository.idempotency_key(
+            principal_id=principal_id, key=key, endpoint=endpoint
         )
         if row is not None:
             if row.request_hash != fingerprint:
@@ -66,8 +61,8 @@ class IdempotencyStore:
                     ],
                 )
             return row.status_code, row.response
-        self.session.add(
-            IdempotencyKey(
+        await self.repository.add_idempotency_key(
+            row=IdempotencyKey(
                 principal_id=principal_id,
                 key=key,
                 endpoint=endpoint,
@@ -77,7 +72,6 @@ class IdempotencyStore:
                 created_at=now,
             )
         )
-        await self.session.flush()
         return None
 
     async def record(
@@ -90,8 +84,10 @@ class IdempotencyStore:
         response: dict[str, Any],
     ) -> None:
         """Keep the answer to replay to retries for the next 24 hours."""
-        row = await self.session.get(IdempotencyKey, (principal_id, key, endpoint))
+        row = await self.repository.idempotency_key(
+            principal_id=principal_id, key=key, endpoint=endpoint
+        )
         assert row is not None
         row.status_code = status_code
         row.response = response
-        await self.session.flush()
+        await self.repository.flush()

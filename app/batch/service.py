@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
-from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.service import AuditEntry, AuditService
 from app.auth.permissions import Permission
 from app.auth.principal import Principal
+from app.batch.repository import BatchRepository
 from app.batch.schemas import (
     BatchItem,
     BatchResult,
@@ -27,12 +27,10 @@ from app.batch.schemas import (
     ItemResult,
     Outcome,
 )
-from app.core.bulk import bulk_insert, one_of
-from app.core.changes import CHANGED_INDICATORS
 from app.core.clock import utcnow
 from app.core.errors import AppError
 from app.indicators import policy
-from app.indicators.models import Indicator, IndicatorStatus, IndicatorValue, ValueRevision
+from app.indicators.models import Indicator, IndicatorStatus
 from app.indicators.repository import IndicatorRepository
 from app.indicators.values import Figures, check_figures, flags_after_change, submitted_late
 from app.measures.vocabulary import VALUE_KIND, ValueStatus
@@ -41,7 +39,6 @@ from app.periods.repository import PeriodRepository
 
 _ITEM = TypeAdapter(BatchItem)
 _ITEMS = TypeAdapter(list[BatchItem])
-_VALUES: Table = IndicatorValue.__table__  # type: ignore[assignment]  # rows in bulk, no identity map
 _EDITABLE = {ValueStatus.DRAFT, ValueStatus.REJECTED}
 
 
@@ -84,6 +81,7 @@ class BatchForbidden(AppError):
 class BatchService:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+        self.repository = BatchRepository(session)
         self.indicators = IndicatorRepository(session)
         self.periods = PeriodRepository(session)
 
@@ -93,9 +91,9 @@ class BatchService:
         work = self._parse_all(items)
         parsed = [w for w in work if w.item is not None]
         indicators = await self.indicators.by_codes(
-            {w.item.indicator_code for w in parsed if w.item}
+            codes={w.item.indicator_code for w in parsed if w.item}
         )
-        periods = await self.periods.by_codes({w.item.period for w in parsed if w.item})
+        periods = await self.periods.by_codes(codes={w.item.period for w in parsed if w.item})
         seen: set[tuple[str, str]] = set()
         permissions = [Permission.VALUES_WRITE] + ([Permission.VALUES_SUBMIT] if submit else [])
         allowed = {
@@ -141,14 +139,17 @@ class BatchService:
                 )
         result = self._result(work, submit=submit, atomic=atomic, stored=True)
         if atomic and result.summary.error:
-            refused = result.model_copy(update={"stored": False})
             error = BatchForbidden if any(w.forbidden for w in work) else BatchRefused
+            # Nothing was stored, so nothing was created, updated or left unchanged either.
+            refused = BatchSummary(error=result.summary.error)
             raise error(
                 f"{result.summary.error} of {len(work)} items are not valid; nothing was stored.",
-                results=[r.model_dump(mode="json") for r in refused.results if r.errors],
-                summary=refused.summary.model_dump(),
+                results=[r.model_dump(mode="json") for r in result.results if r.errors],
+                summary=refused.model_dump(),
             )
-        await self._write(inserts, updates, revisions, principal=principal, now=now)
+        await self._write(
+            inserts=inserts, updates=updates, revisions=revisions, principal=principal, now=now
+        )
         await AuditService(self.session).record_many(actor=principal, events=audit)
         return result
 
@@ -227,17 +228,7 @@ class BatchService:
     ) -> dict[tuple[uuid.UUID, uuid.UUID], dict[str, Any]]:
         """The current rows the batch touches, locked against concurrent writers."""
         pairs = {(w.indicator.id, w.period.id) for w in valid if w.indicator and w.period}
-        if not pairs:
-            return {}
-        query = select(_VALUES).where(
-            one_of(self.session, _VALUES.c.indicator_id, {i for i, _ in pairs}),
-            one_of(self.session, _VALUES.c.period_id, {p for _, p in pairs}),
-        )
-        if self.session.get_bind().dialect.name == "postgresql":
-            query = query.with_for_update()
-        rows = (await self.session.execute(query)).mappings()
-        found = {(row["indicator_id"], row["period_id"]): dict(row) for row in rows}
-        return {pair: row for pair, row in found.items() if pair in pairs}
+        return await self.repository.value_rows(pairs=pairs)
 
     def _change(
         self,
@@ -317,35 +308,24 @@ class BatchService:
 
     async def _write(
         self,
+        *,
         inserts: list[dict[str, Any]],
         updates: list[dict[str, Any]],
         revisions: list[tuple[uuid.UUID, _Work, dict[str, Any], list[str]]],
-        *,
         principal: Principal,
         now: Any,
     ) -> None:
         if inserts:
-            await bulk_insert(self.session, _VALUES, inserts)
+            await self.repository.insert_values(rows=inserts)
         if updates:
-            columns = [key.removeprefix("b_") for key in updates[0] if key != "b_id"]
-            await self.session.execute(
-                update(_VALUES)
-                .where(_VALUES.c.id == bindparam("b_id"))
-                .values({column: bindparam(f"b_{column}") for column in columns}),
-                updates,
-                # Which indicators changed, for the data change log (the rows name values).
-                execution_options={CHANGED_INDICATORS: [u["b_indicator_id"] for u in updates]},
-            )
+            await self.repository.update_values(rows=updates)
         if not revisions:
             return
         numbers: dict[uuid.UUID, int] = {}
         if updates:  # new rows have no revisions yet
-            latest = await self.session.execute(
-                select(ValueRevision.value_id, func.max(ValueRevision.number))
-                .where(one_of(self.session, ValueRevision.value_id, [u["b_id"] for u in updates]))
-                .group_by(ValueRevision.value_id)
+            numbers = await self.repository.latest_revision_numbers(
+                value_ids=[u["b_id"] for u in updates]
             )
-            numbers = {row[0]: row[1] for row in latest}
         rows = []
         for value_id, _w, state, steps in revisions:
             number = numbers.get(value_id) or 0
@@ -369,7 +349,7 @@ class BatchService:
                         "at": now,
                     }
                 )
-        await bulk_insert(self.session, ValueRevision.__table__, rows)  # type: ignore[arg-type]
+        await self.repository.insert_revisions(rows=rows)
 
     @staticmethod
     def _result(work: list[_Work], *, submit: bool, atomic: bool, stored: bool) -> BatchResult:

@@ -21,7 +21,7 @@ class BenchmarkRepository:
             )
         )
 
-    async def for_indicator(self, indicator_id: uuid.UUID) -> Sequence[tuple[Benchmark, str]]:
+    async def for_indicator(self, *, indicator_id: uuid.UUID) -> Sequence[tuple[Benchmark, str]]:
         """Every benchmark of the indicator with its period code, in period order."""
         rows = await self.session.execute(
             select(Benchmark, Period.code)
@@ -31,7 +31,7 @@ class BenchmarkRepository:
         )
         return [(row[0], row[1]) for row in rows]
 
-    async def add(self, benchmark: Benchmark) -> None:
+    async def add(self, *, benchmark: Benchmark) -> None:
         self.session.add(benchmark)
         await self.session.flush()
 

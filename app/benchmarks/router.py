@@ -22,7 +22,7 @@ IfMatch = Annotated[str | None, Header(description="The ETag you read; 412 if it
 @router.get("/{code}/benchmarks", response_model=list[BenchmarkRead])
 async def list_benchmarks(code: str, _: Reader, session: SessionDep) -> list[BenchmarkRead]:
     """Every period's comparator figures for the indicator, in period order."""
-    return await BenchmarkService(session).list_benchmarks(code)
+    return await BenchmarkService(session).list_benchmarks(code=code)
 
 
 @router.get("/{code}/benchmarks/{period}", response_model=BenchmarkRead)
@@ -30,7 +30,7 @@ async def get_benchmark(
     code: str, period: str, _: Reader, session: SessionDep, response: Response
 ) -> BenchmarkRead:
     """One period's comparator figures: source, median, quartiles and named comparators."""
-    read, version = await BenchmarkService(session).get(code, period)
+    read, version = await BenchmarkService(session).get(code=code, period_code=period)
     set_etag(response, version)
     return read
 

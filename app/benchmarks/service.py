@@ -74,16 +74,18 @@ class BenchmarkService:
         self.periods = PeriodService(session)
         self.audit = AuditService(session)
 
-    async def list_benchmarks(self, code: str) -> list[BenchmarkRead]:
-        indicator = await self.indicators.get(code)
+    async def list_benchmarks(self, *, code: str) -> list[BenchmarkRead]:
+        indicator = await self.indicators.get(code=code)
         return [
             to_read(indicator, period_code, benchmark)
-            for benchmark, period_code in await self.repository.for_indicator(indicator.id)
+            for benchmark, period_code in await self.repository.for_indicator(
+                indicator_id=indicator.id
+            )
         ]
 
-    async def get(self, code: str, period_code: str) -> tuple[BenchmarkRead, int]:
-        indicator = await self.indicators.get(code)
-        period = await self.periods.get(period_code)
+    async def get(self, *, code: str, period_code: str) -> tuple[BenchmarkRead, int]:
+        indicator = await self.indicators.get(code=code)
+        period = await self.periods.get(code=period_code)
         benchmark = await self.repository.get(indicator_id=indicator.id, period_id=period.id)
         if benchmark is None:
             raise BenchmarkNotFound(f"{code} has no benchmark for {period.code}.")
@@ -101,7 +103,7 @@ class BenchmarkService:
         """Set or replace a period's comparator figures; returns them, their version and
         whether they were created. Closed periods take them too: comparator data is published
         long after the year it describes."""
-        indicator = await self.indicators.get_active(code)
+        indicator = await self.indicators.get_active(code=code)
         if not principal.can(Permission.INDICATORS_WRITE, indicator.org_unit_id):
             raise PermissionDenied(f"You may not set benchmarks for {code}.")
         period = await self._period_for(indicator, period_code)
@@ -122,7 +124,7 @@ class BenchmarkService:
         benchmark.set_by_id = principal.id if principal.is_user else None
         benchmark.set_by_name = principal.name
         if before is None:
-            await self.repository.add(benchmark)
+            await self.repository.add(benchmark=benchmark)
         else:
             await self.repository.flush()
         after = to_read(indicator, period.code, benchmark)
@@ -137,7 +139,7 @@ class BenchmarkService:
         return after, benchmark.version, before is None
 
     async def _period_for(self, indicator: Indicator, period_code: str) -> Period:
-        period = await self.periods.get(period_code)
+        period = await self.periods.get(code=period_code)
         allowed = TARGET_KINDS[indicator.frequency]
         if period.kind not in allowed:
             raise WrongPeriodKind(

@@ -14,7 +14,7 @@ class ClientRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def get(self, client_uuid: uuid.UUID, *, reload: bool = False) -> ApiClient | None:
+    async def get(self, *, client_uuid: uuid.UUID, reload: bool = False) -> ApiClient | None:
         query = (
             select(ApiClient)
             .where(ApiClient.id == client_uuid)
@@ -24,7 +24,7 @@ class ClientRepository:
             query = query.execution_options(populate_existing=True)
         return await self.session.scalar(query)
 
-    async def by_client_id(self, client_id: str) -> ApiClient | None:
+    async def by_client_id(self, *, client_id: str) -> ApiClient | None:
         return await self.session.scalar(
             select(ApiClient)
             .where(ApiClient.client_id == client_id)
@@ -42,7 +42,7 @@ class ClientRepository:
         )
         return rows.all(), total or 0
 
-    async def add(self, client: ApiClient) -> ApiClient:
+    async def add(self, *, client: ApiClient) -> ApiClient:
         self.session.add(client)
         await self.session.flush()
         return client

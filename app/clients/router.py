@@ -9,7 +9,7 @@ from app.auth.dependencies import require
 from app.auth.permissions import Permission
 from app.auth.principal import Principal
 from app.clients.schemas import ApiClientCreate, ApiClientRead, ApiClientWithSecret
-from app.clients.service import ClientService, to_read
+from app.clients.service import ClientService
 from app.core.deps import SessionDep
 from app.core.etag import set_etag
 from app.core.pagination import Paging
@@ -23,15 +23,10 @@ Manager = Annotated[Principal, Depends(require(Permission.API_CLIENTS_MANAGE))]
 @router.get("", response_model=Page[ApiClientRead])
 async def list_api_clients(_: Manager, session: SessionDep, paging: Paging) -> Page[ApiClientRead]:
     """Machine clients, active and revoked."""
-    clients, total = await ClientService(session).repository.list(
+    items, total = await ClientService(session).list_page(
         offset=paging.offset, limit=paging.page_size
     )
-    return Page(
-        items=[to_read(c) for c in clients],
-        page=paging.page,
-        page_size=paging.page_size,
-        total=total,
-    )
+    return Page(items=items, page=paging.page, page_size=paging.page_size, total=total)
 
 
 @router.post("", response_model=ApiClientWithSecret, status_code=status.HTTP_201_CREATED)
@@ -39,7 +34,7 @@ async def create_api_client(
     body: ApiClientCreate, principal: Manager, session: SessionDep, response: Response
 ) -> ApiClientWithSecret:
     """Register a machine client; the secret is in this answer and nowhere else, ever."""
-    created = await ClientService(session).create(principal=principal, data=body)
+    created, _version = await ClientService(session).create(principal=principal, data=body)
     response.headers["Location"] = f"/api/v1/api-clients/{created.id}"
     response.headers["Cache-Control"] = "no-store"
     return created
@@ -50,9 +45,9 @@ async def get_api_client(
     client_id: uuid.UUID, _: Manager, session: SessionDep, response: Response
 ) -> ApiClientRead:
     """One machine client (never its secret)."""
-    client = await ClientService(session).get(client_id)
-    set_etag(response, client.version)
-    return to_read(client)
+    read, version = await ClientService(session).read(client_uuid=client_id)
+    set_etag(response, version)
+    return read
 
 
 @router.post("/{client_id}/rotate", response_model=ApiClientWithSecret)
@@ -61,7 +56,10 @@ async def rotate_api_client_secret(
 ) -> ApiClientWithSecret:
     """Issue a new secret; the old one stops working at once."""
     response.headers["Cache-Control"] = "no-store"
-    return await ClientService(session).rotate(principal=principal, client_uuid=client_id)
+    rotated, _version = await ClientService(session).rotate(
+        principal=principal, client_uuid=client_id
+    )
+    return rotated
 
 
 @router.delete("/{client_id}", status_code=status.HTTP_204_NO_CONTENT)

@@ -44,22 +44,34 @@ class ClientService:
         self.repository = ClientRepository(session)
         self.audit = AuditService(session)
 
-    async def get(self, client_uuid: uuid.UUID) -> ApiClient:
-        client = await self.repository.get(client_uuid)
+    async def get(self, *, client_uuid: uuid.UUID) -> ApiClient:
+        client = await self.repository.get(client_uuid=client_uuid)
         if client is None:
             raise ApiClientNotFound(f"No API client has the id {client_uuid}.")
         return client
 
-    async def create(self, *, principal: Principal, data: ApiClientCreate) -> ApiClientWithSecret:
+    async def read(self, *, client_uuid: uuid.UUID) -> tuple[ApiClientRead, int]:
+        """One client and its version (the ETag)."""
+        client = await self.get(client_uuid=client_uuid)
+        return to_read(client), client.version
+
+    async def list_page(self, *, offset: int, limit: int) -> tuple[list[ApiClientRead], int]:
+        clients, total = await self.repository.list(offset=offset, limit=limit)
+        return [to_read(client) for client in clients], total
+
+    async def create(
+        self, *, principal: Principal, data: ApiClientCreate
+    ) -> tuple[ApiClientWithSecret, int]:
         org = OrgService(self.session)
         units = [
             unit
             for index, code in enumerate(dict.fromkeys(data.org_unit_codes))
-            if (unit := await org.resolve_code(code, field=("org_unit_codes", index))) is not None
+            if (unit := await org.resolve_code(code=code, field=("org_unit_codes", index)))
+            is not None
         ]
         secret = _new_secret()
         client = await self.repository.add(
-            ApiClient(
+            client=ApiClient(
                 name=data.name,
                 client_id="gtc_" + secrets.token_hex(12),
                 secret_hash=hash_password(secret),
@@ -77,10 +89,12 @@ class ClientService:
             entity_id=client.id,
             after=to_audit(read),
         )
-        return ApiClientWithSecret(**read.model_dump(), client_secret=secret)
+        return ApiClientWithSecret(**read.model_dump(), client_secret=secret), client.version
 
-    async def rotate(self, *, principal: Principal, client_uuid: uuid.UUID) -> ApiClientWithSecret:
-        client = await self.get(client_uuid)
+    async def rotate(
+        self, *, principal: Principal, client_uuid: uuid.UUID
+    ) -> tuple[ApiClientWithSecret, int]:
+        client = await self.get(client_uuid=client_uuid)
         secret = _new_secret()
         client.secret_hash = hash_password(secret)
         await self.repository.flush()
@@ -92,12 +106,12 @@ class ClientService:
             entity_id=client.id,
             after=to_audit(read),
         )
-        return ApiClientWithSecret(**read.model_dump(), client_secret=secret)
+        return ApiClientWithSecret(**read.model_dump(), client_secret=secret), client.version
 
     async def revoke(
         self, *, principal: Principal, client_uuid: uuid.UUID, if_match: str | None
     ) -> None:
-        client = await self.get(client_uuid)
+        client = await self.get(client_uuid=client_uuid)
         check_if_match(if_match, client.version)
         before = to_read(client)
         if client.is_active:
@@ -117,14 +131,14 @@ class ClientService:
         self, *, client_id: str | None, client_secret: str | None
     ) -> uuid.UUID | None:
         """The client's id when the credentials are right and it is active; else None."""
-        client = await self.repository.by_client_id(client_id) if client_id else None
+        client = await self.repository.by_client_id(client_id=client_id) if client_id else None
         ok = verify_password(client_secret or "", client.secret_hash if client else None)
         if client is None or not ok or not client.is_active:
             return None
         return client.id
 
-    async def principal_for(self, client_uuid: uuid.UUID) -> Principal | None:
-        client = await self.repository.get(client_uuid)
+    async def principal_for(self, *, client_uuid: uuid.UUID) -> Principal | None:
+        client = await self.repository.get(client_uuid=client_uuid)
         if client is None or not client.is_active:
             return None
         return Principal(
@@ -137,7 +151,7 @@ class ClientService:
         )
 
     async def _reload(self, client_uuid: uuid.UUID, *, units: list[OrgUnit]) -> ApiClient:
-        client = await self.repository.get(client_uuid, reload=True)
+        client = await self.repository.get(client_uuid=client_uuid, reload=True)
         assert client is not None
         client.org_units = units
         await self.repository.flush()

@@ -37,26 +37,28 @@ class CommentService:
         self.indicators = IndicatorService(session)
 
     async def list(self, *, code: str, period_code: str | None) -> list[CommentRead]:
-        indicator = await self.indicators.get(code)
-        period_id = (await self.indicators.periods.get(period_code)).id if period_code else None
+        indicator = await self.indicators.get(code=code)
+        period = await self.indicators.periods.get(code=period_code) if period_code else None
         return [
-            to_read(comment, indicator_code=indicator.code, period=period)
-            for comment, period in await self.repository.for_indicator(
-                indicator.id, period_id=period_id
+            to_read(comment, indicator_code=indicator.code, period=code)
+            for comment, code in await self.repository.for_indicator(
+                indicator_id=indicator.id, period_id=period.id if period else None
             )
         ]
 
     async def create(self, *, principal: Principal, code: str, data: CommentCreate) -> CommentRead:
-        indicator = await self.indicators.get(code)
-        period = await self._period(data.period)
+        indicator = await self.indicators.get(code=code)
+        period = await self._period(code=data.period)
         if data.reply_to_id is not None:
-            question = await self._require_reply_target(data.reply_to_id, indicator.id)
+            question = await self._require_reply_target(
+                comment_id=data.reply_to_id, indicator_id=indicator.id
+            )
             # An answer belongs to its question's period unless it names one.
             if period is None and question.period_id is not None:
-                period = await self.session.get(Period, question.period_id)
+                period = await self.repository.period(period_id=question.period_id)
         roles = sorted(role.value for role in principal.roles)
         comment = await self.repository.add(
-            Comment(
+            comment=Comment(
                 indicator_id=indicator.id,
                 period_id=period.id if period else None,
                 reply_to_id=data.reply_to_id,
@@ -78,10 +80,10 @@ class CommentService:
         )
         return read
 
-    async def _period(self, code: str | None) -> Period | None:
+    async def _period(self, *, code: str | None) -> Period | None:
         if code is None:
             return None
-        period = await self.indicators.periods.repository.by_code(code)
+        period = await self.indicators.periods.repository.by_code(code=code)
         if period is None:
             raise UnknownPeriod(
                 f"No period has the code {code!r}.",
@@ -90,9 +92,9 @@ class CommentService:
         return period
 
     async def _require_reply_target(
-        self, comment_id: uuid.UUID, indicator_id: uuid.UUID
+        self, *, comment_id: uuid.UUID, indicator_id: uuid.UUID
     ) -> Comment:
-        target = await self.repository.get(comment_id)
+        target = await self.repository.get(comment_id=comment_id)
         if target is None or target.indicator_id != indicator_id:
             raise ReplyNotOnThisIndicator(
                 "reply_to_id names no comment on this indicator.",

@@ -18,10 +18,10 @@ class CommitteeRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def get(self, committee_id: uuid.UUID) -> Committee | None:
+    async def get(self, *, committee_id: uuid.UUID) -> Committee | None:
         return await self.session.get(Committee, committee_id)
 
-    async def by_name(self, name: str) -> Committee | None:
+    async def by_name(self, *, name: str) -> Committee | None:
         return await self.session.scalar(select(Committee).where(Committee.name == name))
 
     async def list_page(self, *, offset: int, limit: int) -> tuple[Sequence[Committee], int]:
@@ -32,7 +32,7 @@ class CommitteeRepository:
         return rows.all(), total or 0
 
     async def links(
-        self, ids: Collection[uuid.UUID]
+        self, *, ids: Collection[uuid.UUID]
     ) -> tuple[
         dict[uuid.UUID, list[str]],
         dict[uuid.UUID, list[uuid.UUID]],
@@ -64,7 +64,7 @@ class CommitteeRepository:
             risks[committee_id].append(risk_id)
         return indicators, plans, risks
 
-    async def indicator_ids(self, codes: Collection[str]) -> dict[str, uuid.UUID]:
+    async def indicator_ids(self, *, codes: Collection[str]) -> dict[str, uuid.UUID]:
         if not codes:
             return {}
         rows = await self.session.execute(
@@ -73,14 +73,14 @@ class CommitteeRepository:
         return {row[0]: row[1] for row in rows}
 
     async def existing(
-        self, model: type[Plan] | type[Risk], ids: Collection[uuid.UUID]
+        self, *, model: type[Plan] | type[Risk], ids: Collection[uuid.UUID]
     ) -> set[uuid.UUID]:
         if not ids:
             return set()
         return set(await self.session.scalars(select(model.id).where(model.id.in_(ids))))
 
     async def replace_links(
-        self, table: Table, *, committee_id: uuid.UUID, column: str, ids: Collection[uuid.UUID]
+        self, *, table: Table, committee_id: uuid.UUID, column: str, ids: Collection[uuid.UUID]
     ) -> None:
         await self.session.execute(delete(table).where(table.c.committee_id == committee_id))
         if ids:
@@ -88,7 +88,7 @@ class CommitteeRepository:
                 insert(table), [{"committee_id": committee_id, column: i} for i in ids]
             )
 
-    async def add(self, committee: Committee) -> None:
+    async def add(self, *, committee: Committee) -> None:
         self.session.add(committee)
         await self.session.flush()
 

@@ -35,7 +35,7 @@ async def create_committee(
     body: CommitteeCreate, principal: Writer, session: SessionDep, response: Response
 ) -> CommitteeRead:
     """Create a committee and name the indicators, plans and risks reported to it."""
-    created = await CommitteeService(session).create(principal=principal, data=body)
+    created, _version = await CommitteeService(session).create(principal=principal, data=body)
     response.headers["Location"] = f"/api/v1/committees/{created.id}"
     return created
 
@@ -45,10 +45,9 @@ async def get_committee(
     committee_id: uuid.UUID, _: Reader, session: SessionDep, response: Response
 ) -> CommitteeRead:
     """One committee."""
-    service = CommitteeService(session)
-    committee = await service.get(committee_id)
-    set_etag(response, committee.version)
-    return await service.read(committee)
+    read, version = await CommitteeService(session).read(committee_id=committee_id)
+    set_etag(response, version)
+    return read
 
 
 @router.patch("/{committee_id}", response_model=CommitteeRead)

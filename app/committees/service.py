@@ -15,6 +15,7 @@ from app.committees.exceptions import CommitteeNameTaken, CommitteeNotFound, Unk
 from app.committees.models import Committee, committee_indicator, committee_plan, committee_risk
 from app.committees.repository import CommitteeRepository
 from app.committees.schemas import CommitteeCreate, CommitteeRead, CommitteeUpdate
+from app.core.errors import field_error
 from app.core.etag import check_if_match
 from app.plans.models import Plan
 from app.risks.models import Risk
@@ -26,14 +27,14 @@ class CommitteeService:
         self.repository = CommitteeRepository(session)
         self.audit = AuditService(session)
 
-    async def get(self, committee_id: uuid.UUID) -> Committee:
-        committee = await self.repository.get(committee_id)
+    async def get(self, *, committee_id: uuid.UUID) -> Committee:
+        committee = await self.repository.get(committee_id=committee_id)
         if committee is None:
             raise CommitteeNotFound(f"No committee has the id {committee_id}.")
         return committee
 
-    async def read_many(self, committees: list[Committee]) -> list[CommitteeRead]:
-        indicators, plans, risks = await self.repository.links([c.id for c in committees])
+    async def _read_many(self, committees: list[Committee]) -> list[CommitteeRead]:
+        indicators, plans, risks = await self.repository.links(ids=[c.id for c in committees])
         return [
             CommitteeRead(
                 id=c.id,
@@ -48,12 +49,17 @@ class CommitteeService:
             for c in committees
         ]
 
-    async def read(self, committee: Committee) -> CommitteeRead:
-        return (await self.read_many([committee]))[0]
+    async def read(self, *, committee_id: uuid.UUID) -> tuple[CommitteeRead, int]:
+        """One committee and its version (the ETag)."""
+        committee = await self.get(committee_id=committee_id)
+        return await self._read(committee), committee.version
+
+    async def _read(self, committee: Committee) -> CommitteeRead:
+        return (await self._read_many([committee]))[0]
 
     async def list_committees(self, *, offset: int, limit: int) -> tuple[list[CommitteeRead], int]:
         rows, total = await self.repository.list_page(offset=offset, limit=limit)
-        return await self.read_many(list(rows)), total
+        return await self._read_many(list(rows)), total
 
     @staticmethod
     def _require_write(principal: Principal) -> None:
@@ -61,14 +67,16 @@ class CommitteeService:
         if not principal.scope(Permission.PLANS_WRITE).everywhere:
             raise PermissionDenied("Only the performance team or an admin manages committees.")
 
-    async def create(self, *, principal: Principal, data: CommitteeCreate) -> CommitteeRead:
+    async def create(
+        self, *, principal: Principal, data: CommitteeCreate
+    ) -> tuple[CommitteeRead, int]:
         self._require_write(principal)
-        if await self.repository.by_name(data.name) is not None:
+        if await self.repository.by_name(name=data.name) is not None:
             raise CommitteeNameTaken(f"A committee called {data.name!r} exists already.")
         committee = Committee(name=data.name, description=data.description)
-        await self.repository.add(committee)
+        await self.repository.add(committee=committee)
         await self._links(committee, data.model_dump(exclude_unset=True))
-        read = await self.read(committee)
+        read = await self._read(committee)
         await self.audit.record(
             actor=principal,
             action="create",
@@ -76,7 +84,7 @@ class CommitteeService:
             entity_id=committee.id,
             after=to_audit(read),
         )
-        return read
+        return read, committee.version
 
     async def update(
         self,
@@ -87,19 +95,19 @@ class CommitteeService:
         if_match: str | None,
     ) -> tuple[CommitteeRead, int]:
         self._require_write(principal)
-        committee = await self.get(committee_id)
+        committee = await self.get(committee_id=committee_id)
         check_if_match(if_match, committee.version)
-        before = await self.read(committee)
+        before = await self._read(committee)
         changes = data.model_dump(exclude_unset=True)
         if changes.get("name") and changes["name"] != committee.name:
-            if await self.repository.by_name(changes["name"]) is not None:
+            if await self.repository.by_name(name=changes["name"]) is not None:
                 raise CommitteeNameTaken(f"A committee called {changes['name']!r} exists already.")
             committee.name = changes["name"]
         if "description" in changes:
             committee.description = changes["description"]
         await self.repository.flush()
         await self._links(committee, changes)
-        after = await self.read(committee)
+        after = await self._read(committee)
         await self.audit.record(
             actor=principal,
             action="update",
@@ -113,10 +121,10 @@ class CommitteeService:
     async def _links(self, committee: Committee, changes: dict[str, Any]) -> None:
         if changes.get("indicator_codes") is not None:
             codes = list(dict.fromkeys(changes["indicator_codes"]))
-            found = await self.repository.indicator_ids(codes)
+            found = await self.repository.indicator_ids(codes=codes)
             _require_all("indicator_codes", codes, found.keys())
             await self.repository.replace_links(
-                committee_indicator,
+                table=committee_indicator,
                 committee_id=committee.id,
                 column="indicator_id",
                 ids=[found[code] for code in codes],
@@ -127,9 +135,9 @@ class CommitteeService:
         ):
             if changes.get(field) is not None:
                 ids = list(dict.fromkeys(changes[field]))
-                _require_all(field, ids, await self.repository.existing(model, ids))
+                _require_all(field, ids, await self.repository.existing(model=model, ids=ids))
                 await self.repository.replace_links(
-                    table, committee_id=committee.id, column=column, ids=ids
+                    table=table, committee_id=committee.id, column=column, ids=ids
                 )
 
 
@@ -138,5 +146,5 @@ def _require_all(field: str, wanted: list[Any], found: Any) -> None:
     if missing:
         raise UnknownReference(
             f"Unknown {field.removesuffix('s').replace('_', ' ')}: {', '.join(missing)}.",
-            errors=[{"loc": ["body", field], "msg": "unknown reference", "type": "not_found"}],
+            errors=[field_error(field, "unknown reference", "not_found")],
         )

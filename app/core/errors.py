@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from http import HTTPStatus
 from typing import Any
 
@@ -84,6 +85,15 @@ class InvalidInput(AppError):
 
 class TooManyRequests(AppError):
     status, title, slug = 429, "Too many requests", "too-many-requests"
+
+
+def field_error(
+    field: str | Sequence[str | int], msg: str, kind: str = "value_error", *, at: str = "body"
+) -> dict[str, Any]:
+    """One entry of an error's `errors`, shaped like a validation error: `field` is a name or a
+    path inside the request part `at` ("body", "query", "header")."""
+    path = [field] if isinstance(field, str) else list(field)
+    return {"loc": [at, *path], "msg": msg, "type": kind}
 
 
 def problem(

@@ -4,22 +4,18 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
 
 from app.auth.permissions import Permission
 from app.auth.principal import Principal
 from app.core.clock import today
+from app.cycle.repository import CycleRepository
 from app.cycle.schemas import Counts, PeriodProgress, Task, TaskAction, UnitProgress
 from app.indicators import policy
-from app.indicators.models import Indicator, IndicatorStatus, IndicatorValue, indicator_collector
+from app.indicators.models import IndicatorValue
 from app.measures.vocabulary import VALUE_KIND, ValueStatus
-from app.org.models import OrgUnit
 from app.org.tree import OrgTree
-from app.periods.models import Period, PeriodStatus
 from app.periods.service import PeriodService
 
 _FREQUENCY_OF = {kind: frequency for frequency, kind in VALUE_KIND.items()}
@@ -28,22 +24,14 @@ _FREQUENCY_OF = {kind: frequency for frequency, kind in VALUE_KIND.items()}
 class CycleService:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+        self.repository = CycleRepository(session)
 
     async def progress(self, *, period_code: str) -> PeriodProgress:
-        period = await PeriodService(self.session).get(period_code)
-        units = (await self.session.scalars(select(OrgUnit))).all()
+        period = await PeriodService(self.session).get(code=period_code)
+        units = await self.repository.org_units()
         tree = OrgTree({unit.id: unit.parent_id for unit in units})
-        rows = await self.session.execute(
-            select(Indicator.org_unit_id, IndicatorValue.status, IndicatorValue.is_late)
-            .outerjoin(
-                IndicatorValue,
-                (IndicatorValue.indicator_id == Indicator.id)
-                & (IndicatorValue.period_id == period.id),
-            )
-            .where(
-                Indicator.status == IndicatorStatus.ACTIVE,
-                Indicator.frequency == _FREQUENCY_OF[period.kind],
-            )
+        rows = await self.repository.expected_values(
+            period_id=period.id, frequency=_FREQUENCY_OF[period.kind]
         )
         due = period.data_due_date < today()
         own: dict[uuid.UUID, Counts] = defaultdict(Counts)
@@ -77,22 +65,21 @@ class CycleService:
     async def tasks(self, *, principal: Principal) -> list[Task]:
         """What the caller must enter, revise, submit or approve in open periods, most urgent
         first."""
-        periods = (
-            await self.session.scalars(select(Period).where(Period.status == PeriodStatus.OPEN))
-        ).all()
+        periods = await self.repository.open_periods()
         if not periods:
             return []
-        indicators = await self._actionable_indicators(principal)
+        indicators = await self.repository.actionable_indicators(
+            user_id=principal.id,
+            scopes=[
+                principal.scope(permission)
+                for permission in (Permission.VALUES_APPROVE, Permission.VALUES_WRITE)
+            ],
+        )
         if not indicators:
             return []
         by_id = {indicator.id: indicator for indicator in indicators}
         period_by_id = {period.id: period for period in periods}
-        values = await self.session.scalars(
-            select(IndicatorValue).where(
-                IndicatorValue.indicator_id.in_(list(by_id)),
-                IndicatorValue.period_id.in_(list(period_by_id)),
-            )
-        )
+        values = await self.repository.values(indicator_ids=by_id, period_ids=period_by_id)
         held = {(value.indicator_id, value.period_id): value for value in values}
         now = today()
         tasks: list[Task] = []
@@ -127,30 +114,6 @@ class CycleService:
                 )
         tasks.sort(key=lambda t: (t.due_date, t.action != TaskAction.APPROVE, t.indicator_code))
         return tasks
-
-    async def _actionable_indicators(self, principal: Principal) -> Sequence[Indicator]:
-        """Indicators the caller collects or owns, or may approve or enter for in scope."""
-        query = select(Indicator).where(Indicator.status == IndicatorStatus.ACTIVE)
-        conditions: list[ColumnElement[bool]] = []
-        for permission in (Permission.VALUES_APPROVE, Permission.VALUES_WRITE):
-            scope = principal.scope(permission)
-            if scope.everywhere:
-                conditions = []
-                break
-            if scope.unit_ids:
-                conditions.append(Indicator.org_unit_id.in_(scope.unit_ids))
-        else:
-            collected = select(indicator_collector.c.indicator_id).where(
-                indicator_collector.c.user_id == principal.id
-            )
-            conditions += [Indicator.owner_id == principal.id, Indicator.id.in_(collected)]
-            query = query.where(or_(*conditions))
-        rows = await self.session.scalars(
-            query.options(
-                selectinload(Indicator.org_unit), selectinload(Indicator.collectors)
-            ).order_by(Indicator.code)
-        )
-        return rows.all()
 
 
 def _action(

@@ -18,13 +18,15 @@ class DataQualityRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def periods(self, codes: Collection[str]) -> dict[str, Period]:
+    async def periods(self, *, codes: Collection[str]) -> dict[str, Period]:
+        """The periods with these codes, by code."""
         rows = await self.session.scalars(select(Period).where(Period.code.in_(list(codes))))
         return {period.code: period for period in rows}
 
     async def values(
-        self, ids: Select[Any], codes: Collection[str]
+        self, *, ids: Select[Any], codes: Collection[str]
     ) -> dict[tuple[uuid.UUID, str], IndicatorValue]:
+        """The indicators' values for these periods, by indicator id and period code."""
         rows = await self.session.execute(
             select(IndicatorValue, Period.code)
             .join(Period, Period.id == IndicatorValue.period_id)
@@ -33,8 +35,9 @@ class DataQualityRepository:
         return {(value.indicator_id, code): value for value, code in rows}
 
     async def targeted(
-        self, ids: Select[Any], codes: Collection[str]
+        self, *, ids: Select[Any], codes: Collection[str]
     ) -> set[tuple[uuid.UUID, str]]:
+        """Which of the indicators have a target for which of these periods."""
         rows = await self.session.execute(
             select(Target.indicator_id, Period.code)
             .join(Period, Period.id == Target.period_id)
@@ -43,8 +46,9 @@ class DataQualityRepository:
         return {(row[0], row[1]) for row in rows}
 
     async def latest_verdicts(
-        self, value_ids: Collection[uuid.UUID]
+        self, *, value_ids: Collection[uuid.UUID]
     ) -> dict[uuid.UUID, ValueVerification]:
+        """Each value's latest verdict, for the values that have one."""
         if not value_ids:
             return {}
         latest = (
@@ -63,7 +67,7 @@ class DataQualityRepository:
         return {row.value_id: row for row in rows}
 
     async def approved_series(
-        self, ids: Select[Any], *, until: date
+        self, *, ids: Select[Any], until: date
     ) -> dict[uuid.UUID, list[tuple[str, Decimal]]]:
         """Each indicator's approved values up to a date, in period order (for SPC)."""
         rows = await self.session.execute(
@@ -82,7 +86,8 @@ class DataQualityRepository:
                 found.setdefault(indicator_id, []).append((code, value))
         return found
 
-    async def verifications(self, value_id: uuid.UUID) -> Sequence[ValueVerification]:
+    async def verifications(self, *, value_id: uuid.UUID) -> Sequence[ValueVerification]:
+        """Every verdict on a value, newest first."""
         rows = await self.session.scalars(
             select(ValueVerification)
             .where(ValueVerification.value_id == value_id)
@@ -90,7 +95,8 @@ class DataQualityRepository:
         )
         return rows.all()
 
-    async def add(self, verification: ValueVerification) -> ValueVerification:
+    async def add(self, *, verification: ValueVerification) -> ValueVerification:
+        """Store a new verdict."""
         self.session.add(verification)
         await self.session.flush()
         return verification

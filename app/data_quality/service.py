@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.service import AuditService, to_audit
@@ -110,23 +109,23 @@ class DataQualityService:
             spec = calendar.parse_period(period_code)
         except calendar.InvalidPeriodCode as exc:
             raise PeriodNotFound(f"{period_code!r} is not a period code.") from exc
-        filters = await self._filters(principal, org_unit_code)
+        filters = await self._filters(principal=principal, org_unit_code=org_unit_code)
         indicators = [
             indicator
-            for indicator in await self.indicators.all_matching(filters)
+            for indicator in await self.indicators.all_matching(filters=filters)
             if calendar.is_within(VALUE_KIND[indicator.frequency], spec.kind)
         ]
         units = {i.id: units_of(period_code, VALUE_KIND[i.frequency]) for i in indicators}
         all_units = {code for codes in units.values() for code in codes}
-        periods = await self.repository.periods(all_units | {period_code})
+        periods = await self.repository.periods(codes=all_units | {period_code})
         if period_code not in periods:
             raise PeriodNotFound(f"No period has the code {period_code!r}.")
-        ids = filters.apply(select(Indicator.id))
-        values = await self.repository.values(ids, all_units)
-        targeted = await self.repository.targeted(ids, all_units | {period_code})
-        verdicts = await self.repository.latest_verdicts([v.id for v in values.values()])
-        series = await self.repository.approved_series(ids, until=periods[period_code].end_date)
-        spc_settings = await SpcRepository(self.session).settings(ids)
+        ids = filters.id_query()
+        values = await self.repository.values(ids=ids, codes=all_units)
+        targeted = await self.repository.targeted(ids=ids, codes=all_units | {period_code})
+        verdicts = await self.repository.latest_verdicts(value_ids=[v.id for v in values.values()])
+        series = await self.repository.approved_series(ids=ids, until=periods[period_code].end_date)
+        spc_settings = await SpcRepository(self.session).settings(ids=ids)
 
         issues: list[Issue] = []
         expected = entered = approved = 0
@@ -183,12 +182,12 @@ class DataQualityService:
         issues.sort(key=lambda i: (i.org_unit_code, i.indicator_code, i.period, i.type.value))
         return Findings(issues, len(indicators), expected, entered, approved)
 
-    async def _filters(self, principal: Principal, org_unit_code: str | None) -> IndicatorFilter:
+    async def _filters(self, *, principal: Principal, org_unit_code: str | None) -> IndicatorFilter:
         filters = IndicatorFilter(status=IndicatorStatus.ACTIVE)
         scope = principal.scope(Permission.DATA_QUALITY_READ)
         within: set[uuid.UUID] | None = None if scope.everywhere else set(scope.unit_ids)
         if org_unit_code is not None:
-            unit = await self.org.get_unit(org_unit_code)
+            unit = await self.org.get_unit(code=org_unit_code)
             subtree = (await self.org.tree()).subtree(unit.id)
             within = subtree if within is None else within & subtree
         filters.org_unit_ids = within
@@ -199,11 +198,11 @@ class DataQualityService:
     async def verify_value(
         self, *, principal: Principal, code: str, period_code: str, data: VerificationIn
     ) -> VerificationRead:
-        indicator, period, value = await self._value(code, period_code)
+        indicator, period, value = await self._value(code=code, period_code=period_code)
         if not principal.can(Permission.DATA_QUALITY_VERIFY, indicator.org_unit_id):
             raise PermissionDenied(f"You may not give verdicts on {code}.")
         verification = await self.repository.add(
-            ValueVerification(
+            verification=ValueVerification(
                 value_id=value.id,
                 verdict=data.verdict,
                 note=data.note,
@@ -224,17 +223,19 @@ class DataQualityService:
         return read
 
     async def verifications(self, *, code: str, period_code: str) -> list[VerificationRead]:
-        indicator, period, value = await self._value(code, period_code)
+        indicator, period, value = await self._value(code=code, period_code=period_code)
         return [
             _verification_read(indicator, period, value, row)
-            for row in await self.repository.verifications(value.id)
+            for row in await self.repository.verifications(value_id=value.id)
         ]
 
-    async def _value(self, code: str, period_code: str) -> tuple[Indicator, Period, IndicatorValue]:
+    async def _value(
+        self, *, code: str, period_code: str
+    ) -> tuple[Indicator, Period, IndicatorValue]:
         service = IndicatorService(self.session)
-        indicator = await service.get(code)
-        period = await service.periods.get(period_code)
-        value = await service.repository.value(indicator.id, period.id)
+        indicator = await service.get(code=code)
+        period = await service.periods.get(code=period_code)
+        value = await service.repository.value(indicator_id=indicator.id, period_id=period.id)
         if value is None:
             raise ValueNotFound(f"{code} has no value for {period_code}.")
         return indicator, period, value

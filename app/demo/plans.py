@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.actions.models import ActionStatus
@@ -17,13 +16,13 @@ from app.actions.service import ActionService
 from app.auth.principal import Principal
 from app.core.clock import today
 from app.core.config import Settings
-from app.indicators.models import Indicator, IndicatorStatus
+from app.demo.repository import DemoRepository
+from app.indicators.models import IndicatorStatus
 from app.indicators.repository import IndicatorFilter
 from app.measures.vocabulary import Rag
-from app.org.models import OrgUnit
 from app.periods import calendar
 from app.periods.calendar import PeriodKind
-from app.plans.models import Plan, PlanKind, PlanStatus
+from app.plans.models import PlanKind, PlanStatus
 from app.plans.schemas import ObjectiveCreate, ObjectiveUpdate, PlanCreate
 from app.plans.service import PlanService
 from app.projects.schemas import MilestoneCreate, ProjectCreate
@@ -37,14 +36,15 @@ CORPORATE_TITLE = "Demo Borough Corporate Plan"
 
 async def seed_plans(session: AsyncSession, *, settings: Settings, performance: Principal) -> None:
     """Create the plans and what hangs off them, once."""
-    if await session.scalar(select(Plan.id).where(Plan.title == CORPORATE_TITLE)) is not None:
+    demo = DemoRepository(session)
+    if await demo.plan_titled_exists(title=CORPORATE_TITLE):
         return
     now = today()
     year = calendar.financial_year_of(now)
-    codes = await _indicator_codes(session)
+    codes = await demo.active_indicator_codes_by_unit()
     plans = PlanService(session)
 
-    corporate = await plans.create(
+    corporate, _ = await plans.create(
         principal=performance,
         data=PlanCreate(
             kind=PlanKind.CORPORATE,
@@ -63,7 +63,7 @@ async def seed_plans(session: AsyncSession, *, settings: Settings, performance: 
         ("PL1", "Clean, green and well-kept neighbourhoods", "Place", []),
         ("PR1", "A well-run council that collects what it is owed", "Progress", ["REV", "DBC"]),
     ):
-        priorities[code] = await plans.create_objective(
+        priorities[code], _ = await plans.create_objective(
             principal=performance,
             plan_id=corporate.id,
             data=ObjectiveCreate(
@@ -128,7 +128,7 @@ async def seed_plans(session: AsyncSession, *, settings: Settings, performance: 
         ("HOU", ["HOU", "HOU-OPT"], "Housing Service Plan", "P2", hub.id),
         ("WST", ["WST"], "Waste and Recycling Service Plan", "PL1", food.id),
     ):
-        service_plan = await plans.create(
+        service_plan, _ = await plans.create(
             principal=performance,
             data=PlanCreate(
                 kind=PlanKind.SERVICE,
@@ -139,7 +139,7 @@ async def seed_plans(session: AsyncSession, *, settings: Settings, performance: 
                 status=PlanStatus.APPROVED,
             ),
         )
-        objective = await plans.create_objective(
+        objective, _ = await plans.create_objective(
             principal=performance,
             plan_id=service_plan.id,
             data=ObjectiveCreate(
@@ -178,19 +178,6 @@ async def seed_plans(session: AsyncSession, *, settings: Settings, performance: 
         )
 
     await _corrective_actions(session, settings=settings, performance=performance)
-
-
-async def _indicator_codes(session: AsyncSession) -> dict[str, list[str]]:
-    rows = await session.execute(
-        select(OrgUnit.code, Indicator.code)
-        .join(OrgUnit, OrgUnit.id == Indicator.org_unit_id)
-        .where(Indicator.status == IndicatorStatus.ACTIVE)
-        .order_by(Indicator.code)
-    )
-    found: dict[str, list[str]] = {}
-    for unit, code in rows:
-        found.setdefault(unit, []).append(code)
-    return found
 
 
 async def _corrective_actions(

@@ -23,7 +23,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.exceptions import PermissionDenied
@@ -35,6 +34,7 @@ from app.core.config import Settings
 from app.core.security import SubjectKind, hash_password
 from app.demo.indicators import INDICATORS, DemoIndicator, Level
 from app.demo.plans import seed_plans
+from app.demo.repository import DemoRepository
 from app.indicators import policy
 from app.indicators.exceptions import WrongPeriodKind
 from app.indicators.models import Indicator
@@ -53,6 +53,7 @@ from app.measures.vocabulary import (
     ValueType,
 )
 from app.org.models import OrgUnit, OrgUnitKind
+from app.org.repository import OrgRepository
 from app.org.tree import OrgTree
 from app.periods import calendar
 from app.periods.calendar import PeriodKind, PeriodSpec
@@ -135,7 +136,7 @@ async def seed_demo(session: AsyncSession, *, settings: Settings) -> None:
     )
     current = calendar.financial_year_of(today())
     for start_year in (current - 2, current - 1, current):
-        if await periods.repository.by_code(calendar.financial_year_code(start_year)) is None:
+        if await periods.repository.by_code(code=calendar.financial_year_code(start_year)) is None:
             await periods.create_year(principal=None, start_year=start_year)
     await _open_started_periods(session)
     created = await _seed_indicators(session, settings=settings)
@@ -145,28 +146,27 @@ async def seed_demo(session: AsyncSession, *, settings: Settings) -> None:
 
 
 async def _ensure_org_units(session: AsyncSession) -> None:
-    rows = await session.scalars(
-        select(OrgUnit).where(OrgUnit.code.in_([code for code, *_ in ORG_UNITS]))
-    )
-    units = {unit.code: unit for unit in rows}
+    # The repository, not OrgService.create: the demo's tree is set up, not an admin's change
+    # to audit (as before).
+    repository = OrgRepository(session)
+    units = await repository.by_codes(codes=[code for code, *_ in ORG_UNITS])
     for code, name, kind, parent in ORG_UNITS:
         if code in units:
             continue
-        unit = OrgUnit(
-            code=code, name=name, kind=kind, parent_id=units[parent].id if parent else None
+        units[code] = await repository.add(
+            unit=OrgUnit(
+                code=code, name=name, kind=kind, parent_id=units[parent].id if parent else None
+            )
         )
-        session.add(unit)
-        await session.flush()
-        units[code] = unit
 
 
 async def _ensure_users(session: AsyncSession) -> None:
     users = UserService(session)
     password_hash: str | None = None
     for local, full_name, job_title, role, unit_code in USERS:
-        if await users.repository.by_email(_email(local)) is not None:
+        if await users.repository.by_email(email=_email(local)) is not None:
             continue
-        user = await users.create(
+        created, _ = await users.create(
             principal=None,
             data=UserCreate(
                 email=_email(local),
@@ -178,19 +178,19 @@ async def _ensure_users(session: AsyncSession) -> None:
         # Everyone shares the published password: hash it once, not once a login (each hash
         # takes a sixth of a second by design).
         password_hash = password_hash or hash_password(DEMO_PASSWORD)
+        user = await users.get(user_id=created.id)
         user.password_hash = password_hash
-    await session.flush()
+    await users.repository.flush()
 
 
 async def _open_started_periods(session: AsyncSession) -> None:
     """Periods that have started are open (so data can still be entered); future ones stay
     future, and a period someone has closed stays closed."""
-    rows = await session.scalars(
-        select(Period).where(Period.start_date <= today(), Period.status == PeriodStatus.FUTURE)
-    )
-    for period in rows:
+    # Straight to the rows, not PeriodService.open: seeding is no one's decision to audit.
+    repository = DemoRepository(session)
+    for period in await repository.future_periods_started_by(day=today()):
         period.status = PeriodStatus.OPEN
-    await session.flush()
+    await repository.flush()
 
 
 # The indicators and their history
@@ -216,11 +216,8 @@ class Step:
 
 async def _seed_indicators(session: AsyncSession, *, settings: Settings) -> int:
     """Create the demo indicators that are missing, with their targets and figures."""
-    existing = set(
-        await session.scalars(
-            select(Indicator.code).where(Indicator.code.in_([d.code for d in INDICATORS]))
-        )
-    )
+    demo_repository = DemoRepository(session)
+    existing = await demo_repository.existing_indicator_codes(codes=[d.code for d in INDICATORS])
     wanted = [demo for demo in INDICATORS if demo.code not in existing]
     if not wanted:
         return 0
@@ -230,7 +227,7 @@ async def _seed_indicators(session: AsyncSession, *, settings: Settings) -> int:
         (step for demo in wanted for step in planner.steps(demo)),
         key=lambda step: (step.at, step.order),
     )
-    periods = {period.code: period for period in await session.scalars(select(Period))}
+    periods = await demo_repository.periods()
     blocked = sorted({step.period for step in steps if not _may_replay(step, periods)})
     if blocked:
         # A demo database someone has worked in: leave it as it is rather than fail start-up.
@@ -262,10 +259,10 @@ async def _principals(session: AsyncSession) -> dict[str, Principal]:
     tree = OrgTree(await repository.org_parent_map())
     people: dict[str, Principal] = {}
     for local, *_ in USERS:
-        user = await repository.user_by_email(_email(local))
+        user = await repository.user_by_email(email=_email(local))
         if user is None:  # pragma: no cover - created just before
             continue
-        user = await repository.user_with_roles(user.id)
+        user = await repository.user_with_roles(user_id=user.id)
         assert user is not None
         people[local] = Principal(
             kind=SubjectKind.USER,
@@ -303,9 +300,10 @@ class Replay:
             freeze(step.at)
             actor = self.people[step.actor]
             if step.action == "create":
-                self.indicators[step.code] = await self.service.create(
+                await self.service.create(
                     principal=actor, data=_create_data(by_code[step.code], self.people)
                 )
+                self.indicators[step.code] = await self.service.get(code=step.code)
             elif step.action == "target":
                 assert step.target is not None
                 await self.service.set_target(
@@ -342,7 +340,7 @@ class Replay:
             raise PermissionDenied(f"{actor.name} may not enter values for {code}.")
         if period.kind is not VALUE_KIND[indicator.frequency]:
             raise WrongPeriodKind(f"{code} takes no value for {period_code}.", period=period_code)
-        await self.service.periods.require_open(period)
+        await self.service.periods.require_open(period=period)
         return indicator, period
 
     async def save(self, actor: Principal, code: str, period_code: str, data: ValueIn) -> None:
@@ -355,7 +353,9 @@ class Replay:
 
     async def submit(self, actor: Principal, code: str, period_code: str) -> None:
         indicator, period = await self._entry(actor, code, period_code, Permission.VALUES_SUBMIT)
-        row = await self.values.repository.value(indicator.id, period.id, for_update=True)
+        row = await self.values.repository.value(
+            indicator_id=indicator.id, period_id=period.id, for_update=True
+        )
         assert row is not None
         await self.values.submit_row(principal=actor, indicator=indicator, period=period, row=row)
 

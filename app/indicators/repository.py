@@ -100,13 +100,13 @@ class IndicatorRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def by_code(self, code: str, *, reload: bool = False) -> Indicator | None:
+    async def by_code(self, *, code: str, reload: bool = False) -> Indicator | None:
         query = select(Indicator).where(Indicator.code == code).options(*_FULL)
         if reload:
             query = query.execution_options(populate_existing=True)
         return await self.session.scalar(query)
 
-    async def by_codes(self, codes: Collection[str]) -> dict[str, Indicator]:
+    async def by_codes(self, *, codes: Collection[str]) -> dict[str, Indicator]:
         """Indicators with their org unit and collectors, in a fixed number of statements."""
         if not codes:
             return {}
@@ -125,7 +125,7 @@ class IndicatorRepository:
         )
         return rows.all(), total or 0
 
-    async def all_matching(self, filters: IndicatorFilter) -> Sequence[Indicator]:
+    async def all_matching(self, *, filters: IndicatorFilter) -> Sequence[Indicator]:
         """Every matching indicator with its org unit, in code order (one statement each)."""
         rows = await self.session.scalars(
             filters.apply(select(Indicator))
@@ -134,30 +134,30 @@ class IndicatorRepository:
         )
         return rows.all()
 
-    async def users(self, ids: Collection[uuid.UUID]) -> dict[uuid.UUID, User]:
+    async def users(self, *, ids: Collection[uuid.UUID]) -> dict[uuid.UUID, User]:
         if not ids:
             return {}
         rows = await self.session.scalars(select(User).where(User.id.in_(ids)))
         return {user.id: user for user in rows}
 
-    async def has_values(self, indicator_id: uuid.UUID) -> bool:
+    async def has_values(self, *, indicator_id: uuid.UUID) -> bool:
         return bool(
             await self.session.scalar(
                 select(exists().where(IndicatorValue.indicator_id == indicator_id))
             )
         )
 
-    async def has_targets(self, indicator_id: uuid.UUID) -> bool:
+    async def has_targets(self, *, indicator_id: uuid.UUID) -> bool:
         return bool(
             await self.session.scalar(select(exists().where(Target.indicator_id == indicator_id)))
         )
 
-    async def add(self, indicator: Indicator) -> Indicator:
+    async def add(self, *, indicator: Indicator) -> Indicator:
         self.session.add(indicator)
         await self.session.flush()
         return indicator
 
-    async def delete(self, indicator: Indicator) -> None:
+    async def delete(self, *, indicator: Indicator) -> None:
         await self.session.delete(indicator)
         await self.session.flush()
 
@@ -166,12 +166,12 @@ class IndicatorRepository:
 
     # Targets
 
-    async def target(self, indicator_id: uuid.UUID, period_id: uuid.UUID) -> Target | None:
+    async def target(self, *, indicator_id: uuid.UUID, period_id: uuid.UUID) -> Target | None:
         return await self.session.scalar(
             select(Target).where(Target.indicator_id == indicator_id, Target.period_id == period_id)
         )
 
-    async def targets(self, indicator_id: uuid.UUID) -> Sequence[tuple[Target, Period]]:
+    async def targets(self, *, indicator_id: uuid.UUID) -> Sequence[tuple[Target, Period]]:
         rows = await self.session.execute(
             select(Target, Period)
             .join(Period, Period.id == Target.period_id)
@@ -180,7 +180,7 @@ class IndicatorRepository:
         )
         return [(row[0], row[1]) for row in rows]
 
-    async def target_revisions(self, target_id: uuid.UUID) -> Sequence[TargetRevision]:
+    async def target_revisions(self, *, target_id: uuid.UUID) -> Sequence[TargetRevision]:
         rows = await self.session.scalars(
             select(TargetRevision)
             .where(TargetRevision.target_id == target_id)
@@ -191,7 +191,7 @@ class IndicatorRepository:
     # Values
 
     async def value(
-        self, indicator_id: uuid.UUID, period_id: uuid.UUID, *, for_update: bool = False
+        self, *, indicator_id: uuid.UUID, period_id: uuid.UUID, for_update: bool = False
     ) -> IndicatorValue | None:
         query = select(IndicatorValue).where(
             IndicatorValue.indicator_id == indicator_id, IndicatorValue.period_id == period_id
@@ -201,7 +201,7 @@ class IndicatorRepository:
         return await self.session.scalar(query)
 
     async def values(
-        self, indicator_id: uuid.UUID, *, financial_year: str | None
+        self, *, indicator_id: uuid.UUID, financial_year: str | None
     ) -> Sequence[tuple[IndicatorValue, Period]]:
         query = (
             select(IndicatorValue, Period)
@@ -213,7 +213,7 @@ class IndicatorRepository:
         rows = await self.session.execute(query.order_by(Period.start_date))
         return [(row[0], row[1]) for row in rows]
 
-    async def value_revisions(self, value_id: uuid.UUID) -> Sequence[ValueRevision]:
+    async def value_revisions(self, *, value_id: uuid.UUID) -> Sequence[ValueRevision]:
         rows = await self.session.scalars(
             select(ValueRevision)
             .where(ValueRevision.value_id == value_id)
@@ -221,11 +221,11 @@ class IndicatorRepository:
         )
         return rows.all()
 
-    async def next_revision_number(self, value_id: uuid.UUID) -> int:
+    async def next_revision_number(self, *, value_id: uuid.UUID) -> int:
         current = await self.session.scalar(
             select(func.max(ValueRevision.number)).where(ValueRevision.value_id == value_id)
         )
         return (current or 0) + 1
 
-    async def org_unit(self, org_unit_id: uuid.UUID) -> OrgUnit | None:
+    async def org_unit(self, *, org_unit_id: uuid.UUID) -> OrgUnit | None:
         return await self.session.get(OrgUnit, org_unit_id)

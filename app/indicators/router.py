@@ -26,7 +26,7 @@ from app.indicators.schemas import (
     ValueRead,
     ValueRevisionRead,
 )
-from app.indicators.service import IndicatorService, target_read, to_read
+from app.indicators.service import IndicatorService
 from app.indicators.values import ValueService
 from app.measures.vocabulary import Frequency, Polarity
 
@@ -76,10 +76,10 @@ async def create_indicator(
     body: IndicatorCreate, principal: Writer, session: SessionDep, response: Response
 ) -> IndicatorRead:
     """Define a performance indicator."""
-    indicator = await IndicatorService(session).create(principal=principal, data=body)
-    response.headers["Location"] = f"/api/v1/indicators/{indicator.code}"
-    set_etag(response, indicator.version)
-    return to_read(indicator)
+    created, version = await IndicatorService(session).create(principal=principal, data=body)
+    response.headers["Location"] = f"/api/v1/indicators/{created.code}"
+    set_etag(response, version)
+    return created
 
 
 @router.get("/{code}", response_model=IndicatorRead)
@@ -87,9 +87,9 @@ async def get_indicator(
     code: str, _: Reader, session: SessionDep, response: Response
 ) -> IndicatorRead:
     """One indicator by its code."""
-    indicator = await IndicatorService(session).get(code)
-    set_etag(response, indicator.version)
-    return to_read(indicator)
+    read, version = await IndicatorService(session).read(code=code)
+    set_etag(response, version)
+    return read
 
 
 @router.patch("/{code}", response_model=IndicatorRead)
@@ -102,11 +102,11 @@ async def update_indicator(
     if_match: IfMatch = None,
 ) -> IndicatorRead:
     """Change an indicator's definition, tolerance, owner or flags."""
-    indicator = await IndicatorService(session).update(
+    read, version = await IndicatorService(session).update(
         principal=principal, code=code, data=body, if_match=if_match
     )
-    set_etag(response, indicator.version)
-    return to_read(indicator)
+    set_etag(response, version)
+    return read
 
 
 @router.delete(
@@ -118,18 +118,19 @@ async def retire_indicator(
     code: str, principal: Writer, session: SessionDep, if_match: IfMatch = None
 ) -> IndicatorRead | PlainResponse:
     """Retire an indicator (its values are kept); one that never had a value is deleted."""
-    indicator = await IndicatorService(session).retire_or_delete(
+    retired = await IndicatorService(session).retire_or_delete(
         principal=principal, code=code, if_match=if_match
     )
-    if indicator is None:
+    if retired is None:
         return PlainResponse(status_code=status.HTTP_204_NO_CONTENT)
-    return to_read(indicator)
+    read, _version = retired
+    return read
 
 
 @router.get("/{code}/targets", response_model=list[TargetRead])
 async def list_targets(code: str, _: Reader, session: SessionDep) -> list[TargetRead]:
     """Every target in force for the indicator, in period order."""
-    return await IndicatorService(session).list_targets(code)
+    return await IndicatorService(session).list_targets(code=code)
 
 
 @router.get("/{code}/targets/{period}", response_model=TargetRead)
@@ -137,9 +138,9 @@ async def get_target(
     code: str, period: str, _: Reader, session: SessionDep, response: Response
 ) -> TargetRead:
     """The target in force for one period."""
-    indicator, period_row, target = await IndicatorService(session).get_target(code, period)
-    set_etag(response, target.version)
-    return target_read(indicator, period_row, target)
+    read, version = await IndicatorService(session).read_target(code=code, period_code=period)
+    set_etag(response, version)
+    return read
 
 
 @router.put("/{code}/targets/{period}", response_model=TargetRead)
@@ -167,7 +168,7 @@ async def get_target_history(
     code: str, period: str, _: Reader, session: SessionDep
 ) -> list[TargetRevisionRead]:
     """Every change to a period's target, newest first: old and new value, who, when, why."""
-    return await IndicatorService(session).target_history(code, period)
+    return await IndicatorService(session).target_history(code=code, period_code=period)
 
 
 @router.get("/{code}/values", response_model=list[ValueRead])

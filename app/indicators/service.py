@@ -14,7 +14,7 @@ from app.auth.exceptions import PermissionDenied
 from app.auth.permissions import Permission
 from app.auth.principal import Principal
 from app.core.clock import utcnow
-from app.core.errors import InvalidInput
+from app.core.errors import InvalidInput, field_error
 from app.core.etag import check_if_match
 from app.indicators.exceptions import (
     IndicatorChangeRefused,
@@ -124,17 +124,22 @@ class IndicatorService:
         self.periods = PeriodService(session)
         self.audit = AuditService(session)
 
-    async def get(self, code: str) -> Indicator:
-        indicator = await self.repository.by_code(code)
+    async def get(self, *, code: str) -> Indicator:
+        indicator = await self.repository.by_code(code=code)
         if indicator is None:
             raise IndicatorNotFound(f"No indicator has the code {code!r}.")
         return indicator
 
-    async def get_active(self, code: str) -> Indicator:
-        indicator = await self.get(code)
+    async def get_active(self, *, code: str) -> Indicator:
+        indicator = await self.get(code=code)
         if indicator.status is IndicatorStatus.RETIRED:
             raise IndicatorRetired(f"Indicator {code} is retired; it takes no new data.")
         return indicator
+
+    async def read(self, *, code: str) -> tuple[IndicatorRead, int]:
+        """One indicator and its version (the ETag)."""
+        indicator = await self.get(code=code)
+        return to_read(indicator), indicator.version
 
     async def list_page(
         self,
@@ -145,17 +150,19 @@ class IndicatorService:
         limit: int,
     ) -> tuple[list[IndicatorRead], int]:
         if org_unit_code is not None:
-            unit = await self.org.get_unit(org_unit_code)
+            unit = await self.org.get_unit(code=org_unit_code)
             filters.org_unit_ids = (await self.org.tree()).subtree(unit.id)
         rows, total = await self.repository.list(filters=filters, offset=offset, limit=limit)
         return [to_read(row) for row in rows], total
 
-    async def create(self, *, principal: Principal, data: IndicatorCreate) -> Indicator:
-        unit = await self.org.resolve_code(data.org_unit_code, field="org_unit_code")
+    async def create(
+        self, *, principal: Principal, data: IndicatorCreate
+    ) -> tuple[IndicatorRead, int]:
+        unit = await self.org.resolve_code(code=data.org_unit_code, field="org_unit_code")
         assert unit is not None
         if not principal.can(Permission.INDICATORS_WRITE, unit.id):
             raise PermissionDenied(f"You may not add indicators to {unit.code}.")
-        if await self.repository.by_code(data.code) is not None:
+        if await self.repository.by_code(code=data.code) is not None:
             raise IndicatorCodeTaken(f"The indicator code {data.code!r} is already used.")
         indicator = Indicator(
             code=data.code,
@@ -170,34 +177,35 @@ class IndicatorService:
         )
         fields = data.model_dump(exclude_unset=True)
         await self._apply(indicator, fields)
-        await self.repository.add(indicator)
+        await self.repository.add(indicator=indicator)
         indicator = await self._reload(indicator.code)
+        read = to_read(indicator)
         await self.audit.record(
             actor=principal,
             action="create",
             entity_type="indicator",
             entity_id=indicator.code,
-            after=to_audit(to_read(indicator)),
+            after=to_audit(read),
         )
-        return indicator
+        return read, indicator.version
 
     async def update(
         self, *, principal: Principal, code: str, data: IndicatorUpdate, if_match: str | None
-    ) -> Indicator:
-        indicator = await self.get(code)
+    ) -> tuple[IndicatorRead, int]:
+        indicator = await self.get(code=code)
         if not principal.can(Permission.INDICATORS_WRITE, indicator.org_unit_id):
             raise PermissionDenied(f"You may not change indicator {code}.")
         check_if_match(if_match, indicator.version)
         before = to_read(indicator)
         fields = data.model_dump(exclude_unset=True)
         if "org_unit_code" in fields:
-            unit = await self.org.resolve_code(fields.pop("org_unit_code"), field="org_unit_code")
+            unit = await self.org.resolve_code(
+                code=fields.pop("org_unit_code"), field="org_unit_code"
+            )
             if unit is None:
                 raise InvalidInput(
                     "org_unit_code cannot be null.",
-                    errors=[
-                        {"loc": ["body", "org_unit_code"], "msg": "required", "type": "missing"}
-                    ],
+                    errors=[field_error("org_unit_code", "required", "missing")],
                 )
             if not principal.can(Permission.INDICATORS_WRITE, unit.id):
                 raise PermissionDenied(f"You may not move indicators to {unit.code}.")
@@ -208,42 +216,44 @@ class IndicatorService:
         await self._apply(indicator, fields)
         await self.repository.flush()
         indicator = await self._reload(indicator.code)
+        read = to_read(indicator)
         await self.audit.record(
             actor=principal,
             action="update",
             entity_type="indicator",
             entity_id=indicator.code,
             before=to_audit(before),
-            after=to_audit(to_read(indicator)),
+            after=to_audit(read),
         )
-        return indicator
+        return read, indicator.version
 
     async def retire_or_delete(
         self, *, principal: Principal, code: str, if_match: str | None
-    ) -> Indicator | None:
+    ) -> tuple[IndicatorRead, int] | None:
         """Retire an indicator that has values (they are kept); delete one that never had any.
 
-        Returns the retired indicator, or None when it was deleted.
+        Returns the retired indicator and its version, or None when it was deleted.
         """
-        indicator = await self.get(code)
+        indicator = await self.get(code=code)
         if not principal.can(Permission.INDICATORS_WRITE, indicator.org_unit_id):
             raise PermissionDenied(f"You may not retire indicator {code}.")
         check_if_match(if_match, indicator.version)
         before = to_read(indicator)
-        if await self.repository.has_values(indicator.id):
+        if await self.repository.has_values(indicator_id=indicator.id):
             await self._set_status(indicator, IndicatorStatus.RETIRED)
             await self.repository.flush()
             indicator = await self._reload(code)
+            read = to_read(indicator)
             await self.audit.record(
                 actor=principal,
                 action="retire",
                 entity_type="indicator",
                 entity_id=code,
                 before=to_audit(before),
-                after=to_audit(to_read(indicator)),
+                after=to_audit(read),
             )
-            return indicator
-        await self.repository.delete(indicator)
+            return read, indicator.version
+        await self.repository.delete(indicator=indicator)
         await self.audit.record(
             actor=principal,
             action="delete",
@@ -266,9 +276,9 @@ class IndicatorService:
             new = fields.get(field)
             if new is None or new == getattr(indicator, field):
                 continue
-            if await self.repository.has_values(indicator.id) or await self.repository.has_targets(
-                indicator.id
-            ):
+            if await self.repository.has_values(
+                indicator_id=indicator.id
+            ) or await self.repository.has_targets(indicator_id=indicator.id):
                 raise IndicatorChangeRefused(
                     f"{indicator.code} already has targets or values; its {field} cannot change. "
                     "Retire it and create a new indicator instead."
@@ -301,24 +311,24 @@ class IndicatorService:
             indicator.collectors = []
 
     async def _require_users(self, ids: Sequence[uuid.UUID], *, field: str) -> dict[uuid.UUID, Any]:
-        users = await self.repository.users(ids)
+        users = await self.repository.users(ids=ids)
         missing = [str(i) for i in ids if i not in users]
         if missing:
             raise InvalidInput(
                 f"No user has the id {', '.join(missing)}.",
-                errors=[{"loc": ["body", field], "msg": "unknown user", "type": "not_found"}],
+                errors=[field_error(field, "unknown user", "not_found")],
             )
         return users
 
     async def _reload(self, code: str) -> Indicator:
-        indicator = await self.repository.by_code(code, reload=True)
+        indicator = await self.repository.by_code(code=code, reload=True)
         assert indicator is not None
         return indicator
 
     # Targets
 
-    async def period_for_target(self, indicator: Indicator, period_code: str) -> Period:
-        period = await self.periods.get(period_code)
+    async def period_for_target(self, *, indicator: Indicator, period_code: str) -> Period:
+        period = await self.periods.get(code=period_code)
         allowed = TARGET_KINDS[indicator.frequency]
         if period.kind not in allowed:
             raise WrongPeriodKind(
@@ -328,20 +338,25 @@ class IndicatorService:
             )
         return period
 
-    async def list_targets(self, code: str) -> list[TargetRead]:
-        indicator = await self.get(code)
+    async def list_targets(self, *, code: str) -> list[TargetRead]:
+        indicator = await self.get(code=code)
         return [
             target_read(indicator, period, target)
-            for target, period in await self.repository.targets(indicator.id)
+            for target, period in await self.repository.targets(indicator_id=indicator.id)
         ]
 
-    async def get_target(self, code: str, period_code: str) -> tuple[Indicator, Period, Target]:
-        indicator = await self.get(code)
-        period = await self.periods.get(period_code)
-        target = await self.repository.target(indicator.id, period.id)
+    async def get_target(self, *, code: str, period_code: str) -> tuple[Indicator, Period, Target]:
+        indicator = await self.get(code=code)
+        period = await self.periods.get(code=period_code)
+        target = await self.repository.target(indicator_id=indicator.id, period_id=period.id)
         if target is None:
             raise TargetNotFound(f"{code} has no target for {period_code}.")
         return indicator, period, target
+
+    async def read_target(self, *, code: str, period_code: str) -> tuple[TargetRead, int]:
+        """The target in force for one period and its version (the ETag)."""
+        indicator, period, target = await self.get_target(code=code, period_code=period_code)
+        return target_read(indicator, period, target), target.version
 
     async def set_target(
         self,
@@ -353,13 +368,13 @@ class IndicatorService:
         if_match: str | None,
     ) -> tuple[TargetRead, int, bool]:
         """Set or change a target; returns it, its version and whether it was created."""
-        indicator = await self.get_active(code)
+        indicator = await self.get_active(code=code)
         if not principal.can(Permission.TARGETS_WRITE, indicator.org_unit_id):
             raise PermissionDenied(f"You may not set targets for {code}.")
-        period = await self.period_for_target(indicator, period_code)
-        await self.periods.require_not_closed(period)
+        period = await self.period_for_target(indicator=indicator, period_code=period_code)
+        await self.periods.require_not_closed(period=period)
         _check_target_shape(indicator, data)
-        target = await self.repository.target(indicator.id, period.id)
+        target = await self.repository.target(indicator_id=indicator.id, period_id=period.id)
         created = target is None
         if target is None:
             target = Target(indicator_id=indicator.id, period_id=period.id, set_by_name="")
@@ -406,11 +421,11 @@ class IndicatorService:
         )
         return after, target.version, created
 
-    async def target_history(self, code: str, period_code: str) -> list[TargetRevisionRead]:
-        _, _, target = await self.get_target(code, period_code)
+    async def target_history(self, *, code: str, period_code: str) -> list[TargetRevisionRead]:
+        _, _, target = await self.get_target(code=code, period_code=period_code)
         history: list[TargetRevisionRead] = []
         previous: TargetRevisionRead | None = None
-        for revision in await self.repository.target_revisions(target.id):
+        for revision in await self.repository.target_revisions(target_id=target.id):
             read = TargetRevisionRead(
                 value=revision.value,
                 lower=revision.lower,
@@ -432,14 +447,12 @@ def _check_target_shape(indicator: Indicator, data: TargetIn) -> None:
     if indicator.polarity is Polarity.WITHIN_RANGE and not band:
         raise TargetShapeMismatch(
             f"{indicator.code} is within_range: give lower and/or upper, not value.",
-            errors=[{"loc": ["body", "value"], "msg": "band expected", "type": "target_shape"}],
+            errors=[field_error("value", "band expected", "target_shape")],
         )
     if indicator.polarity is not Polarity.WITHIN_RANGE and band:
         raise TargetShapeMismatch(
             f"{indicator.code} is {indicator.polarity.value}: give value, not a band.",
-            errors=[
-                {"loc": ["body", "lower"], "msg": "point target expected", "type": "target_shape"}
-            ],
+            errors=[field_error("lower", "point target expected", "target_shape")],
         )
     if data.floor is not None and data.value is not None:
         below = indicator.polarity is Polarity.HIGHER_IS_BETTER and data.floor > data.value
@@ -447,20 +460,14 @@ def _check_target_shape(indicator: Indicator, data: TargetIn) -> None:
         if below or above:
             raise TargetShapeMismatch(
                 "A floor is a minimum standard: it cannot be better than the target.",
-                errors=[{"loc": ["body", "floor"], "msg": "floor beyond target", "type": "floor"}],
+                errors=[field_error("floor", "floor beyond target", "floor")],
             )
     for field in ("value", "lower", "upper", "floor"):
         number = getattr(data, field)
         if number is not None and not fits_decimal_places(number, indicator.decimal_places):
             raise TargetShapeMismatch(
                 f"{field} has more than {indicator.decimal_places} decimal places.",
-                errors=[
-                    {
-                        "loc": ["body", field],
-                        "msg": "too many decimal places",
-                        "type": "decimal_places",
-                    }
-                ],
+                errors=[field_error(field, "too many decimal places", "decimal_places")],
             )
 
 

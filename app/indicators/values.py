@@ -18,6 +18,7 @@ from app.auth.exceptions import PermissionDenied
 from app.auth.permissions import Permission
 from app.auth.principal import Principal
 from app.core.clock import utcnow
+from app.core.errors import field_error
 from app.core.etag import check_if_match
 from app.indicators import policy
 from app.indicators.exceptions import (
@@ -49,7 +50,7 @@ class Figures:
 
 
 def _error(field: str, message: str, kind: str) -> InvalidValue:
-    return InvalidValue(message, errors=[{"loc": ["body", field], "msg": message, "type": kind}])
+    return InvalidValue(message, errors=[field_error(field, message, kind)])
 
 
 def implied_value(indicator: Indicator, *, numerator: Decimal, denominator: Decimal) -> Decimal:
@@ -182,8 +183,8 @@ class ValueService:
         self.repository = self.indicators.repository
         self.audit = AuditService(session)
 
-    async def period_for_value(self, indicator: Indicator, period_code: str) -> Period:
-        period = await self.indicators.periods.get(period_code)
+    async def period_for_value(self, *, indicator: Indicator, period_code: str) -> Period:
+        period = await self.indicators.periods.get(code=period_code)
         expected = VALUE_KIND[indicator.frequency]
         if period.kind is not expected:
             raise WrongPeriodKind(
@@ -196,10 +197,10 @@ class ValueService:
     async def list_values(
         self, *, principal: Principal, code: str, financial_year: str | None
     ) -> list[ValueRead]:
-        indicator = await self.indicators.get(code)
+        indicator = await self.indicators.get(code=code)
         reads = []
         for row, period in await self.repository.values(
-            indicator.id, financial_year=financial_year
+            indicator_id=indicator.id, financial_year=financial_year
         ):
             if policy.sees_drafts(principal, indicator, row):
                 reads.append(value_read(indicator, period, row, internal=True))
@@ -225,7 +226,7 @@ class ValueService:
             raise ValueNotFound(f"{code} has no value history for {period_code} you may see.")
         return [
             ValueRevisionRead.model_validate(rev)
-            for rev in await self.repository.value_revisions(row.id)
+            for rev in await self.repository.value_revisions(value_id=row.id)
         ]
 
     async def save_draft(
@@ -237,13 +238,15 @@ class ValueService:
         data: ValueIn,
         if_match: str | None,
     ) -> tuple[ValueRead, int, Outcome]:
-        indicator = await self.indicators.get_active(code)
+        indicator = await self.indicators.get_active(code=code)
         if not policy.may_enter(principal, indicator, Permission.VALUES_WRITE):
             raise PermissionDenied(f"You may not enter values for {code}.")
-        period = await self.period_for_value(indicator, period_code)
-        await self.indicators.periods.require_open(period)
+        period = await self.period_for_value(indicator=indicator, period_code=period_code)
+        await self.indicators.periods.require_open(period=period)
         figures = check_figures(indicator, data)
-        row = await self.repository.value(indicator.id, period.id, for_update=True)
+        row = await self.repository.value(
+            indicator_id=indicator.id, period_id=period.id, for_update=True
+        )
         if row is not None:
             check_if_match(if_match, row.version)
         return await self.store(
@@ -382,9 +385,9 @@ class ValueService:
     async def _existing(
         self, code: str, period_code: str
     ) -> tuple[Indicator, Period, IndicatorValue]:
-        indicator = await self.indicators.get(code)
-        period = await self.indicators.periods.get(period_code)
-        row = await self.repository.value(indicator.id, period.id)
+        indicator = await self.indicators.get(code=code)
+        period = await self.indicators.periods.get(code=period_code)
+        row = await self.repository.value(indicator_id=indicator.id, period_id=period.id)
         if row is None:
             raise ValueNotFound(f"{code} has no value for {period_code}.")
         return indicator, period, row
@@ -392,10 +395,12 @@ class ValueService:
     async def _for_step(
         self, code: str, period_code: str, if_match: str | None
     ) -> tuple[Indicator, Period, IndicatorValue]:
-        indicator = await self.indicators.get_active(code)
-        period = await self.period_for_value(indicator, period_code)
-        await self.indicators.periods.require_open(period)
-        row = await self.repository.value(indicator.id, period.id, for_update=True)
+        indicator = await self.indicators.get_active(code=code)
+        period = await self.period_for_value(indicator=indicator, period_code=period_code)
+        await self.indicators.periods.require_open(period=period)
+        row = await self.repository.value(
+            indicator_id=indicator.id, period_id=period.id, for_update=True
+        )
         if row is None:
             raise ValueNotFound(f"{code} has no value for {period_code}.")
         check_if_match(if_match, row.version)
@@ -430,7 +435,7 @@ class ValueService:
         self.session.add(
             ValueRevision(
                 value_id=row.id,
-                number=await self.repository.next_revision_number(row.id),
+                number=await self.repository.next_revision_number(value_id=row.id),
                 action=action,
                 status=row.status,
                 value=row.value,

@@ -93,7 +93,7 @@ def _within(
     """Whether a positive shortfall is within one tolerance threshold (inclusive)."""
     if tolerance.unit is ToleranceUnit.ABSOLUTE:
         return gap <= limit
-    # DOMAIN.md: a target of 0 with a percent tolerance makes any shortfall red.
+    # A target of 0 with a percent tolerance makes any shortfall red: no share of 0 is small.
     if reference is None or reference == 0:
         return False
     # Cross-multiplied rather than compared with the rounded quotient, so a recurring
@@ -139,7 +139,7 @@ def evaluate_rag(
     amber_if_improving: bool = False,
     last_year: Decimal | None = None,
 ) -> RagResult:
-    """Rate one period's value against its target (DOMAIN.md, "RAG status")."""
+    """Rate one period's value against its target (README, "The rules": RAG)."""
     check_numbers(actual=actual, last_year=last_year)
     # Checked before the early returns so a misconfigured target fails the same way whether or
     # not this period's value has arrived yet.
@@ -190,7 +190,7 @@ def direction_of_travel(
     polarity: Polarity,
     target: Target | None = None,
 ) -> Direction:
-    """Direction of travel from previous to current (DOMAIN.md, "Direction of travel")."""
+    """Direction of travel from previous to current (README, "The rules": direction)."""
     check_numbers(current=current, previous=previous)
     checked = _prepare(target=target, polarity=polarity)
     if current is None or previous is None:

@@ -15,16 +15,23 @@ class OrgRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def by_code(self, code: str) -> OrgUnit | None:
+    async def get(self, *, unit_id: uuid.UUID) -> OrgUnit | None:
+        """One org unit by its id."""
+        return await self.session.get(OrgUnit, unit_id)
+
+    async def by_code(self, *, code: str) -> OrgUnit | None:
+        """One org unit by its code."""
         return await self.session.scalar(select(OrgUnit).where(OrgUnit.code == code))
 
-    async def by_codes(self, codes: Collection[str]) -> dict[str, OrgUnit]:
+    async def by_codes(self, *, codes: Collection[str]) -> dict[str, OrgUnit]:
+        """The org units with these codes, by code."""
         if not codes:
             return {}
         rows = await self.session.scalars(select(OrgUnit).where(OrgUnit.code.in_(codes)))
         return {unit.code: unit for unit in rows}
 
-    async def codes_by_id(self, ids: Collection[uuid.UUID]) -> dict[uuid.UUID, str]:
+    async def codes_by_id(self, *, ids: Collection[uuid.UUID]) -> dict[uuid.UUID, str]:
+        """The codes of the org units with these ids."""
         if not ids:
             return {}
         rows = await self.session.execute(
@@ -33,6 +40,7 @@ class OrgRepository:
         return {row.id: row.code for row in rows}
 
     async def parent_map(self) -> dict[uuid.UUID, uuid.UUID | None]:
+        """Every org unit's parent (None for the root)."""
         rows = await self.session.execute(select(OrgUnit.id, OrgUnit.parent_id))
         return {row.id: row.parent_id for row in rows}
 
@@ -46,6 +54,7 @@ class OrgRepository:
         offset: int,
         limit: int,
     ) -> tuple[Sequence[tuple[OrgUnit, str | None]], int]:
+        """A page of org units with their parents' codes, by code, and the total matching."""
         parent = aliased(OrgUnit)
         query = select(OrgUnit, parent.code).outerjoin(parent, OrgUnit.parent_id == parent.id)
         if kind is not None:
@@ -60,10 +69,12 @@ class OrgRepository:
         rows = await self.session.execute(query.order_by(OrgUnit.code).offset(offset).limit(limit))
         return [(row[0], row[1]) for row in rows], total or 0
 
-    async def add(self, unit: OrgUnit) -> OrgUnit:
+    async def add(self, *, unit: OrgUnit) -> OrgUnit:
+        """Store a new org unit."""
         self.session.add(unit)
         await self.session.flush()
         return unit
 
     async def flush(self) -> None:
+        """Write pending changes."""
         await self.session.flush()

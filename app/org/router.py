@@ -48,9 +48,9 @@ async def create_org_unit(
     body: OrgUnitCreate, principal: Writer, session: SessionDep, response: Response
 ) -> OrgUnitRead:
     """Add an org unit to the tree."""
-    created = await OrgService(session).create(principal=principal, data=body)
+    created, version = await OrgService(session).create(principal=principal, data=body)
     response.headers["Location"] = f"/api/v1/org-units/{created.code}"
-    set_etag(response, 1)
+    set_etag(response, version)
     return created
 
 
@@ -59,10 +59,9 @@ async def get_org_unit(
     code: str, _: Reader, session: SessionDep, response: Response
 ) -> OrgUnitRead:
     """One org unit by its code."""
-    service = OrgService(session)
-    unit = await service.get_unit(code)
-    set_etag(response, unit.version)
-    return await service.read(unit)
+    read, version = await OrgService(session).get(code=code)
+    set_etag(response, version)
+    return read
 
 
 @router.patch("/{code}", response_model=OrgUnitRead)
@@ -75,7 +74,8 @@ async def update_org_unit(
     if_match: Annotated[str | None, Header()] = None,
 ) -> OrgUnitRead:
     """Rename, re-kind or move an org unit (never below itself)."""
-    service = OrgService(session)
-    updated = await service.update(principal=principal, code=code, data=body, if_match=if_match)
-    set_etag(response, (await service.get_unit(updated.code)).version)
+    updated, version = await OrgService(session).update(
+        principal=principal, code=code, data=body, if_match=if_match
+    )
+    set_etag(response, version)
     return updated

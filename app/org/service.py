@@ -57,19 +57,20 @@ class OrgService:
         self.repository = OrgRepository(session)
         self.audit = AuditService(session)
 
-    async def get_unit(self, code: str) -> OrgUnit:
-        unit = await self.repository.by_code(code)
+    async def get_unit(self, *, code: str) -> OrgUnit:
+        """The org unit with the code; 404 when there is none."""
+        unit = await self.repository.by_code(code=code)
         if unit is None:
             raise OrgUnitNotFound(f"No org unit has the code {code!r}.")
         return unit
 
     async def resolve_code(
-        self, code: str | None, *, field: str | tuple[str | int, ...]
+        self, *, code: str | None, field: str | tuple[str | int, ...]
     ) -> OrgUnit | None:
         """An org unit named in a request body; 422 naming the field when it does not exist."""
         if code is None:
             return None
-        unit = await self.repository.by_code(code)
+        unit = await self.repository.by_code(code=code)
         if unit is None:
             raise UnknownOrgUnitCode(
                 f"No org unit has the code {code!r}.",
@@ -84,11 +85,18 @@ class OrgService:
         return unit
 
     async def tree(self) -> OrgTree:
+        """The whole organisation tree."""
         return OrgTree(await self.repository.parent_map())
 
-    async def read(self, unit: OrgUnit) -> OrgUnitRead:
-        codes = await self.repository.codes_by_id([unit.parent_id] if unit.parent_id else [])
+    async def read(self, *, unit: OrgUnit) -> OrgUnitRead:
+        """The unit as the API shows it, with its parent's code."""
+        codes = await self.repository.codes_by_id(ids=[unit.parent_id] if unit.parent_id else [])
         return _read(unit, codes.get(unit.parent_id) if unit.parent_id else None)
+
+    async def get(self, *, code: str) -> tuple[OrgUnitRead, int]:
+        """One org unit by its code, and its version (the ETag)."""
+        unit = await self.get_unit(code=code)
+        return await self.read(unit=unit), unit.version
 
     async def list(
         self,
@@ -100,24 +108,26 @@ class OrgService:
         offset: int,
         limit: int,
     ) -> tuple[list[OrgUnitRead], int]:
+        """A page of org units and the total matching."""
         within = None
         if within_code is not None:
-            root = await self.get_unit(within_code)
+            root = await self.get_unit(code=within_code)
             within = (await self.tree()).subtree(root.id)
         rows, total = await self.repository.list(
             kind=kind, parent_code=parent_code, within=within, q=q, offset=offset, limit=limit
         )
         return [_read(unit, parent) for unit, parent in rows], total
 
-    async def create(self, *, principal: Principal, data: OrgUnitCreate) -> OrgUnitRead:
-        parent = await self.resolve_code(data.parent_code, field="parent_code")
+    async def create(self, *, principal: Principal, data: OrgUnitCreate) -> tuple[OrgUnitRead, int]:
+        """Add an org unit below its parent; the new unit and its version."""
+        parent = await self.resolve_code(code=data.parent_code, field="parent_code")
         if not principal.can(Permission.ORG_WRITE, parent.id if parent else None):
             raise PermissionDenied("You may not add org units there.")
         _check_placement(data.kind, parent)
-        if await self.repository.by_code(data.code) is not None:
+        if await self.repository.by_code(code=data.code) is not None:
             raise OrgUnitCodeTaken(f"The code {data.code!r} is already used.")
         unit = await self.repository.add(
-            OrgUnit(
+            unit=OrgUnit(
                 code=data.code,
                 name=data.name,
                 kind=data.kind,
@@ -132,16 +142,17 @@ class OrgService:
             entity_id=unit.code,
             after=to_audit(created),
         )
-        return created
+        return created, unit.version
 
     async def update(
         self, *, principal: Principal, code: str, data: OrgUnitUpdate, if_match: str | None
-    ) -> OrgUnitRead:
-        unit = await self.get_unit(code)
+    ) -> tuple[OrgUnitRead, int]:
+        """Rename, re-kind or move an org unit; the unit after and its version."""
+        unit = await self.get_unit(code=code)
         if not principal.can(Permission.ORG_WRITE, unit.id):
             raise PermissionDenied("You may not change this org unit.")
         check_if_match(if_match, unit.version)
-        before = await self.read(unit)
+        before = await self.read(unit=unit)
         changes = data.model_dump(exclude_unset=True)
         parent = await self._parent_after(unit, changes)
         kind = changes.get("kind") or unit.kind
@@ -161,7 +172,7 @@ class OrgService:
         unit.kind = kind
         unit.parent_id = parent.id if parent else None
         await self.repository.flush()
-        after = await self.read(unit)
+        after = await self.read(unit=unit)
         await self.audit.record(
             actor=principal,
             action="update",
@@ -170,15 +181,17 @@ class OrgService:
             before=to_audit(before),
             after=to_audit(after),
         )
-        return after
+        return after, unit.version
 
     async def _parent_after(self, unit: OrgUnit, changes: dict[str, object]) -> OrgUnit | None:
         if "parent_code" not in changes:
             if unit.parent_id is None:
                 return None
-            return await self.session.get(OrgUnit, unit.parent_id)
+            return await self.repository.get(unit_id=unit.parent_id)
         code = changes["parent_code"]
-        return await self.resolve_code(code if isinstance(code, str) else None, field="parent_code")
+        return await self.resolve_code(
+            code=code if isinstance(code, str) else None, field="parent_code"
+        )
 
     async def _check_children_fit(self, unit: OrgUnit, kind: OrgUnitKind) -> None:
         children: Sequence[tuple[OrgUnit, str | None]]

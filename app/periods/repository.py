@@ -13,17 +13,17 @@ class PeriodRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def by_code(self, code: str) -> Period | None:
+    async def by_code(self, *, code: str) -> Period | None:
         return await self.session.scalar(select(Period).where(Period.code == code))
 
-    async def by_codes(self, codes: Collection[str]) -> dict[str, Period]:
+    async def by_codes(self, *, codes: Collection[str]) -> dict[str, Period]:
         if not codes:
             return {}
         rows = await self.session.scalars(select(Period).where(Period.code.in_(codes)))
         return {period.code: period for period in rows}
 
-    async def year_exists(self, code: str) -> bool:
-        return await self.by_code(code) is not None
+    async def year_exists(self, *, code: str) -> bool:
+        return await self.by_code(code=code) is not None
 
     async def list(
         self,
@@ -47,13 +47,13 @@ class PeriodRepository:
         )
         return rows.all(), total or 0
 
-    async def in_year(self, financial_year: str) -> Sequence[Period]:
+    async def in_year(self, *, financial_year: str) -> Sequence[Period]:
         rows = await self.session.scalars(
             select(Period).where(Period.financial_year == financial_year)
         )
         return rows.all()
 
-    async def add_all(self, periods: Sequence[Period]) -> None:
+    async def add_all(self, *, periods: Sequence[Period]) -> None:
         self.session.add_all(periods)
         await self.session.flush()
 

@@ -21,7 +21,7 @@ from app.periods.schemas import (
     PeriodTransition,
     PeriodUpdate,
 )
-from app.periods.service import PeriodService, to_read
+from app.periods.service import PeriodService
 
 router = APIRouter(tags=["periods"])
 
@@ -63,7 +63,7 @@ async def list_financial_years(_: Reader, service: Service) -> list[FinancialYea
 @router.get("/financial-years/{code}", response_model=FinancialYearRead)
 async def get_financial_year(code: str, _: Reader, service: Service) -> FinancialYearRead:
     """One financial year with all its periods."""
-    return await service.get_year(code)
+    return await service.get_year(code=code)
 
 
 @router.get("/periods", response_model=Page[PeriodRead])
@@ -76,27 +76,22 @@ async def list_periods(
     status: PeriodStatus | None = None,
 ) -> Page[PeriodRead]:
     """List periods, filtered by financial year, kind and status, in date order."""
-    periods, total = await service.repository.list(
+    items, total = await service.list_page(
         financial_year=financial_year,
         kind=kind,
         status=status,
         offset=paging.offset,
         limit=paging.page_size,
     )
-    return Page(
-        items=[to_read(p) for p in periods],
-        page=paging.page,
-        page_size=paging.page_size,
-        total=total,
-    )
+    return Page(items=items, page=paging.page, page_size=paging.page_size, total=total)
 
 
 @router.get("/periods/{code}", response_model=PeriodRead)
 async def get_period(code: str, _: Reader, service: Service, response: Response) -> PeriodRead:
     """One period by its code (2025-26, 2025-26-Q2, 2025-04)."""
-    period = await service.get(code)
-    set_etag(response, period.version)
-    return to_read(period)
+    read, version = await service.read(code=code)
+    set_etag(response, version)
+    return read
 
 
 @router.patch("/periods/{code}", response_model=PeriodRead)
@@ -109,9 +104,11 @@ async def update_period(
     if_match: Annotated[str | None, Header()] = None,
 ) -> PeriodRead:
     """Move a period's data due date or board date."""
-    period = await service.update(principal=principal, code=code, data=body, if_match=if_match)
-    set_etag(response, period.version)
-    return to_read(period)
+    read, version = await service.update(
+        principal=principal, code=code, data=body, if_match=if_match
+    )
+    set_etag(response, version)
+    return read
 
 
 @router.post("/periods/{code}/open", response_model=PeriodRead)
@@ -123,11 +120,11 @@ async def open_period(
     body: OptionalTransition = None,
 ) -> PeriodRead:
     """Open a future period for data entry."""
-    period = await service.open(
+    read, version = await service.open(
         principal=principal, code=code, include_children=bool(body and body.include_children)
     )
-    set_etag(response, period.version)
-    return to_read(period)
+    set_etag(response, version)
+    return read
 
 
 @router.post("/periods/{code}/close", response_model=PeriodRead)
@@ -139,11 +136,11 @@ async def close_period(
     body: OptionalTransition = None,
 ) -> PeriodRead:
     """Close an open period: its values and targets are locked."""
-    period = await service.close(
+    read, version = await service.close(
         principal=principal, code=code, include_children=bool(body and body.include_children)
     )
-    set_etag(response, period.version)
-    return to_read(period)
+    set_etag(response, version)
+    return read
 
 
 @router.post("/periods/{code}/reopen", response_model=PeriodRead)
@@ -151,8 +148,8 @@ async def reopen_period(
     code: str, body: PeriodReopen, principal: Reopener, service: Service, response: Response
 ) -> PeriodRead:
     """Reopen a closed period (admin only, with a reason that is kept in the audit trail)."""
-    period = await service.reopen(
+    read, version = await service.reopen(
         principal=principal, code=code, reason=body.reason, include_children=body.include_children
     )
-    set_etag(response, period.version)
-    return to_read(period)
+    set_etag(response, version)
+    return read

@@ -56,15 +56,34 @@ class PeriodService:
         self.due_working_days = due_working_days
         self.board_days = board_days
 
-    async def get(self, code: str) -> Period:
-        period = await self.repository.by_code(code)
+    async def get(self, *, code: str) -> Period:
+        period = await self.repository.by_code(code=code)
         if period is None:
             raise PeriodNotFound(f"No period has the code {code!r}.")
         return period
 
-    async def require_open(self, period: Period) -> None:
+    async def read(self, *, code: str) -> tuple[PeriodRead, int]:
+        """One period and its version (the ETag)."""
+        period = await self.get(code=code)
+        return to_read(period), period.version
+
+    async def list_page(
+        self,
+        *,
+        financial_year: str | None,
+        kind: PeriodKind | None,
+        status: PeriodStatus | None,
+        offset: int,
+        limit: int,
+    ) -> tuple[list[PeriodRead], int]:
+        periods, total = await self.repository.list(
+            financial_year=financial_year, kind=kind, status=status, offset=offset, limit=limit
+        )
+        return [to_read(period) for period in periods], total
+
+    async def require_open(self, *, period: Period) -> None:
         """Values change only while their period is open (409 naming the period otherwise)."""
-        await self.require_not_closed(period)
+        await self.require_not_closed(period=period)
         if period.status is not PeriodStatus.OPEN:
             raise PeriodNotOpen(
                 f"Period {period.code} is {period.status.value}; values can be entered only "
@@ -73,7 +92,7 @@ class PeriodService:
                 period_status=period.status.value,
             )
 
-    async def require_not_closed(self, period: Period) -> None:
+    async def require_not_closed(self, *, period: Period) -> None:
         """Targets may be set ahead of time, but a closed period is locked to every change."""
         if period.status is PeriodStatus.CLOSED:
             raise PeriodClosed(
@@ -87,7 +106,7 @@ class PeriodService:
         self, *, principal: Principal | None, start_year: int
     ) -> FinancialYearRead:
         code = calendar.financial_year_code(start_year)
-        if await self.repository.year_exists(code):
+        if await self.repository.year_exists(code=code):
             raise FinancialYearExists(f"Financial year {code} already exists.")
         periods = [
             Period(
@@ -109,7 +128,7 @@ class PeriodService:
             )
             for spec in calendar.financial_year_periods(start_year)
         ]
-        await self.repository.add_all(periods)
+        await self.repository.add_all(periods=periods)
         created = year_read(periods[0], periods)
         await self.audit.record(
             actor=principal,
@@ -126,16 +145,16 @@ class PeriodService:
         )
         return [year_read(year, []) for year in years]
 
-    async def get_year(self, code: str) -> FinancialYearRead:
-        year = await self.get(code)
+    async def get_year(self, *, code: str) -> FinancialYearRead:
+        year = await self.get(code=code)
         if year.kind is not PeriodKind.YEAR:
             raise PeriodNotFound(f"{code!r} is not a financial year.")
-        return year_read(year, await self.repository.in_year(code))
+        return year_read(year, await self.repository.in_year(financial_year=code))
 
     async def update(
         self, *, principal: Principal, code: str, data: PeriodUpdate, if_match: str | None
-    ) -> Period:
-        period = await self.get(code)
+    ) -> tuple[PeriodRead, int]:
+        period = await self.get(code=code)
         check_if_match(if_match, period.version)
         before = to_read(period)
         changes = data.model_dump(exclude_unset=True)
@@ -144,17 +163,20 @@ class PeriodService:
         if "board_date" in changes:
             period.board_date = changes["board_date"]
         await self.repository.flush()
+        after = to_read(period)
         await self.audit.record(
             actor=principal,
             action="update",
             entity_type="period",
             entity_id=period.code,
             before=to_audit(before),
-            after=to_audit(to_read(period)),
+            after=to_audit(after),
         )
-        return period
+        return after, period.version
 
-    async def open(self, *, principal: Principal, code: str, include_children: bool) -> Period:
+    async def open(
+        self, *, principal: Principal, code: str, include_children: bool
+    ) -> tuple[PeriodRead, int]:
         return await self._transition(
             principal=principal,
             code=code,
@@ -165,7 +187,9 @@ class PeriodService:
             reason=None,
         )
 
-    async def close(self, *, principal: Principal, code: str, include_children: bool) -> Period:
+    async def close(
+        self, *, principal: Principal, code: str, include_children: bool
+    ) -> tuple[PeriodRead, int]:
         return await self._transition(
             principal=principal,
             code=code,
@@ -178,7 +202,7 @@ class PeriodService:
 
     async def reopen(
         self, *, principal: Principal, code: str, reason: str, include_children: bool
-    ) -> Period:
+    ) -> tuple[PeriodRead, int]:
         return await self._transition(
             principal=principal,
             code=code,
@@ -199,8 +223,8 @@ class PeriodService:
         to: PeriodStatus,
         action: str,
         reason: str | None,
-    ) -> Period:
-        period = await self.get(code)
+    ) -> tuple[PeriodRead, int]:
+        period = await self.get(code=code)
         if period.status not in allowed_from:
             hint = " Use reopen." if period.status is PeriodStatus.CLOSED else ""
             raise PeriodTransitionRefused(
@@ -213,7 +237,7 @@ class PeriodService:
         targets = [period]
         if include_children:
             descendants = _descendant_codes(period.code)
-            found = await self.repository.by_codes(descendants)
+            found = await self.repository.by_codes(codes=descendants)
             targets += [
                 found[c] for c in descendants if c in found and found[c].status in allowed_from
             ]
@@ -235,7 +259,7 @@ class PeriodService:
                 after=to_audit(to_read(target)),
                 reason=reason,
             )
-        return period
+        return to_read(period), period.version
 
 
 def _descendant_codes(code: str) -> list[str]:

@@ -40,7 +40,7 @@ class PlanRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def get(self, plan_id: uuid.UUID) -> Plan | None:
+    async def get(self, *, plan_id: uuid.UUID) -> Plan | None:
         return await self.session.scalar(
             select(Plan).where(Plan.id == plan_id).options(selectinload(Plan.org_unit))
         )
@@ -70,7 +70,7 @@ class PlanRepository:
         )
         return rows.all(), total or 0
 
-    async def objective(self, objective_id: uuid.UUID) -> Objective | None:
+    async def objective(self, *, objective_id: uuid.UUID) -> Objective | None:
         return await self.session.get(Objective, objective_id)
 
     async def objectives(self, *, plan_id: uuid.UUID) -> Sequence[Objective]:
@@ -81,13 +81,15 @@ class PlanRepository:
         )
         return rows.all()
 
-    async def objectives_by_id(self, ids: Collection[uuid.UUID]) -> dict[uuid.UUID, Objective]:
+    async def objectives_by_id(self, *, ids: Collection[uuid.UUID]) -> dict[uuid.UUID, Objective]:
         if not ids:
             return {}
         rows = await self.session.scalars(select(Objective).where(Objective.id.in_(ids)))
         return {row.id: row for row in rows}
 
-    async def plan_kinds(self, objective_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, PlanKind]:
+    async def plan_kinds(
+        self, *, objective_ids: Collection[uuid.UUID]
+    ) -> dict[uuid.UUID, PlanKind]:
         if not objective_ids:
             return {}
         rows = await self.session.execute(
@@ -97,7 +99,7 @@ class PlanRepository:
         )
         return {row[0]: row[1] for row in rows}
 
-    async def links(self, objective_ids: Collection[uuid.UUID]) -> ObjectiveLinks:
+    async def links(self, *, objective_ids: Collection[uuid.UUID]) -> ObjectiveLinks:
         links = ObjectiveLinks()
         if not objective_ids:
             return links
@@ -135,7 +137,7 @@ class PlanRepository:
                 links.actions[objective_id].append(action_id)
         return links
 
-    async def indicators_by_code(self, codes: Collection[str]) -> dict[str, uuid.UUID]:
+    async def indicators_by_code(self, *, codes: Collection[str]) -> dict[str, uuid.UUID]:
         if not codes:
             return {}
         rows = await self.session.execute(
@@ -143,13 +145,13 @@ class PlanRepository:
         )
         return {row[0]: row[1] for row in rows}
 
-    async def existing_projects(self, ids: Collection[uuid.UUID]) -> set[uuid.UUID]:
+    async def existing_projects(self, *, ids: Collection[uuid.UUID]) -> set[uuid.UUID]:
         if not ids:
             return set()
         return set(await self.session.scalars(select(Project.id).where(Project.id.in_(ids))))
 
     async def replace_links(
-        self, table: Table, *, key: str, owner: uuid.UUID, column: str, ids: Collection[uuid.UUID]
+        self, *, table: Table, key: str, owner: uuid.UUID, column: str, ids: Collection[uuid.UUID]
     ) -> None:
         await self.session.execute(delete(table).where(table.c[key] == owner))
         if ids:
@@ -157,7 +159,7 @@ class PlanRepository:
                 insert(table), [{key: owner, column: linked} for linked in ids]
             )
 
-    async def add(self, row: Plan | Objective) -> None:
+    async def add(self, *, row: Plan | Objective) -> None:
         self.session.add(row)
         await self.session.flush()
 

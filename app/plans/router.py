@@ -22,7 +22,7 @@ from app.plans.schemas import (
     PlanTree,
     PlanUpdate,
 )
-from app.plans.service import PlanService, plan_read
+from app.plans.service import PlanService
 from app.status.dependencies import StatusServiceDep
 
 router = APIRouter(tags=["plans"])
@@ -57,10 +57,10 @@ async def create_plan(
     body: PlanCreate, principal: Writer, session: SessionDep, response: Response
 ) -> PlanRead:
     """Create a corporate or service plan with its themes."""
-    plan = await PlanService(session).create(principal=principal, data=body)
-    response.headers["Location"] = f"/api/v1/plans/{plan.id}"
-    set_etag(response, plan.version)
-    return plan_read(plan)
+    created, version = await PlanService(session).create(principal=principal, data=body)
+    response.headers["Location"] = f"/api/v1/plans/{created.id}"
+    set_etag(response, version)
+    return created
 
 
 @router.get("/plans/{plan_id}", response_model=PlanRead)
@@ -68,9 +68,9 @@ async def get_plan(
     plan_id: uuid.UUID, _: Reader, session: SessionDep, response: Response
 ) -> PlanRead:
     """One plan."""
-    plan = await PlanService(session).get(plan_id)
-    set_etag(response, plan.version)
-    return plan_read(plan)
+    read, version = await PlanService(session).read(plan_id=plan_id)
+    set_etag(response, version)
+    return read
 
 
 @router.patch("/plans/{plan_id}", response_model=PlanRead)
@@ -83,11 +83,11 @@ async def update_plan(
     if_match: IfMatch = None,
 ) -> PlanRead:
     """Change a plan: title, years, themes, status (draft, approved, archived)."""
-    plan = await PlanService(session).update(
+    read, version = await PlanService(session).update(
         principal=principal, plan_id=plan_id, data=body, if_match=if_match
     )
-    set_etag(response, plan.version)
-    return plan_read(plan)
+    set_etag(response, version)
+    return read
 
 
 @router.get("/plans/{plan_id}/tree", response_model=PlanTree)
@@ -126,7 +126,7 @@ async def create_objective(
     response: Response,
 ) -> ObjectiveRead:
     """Add an objective; link it to the corporate objectives it serves, indicators, projects."""
-    created = await PlanService(session).create_objective(
+    created, _version = await PlanService(session).create_objective(
         principal=principal, plan_id=plan_id, data=body
     )
     response.headers["Location"] = f"/api/v1/objectives/{created.id}"
@@ -138,10 +138,9 @@ async def get_objective(
     objective_id: uuid.UUID, _: Reader, session: SessionDep, response: Response
 ) -> ObjectiveRead:
     """One objective with its links up and down the golden thread."""
-    service = PlanService(session)
-    objective = await service.get_objective(objective_id)
-    set_etag(response, objective.version)
-    return await service.read_objective(objective)
+    read, version = await PlanService(session).read_objective(objective_id=objective_id)
+    set_etag(response, version)
+    return read
 
 
 @router.patch("/objectives/{objective_id}", response_model=ObjectiveRead)
@@ -154,9 +153,8 @@ async def update_objective(
     if_match: IfMatch = None,
 ) -> ObjectiveRead:
     """Change an objective or its links (lists replace the links they name)."""
-    service = PlanService(session)
-    read = await service.update_objective(
+    read, version = await PlanService(session).update_objective(
         principal=principal, objective_id=objective_id, data=body, if_match=if_match
     )
-    set_etag(response, (await service.get_objective(objective_id)).version)
+    set_etag(response, version)
     return read

@@ -13,6 +13,7 @@ from app.audit.service import AuditService, to_audit
 from app.auth.exceptions import PermissionDenied
 from app.auth.permissions import Permission
 from app.auth.principal import Principal
+from app.core.errors import field_error
 from app.core.etag import check_if_match
 from app.indicators.repository import IndicatorFilter
 from app.measures.measure import summarise
@@ -82,7 +83,7 @@ def objective_read(objective: Objective, links: ObjectiveLinks) -> ObjectiveRead
 
 
 def _invalid(field: str, message: str) -> InvalidLink:
-    return InvalidLink(message, errors=[{"loc": ["body", field], "msg": message, "type": "link"}])
+    return InvalidLink(message, errors=[field_error(field, message, "link")])
 
 
 class PlanService:
@@ -92,21 +93,26 @@ class PlanService:
         self.org = OrgService(session)
         self.audit = AuditService(session)
 
-    async def get(self, plan_id: uuid.UUID) -> Plan:
-        plan = await self.repository.get(plan_id)
+    async def get(self, *, plan_id: uuid.UUID) -> Plan:
+        plan = await self.repository.get(plan_id=plan_id)
         if plan is None:
             raise PlanNotFound(f"No plan has the id {plan_id}.")
         return plan
 
-    async def get_objective(self, objective_id: uuid.UUID) -> Objective:
-        objective = await self.repository.objective(objective_id)
+    async def read(self, *, plan_id: uuid.UUID) -> tuple[PlanRead, int]:
+        """One plan and its version (the ETag)."""
+        plan = await self.get(plan_id=plan_id)
+        return plan_read(plan), plan.version
+
+    async def get_objective(self, *, objective_id: uuid.UUID) -> Objective:
+        objective = await self.repository.objective(objective_id=objective_id)
         if objective is None:
             raise ObjectiveNotFound(f"No objective has the id {objective_id}.")
         return objective
 
-    async def objective_subtree(self, objective_id: uuid.UUID) -> set[uuid.UUID]:
+    async def objective_subtree(self, *, objective_id: uuid.UUID) -> set[uuid.UUID]:
         """The objective and every objective below it."""
-        objective = await self.get_objective(objective_id)
+        objective = await self.get_objective(objective_id=objective_id)
         children: dict[uuid.UUID | None, list[uuid.UUID]] = defaultdict(list)
         for row in await self.repository.objectives(plan_id=objective.plan_id):
             children[row.parent_id].append(row.id)
@@ -128,7 +134,7 @@ class PlanService:
     ) -> tuple[list[PlanRead], int]:
         unit_ids = None
         if org_unit_code is not None:
-            unit = await self.org.get_unit(org_unit_code)
+            unit = await self.org.get_unit(code=org_unit_code)
             unit_ids = (await self.org.tree()).subtree(unit.id)
         plans, total = await self.repository.list(
             kind=kind, status=status, org_unit_ids=unit_ids, offset=offset, limit=limit
@@ -139,8 +145,8 @@ class PlanService:
         if not principal.can(Permission.PLANS_WRITE, org_unit_id):
             raise PermissionDenied(f"You may not change {what}.")
 
-    async def create(self, *, principal: Principal, data: PlanCreate) -> Plan:
-        unit = await self.org.resolve_code(data.org_unit_code, field="org_unit_code")
+    async def create(self, *, principal: Principal, data: PlanCreate) -> tuple[PlanRead, int]:
+        unit = await self.org.resolve_code(code=data.org_unit_code, field="org_unit_code")
         assert unit is not None
         self._require_write(principal, unit.id, f"plans of {unit.code}")
         plan = Plan(
@@ -153,27 +159,30 @@ class PlanService:
             status=data.status or PlanStatus.DRAFT,
             themes=list(data.themes or []),
         )
-        await self.repository.add(plan)
-        plan = await self.get(plan.id)
+        await self.repository.add(row=plan)
+        plan = await self.get(plan_id=plan.id)
+        read = plan_read(plan)
         await self.audit.record(
             actor=principal,
             action="create",
             entity_type="plan",
             entity_id=plan.id,
-            after=to_audit(plan_read(plan)),
+            after=to_audit(read),
         )
-        return plan
+        return read, plan.version
 
     async def update(
         self, *, principal: Principal, plan_id: uuid.UUID, data: PlanUpdate, if_match: str | None
-    ) -> Plan:
-        plan = await self.get(plan_id)
+    ) -> tuple[PlanRead, int]:
+        plan = await self.get(plan_id=plan_id)
         self._require_write(principal, plan.org_unit_id, "this plan")
         check_if_match(if_match, plan.version)
         before = plan_read(plan)
         changes = data.model_dump(exclude_unset=True)
         if changes.get("org_unit_code"):
-            unit = await self.org.resolve_code(changes.pop("org_unit_code"), field="org_unit_code")
+            unit = await self.org.resolve_code(
+                code=changes.pop("org_unit_code"), field="org_unit_code"
+            )
             assert unit is not None
             self._require_write(principal, unit.id, f"plans of {unit.code}")
             plan.org_unit_id = unit.id
@@ -187,37 +196,43 @@ class PlanService:
         if "description" in changes:
             plan.description = changes["description"]
         await self.repository.flush()
-        plan = await self.get(plan.id)
+        plan = await self.get(plan_id=plan.id)
         await self.session.refresh(plan, attribute_names=["org_unit"])
+        after = plan_read(plan)
         await self.audit.record(
             actor=principal,
             action="update",
             entity_type="plan",
             entity_id=plan.id,
             before=to_audit(before),
-            after=to_audit(plan_read(plan)),
+            after=to_audit(after),
         )
-        return plan
+        return after, plan.version
 
     # Objectives
 
     async def objectives(self, *, plan_id: uuid.UUID) -> list[ObjectiveRead]:
-        await self.get(plan_id)
+        await self.get(plan_id=plan_id)
         objectives = await self.repository.objectives(plan_id=plan_id)
-        links = await self.repository.links([o.id for o in objectives])
+        links = await self.repository.links(objective_ids=[o.id for o in objectives])
         return [objective_read(o, links) for o in objectives]
 
-    async def read_objective(self, objective: Objective) -> ObjectiveRead:
-        return objective_read(objective, await self.repository.links([objective.id]))
+    async def read_objective(self, *, objective_id: uuid.UUID) -> tuple[ObjectiveRead, int]:
+        """One objective with its links, and its version (the ETag)."""
+        objective = await self.get_objective(objective_id=objective_id)
+        return await self._read_objective(objective), objective.version
+
+    async def _read_objective(self, objective: Objective) -> ObjectiveRead:
+        return objective_read(objective, await self.repository.links(objective_ids=[objective.id]))
 
     async def create_objective(
         self, *, principal: Principal, plan_id: uuid.UUID, data: ObjectiveCreate
-    ) -> ObjectiveRead:
-        plan = await self.get(plan_id)
+    ) -> tuple[ObjectiveRead, int]:
+        plan = await self.get(plan_id=plan_id)
         self._require_write(principal, plan.org_unit_id, "this plan")
         objective = Objective(plan_id=plan.id, title=data.title, position=0)
         await self._apply(plan, objective, data.model_dump(exclude_unset=True), creating=True)
-        read = await self.read_objective(objective)
+        read = await self._read_objective(objective)
         await self.audit.record(
             actor=principal,
             action="create",
@@ -225,7 +240,7 @@ class PlanService:
             entity_id=objective.id,
             after=to_audit(read),
         )
-        return read
+        return read, objective.version
 
     async def update_objective(
         self,
@@ -234,14 +249,14 @@ class PlanService:
         objective_id: uuid.UUID,
         data: ObjectiveUpdate,
         if_match: str | None,
-    ) -> ObjectiveRead:
-        objective = await self.get_objective(objective_id)
-        plan = await self.get(objective.plan_id)
+    ) -> tuple[ObjectiveRead, int]:
+        objective = await self.get_objective(objective_id=objective_id)
+        plan = await self.get(plan_id=objective.plan_id)
         self._require_write(principal, plan.org_unit_id, "this plan")
         check_if_match(if_match, objective.version)
-        before = await self.read_objective(objective)
+        before = await self._read_objective(objective)
         await self._apply(plan, objective, data.model_dump(exclude_unset=True), creating=False)
-        read = await self.read_objective(objective)
+        read = await self._read_objective(objective)
         await self.audit.record(
             actor=principal,
             action="update",
@@ -250,7 +265,7 @@ class PlanService:
             before=to_audit(before),
             after=to_audit(read),
         )
-        return read
+        return read, objective.version
 
     async def _apply(
         self, plan: Plan, objective: Objective, changes: dict[str, Any], *, creating: bool
@@ -266,21 +281,21 @@ class PlanService:
             ):
                 setattr(objective, field, changes[field])
         if creating:
-            await self.repository.add(objective)
+            await self.repository.add(row=objective)
         else:
             await self.repository.flush()
         if changes.get("serves_ids") is not None:
             await self._link_serves(plan, objective, changes["serves_ids"])
         if changes.get("indicator_codes") is not None:
             codes = list(dict.fromkeys(changes["indicator_codes"]))
-            found = await self.repository.indicators_by_code(codes)
+            found = await self.repository.indicators_by_code(codes=codes)
             missing = [code for code in codes if code not in found]
             if missing:
                 raise _invalid(
                     "indicator_codes", f"No indicator has the code {', '.join(missing)}."
                 )
             await self.repository.replace_links(
-                objective_indicator,
+                table=objective_indicator,
                 key="objective_id",
                 owner=objective.id,
                 column="indicator_id",
@@ -288,12 +303,12 @@ class PlanService:
             )
         if changes.get("project_ids") is not None:
             ids = list(dict.fromkeys(changes["project_ids"]))
-            existing = await self.repository.existing_projects(ids)
+            existing = await self.repository.existing_projects(ids=ids)
             missing_ids = [str(i) for i in ids if i not in existing]
             if missing_ids:
                 raise _invalid("project_ids", f"No project has the id {', '.join(missing_ids)}.")
             await self.repository.replace_links(
-                objective_project,
+                table=objective_project,
                 key="objective_id",
                 owner=objective.id,
                 column="project_id",
@@ -320,14 +335,18 @@ class PlanService:
         ids = list(dict.fromkeys(ids))
         if ids and plan.kind is not PlanKind.SERVICE:
             raise _invalid("serves_ids", "Only a service plan's objectives serve other objectives.")
-        kinds = await self.repository.plan_kinds(ids)
+        kinds = await self.repository.plan_kinds(objective_ids=ids)
         wrong = [str(i) for i in ids if kinds.get(i) is not PlanKind.CORPORATE]
         if wrong:
             raise _invalid(
                 "serves_ids", f"These are not corporate plan objectives: {', '.join(wrong)}."
             )
         await self.repository.replace_links(
-            objective_serves, key="objective_id", owner=objective.id, column="serves_id", ids=ids
+            table=objective_serves,
+            key="objective_id",
+            owner=objective.id,
+            column="serves_id",
+            ids=ids,
         )
 
     # The tree
@@ -340,9 +359,9 @@ class PlanService:
         period_code: str,
         statuses: StatusService,
     ) -> PlanTree:
-        plan = await self.get(plan_id)
+        plan = await self.get(plan_id=plan_id)
         objectives = await self.repository.objectives(plan_id=plan.id)
-        links = await self.repository.links([o.id for o in objectives])
+        links = await self.repository.links(objective_ids=[o.id for o in objectives])
         rows = await statuses.statuses(
             principal=principal,
             period_code=period_code,

@@ -1,11 +1,4 @@
-from typing import Any
-
 from app.core.errors import Conflict, InvalidInput, NotFound
-
-
-def field_errors(field: str, msg: str, kind: str = "value_error") -> list[dict[str, Any]]:
-    """The `errors` of a 422 that names one body field, shaped like a validation error."""
-    return [{"loc": ["body", field], "msg": msg, "type": kind}]
 
 
 class ProjectNotFound(NotFound):

@@ -42,11 +42,11 @@ class ProjectRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def row(self, project_id: uuid.UUID) -> ProjectRow | None:
+    async def row(self, *, project_id: uuid.UUID) -> ProjectRow | None:
         found = (await self.session.execute(_rows().where(Project.id == project_id))).first()
         return ProjectRow(*found) if found else None
 
-    async def rows(self, project_ids: Collection[uuid.UUID]) -> Sequence[ProjectRow]:
+    async def rows(self, *, project_ids: Collection[uuid.UUID]) -> Sequence[ProjectRow]:
         if not project_ids:
             return []
         found = await self.session.execute(
@@ -54,7 +54,7 @@ class ProjectRepository:
         )
         return [ProjectRow(*row) for row in found]
 
-    async def by_code(self, code: str) -> Project | None:
+    async def by_code(self, *, code: str) -> Project | None:
         return await self.session.scalar(select(Project).where(Project.code == code))
 
     async def page(
@@ -66,7 +66,7 @@ class ProjectRepository:
         return [ProjectRow(*row) for row in found], total or 0
 
     async def milestones(
-        self, project_ids: Collection[uuid.UUID]
+        self, *, project_ids: Collection[uuid.UUID]
     ) -> dict[uuid.UUID, Sequence[Milestone]]:
         """Every milestone of these projects, in due-date order (one statement)."""
         if not project_ids:
@@ -81,17 +81,19 @@ class ProjectRepository:
             found[milestone.project_id].append(milestone)
         return dict(found)
 
-    async def milestone(self, project_id: uuid.UUID, milestone_id: uuid.UUID) -> Milestone | None:
+    async def milestone(
+        self, *, project_id: uuid.UUID, milestone_id: uuid.UUID
+    ) -> Milestone | None:
         return await self.session.scalar(
             select(Milestone).where(
                 Milestone.id == milestone_id, Milestone.project_id == project_id
             )
         )
 
-    async def user_exists(self, user_id: uuid.UUID) -> bool:
+    async def user_exists(self, *, user_id: uuid.UUID) -> bool:
         return bool(await self.session.scalar(select(exists().where(User.id == user_id))))
 
-    async def add(self, item: Project | Milestone) -> None:
+    async def add(self, *, item: Project | Milestone) -> None:
         self.session.add(item)
         await self.session.flush()
 

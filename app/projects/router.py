@@ -66,7 +66,7 @@ async def get_project(
     project_id: uuid.UUID, _: Reader, session: SessionDep, response: Response
 ) -> ProjectRead:
     """One project: the manager's RAG, the RAG derived from its milestones, and the one shown."""
-    read, version = await ProjectService(session).read(project_id)
+    read, version = await ProjectService(session).read(project_id=project_id)
     set_etag(response, version)
     return read
 
@@ -93,7 +93,7 @@ async def list_milestones(
     project_id: uuid.UUID, _: Reader, session: SessionDep
 ) -> list[MilestoneRead]:
     """The project's milestones in due-date order."""
-    return await ProjectService(session).list_milestones(project_id)
+    return await ProjectService(session).list_milestones(project_id=project_id)
 
 
 @router.post(
@@ -124,7 +124,9 @@ async def get_milestone(
     response: Response,
 ) -> MilestoneRead:
     """One milestone."""
-    read, version = await ProjectService(session).get_milestone(project_id, milestone_id)
+    read, version = await ProjectService(session).get_milestone(
+        project_id=project_id, milestone_id=milestone_id
+    )
     set_etag(response, version)
     return read
 

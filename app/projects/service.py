@@ -15,6 +15,7 @@ from app.auth.exceptions import PermissionDenied
 from app.auth.permissions import Permission
 from app.auth.principal import Principal
 from app.core.clock import today, utcnow
+from app.core.errors import field_error
 from app.core.etag import check_if_match
 from app.org.service import OrgService
 from app.projects.exceptions import (
@@ -24,7 +25,6 @@ from app.projects.exceptions import (
     ProjectCodeTaken,
     ProjectNotFound,
     UnknownReference,
-    field_errors,
 )
 from app.projects.models import Milestone, Project
 from app.projects.repository import ProjectFilter, ProjectRepository, ProjectRow
@@ -89,7 +89,7 @@ def _check_dates(start_date: date | None, end_date: date | None) -> None:
     if start_date is not None and end_date is not None and end_date < start_date:
         raise InvalidDates(
             f"end_date {end_date} is before start_date {start_date}.",
-            errors=field_errors("end_date", "must not be before start_date"),
+            errors=[field_error("end_date", "must not be before start_date")],
         )
 
 
@@ -97,7 +97,7 @@ def _check_completed(completed_date: date | None) -> None:
     if completed_date is not None and completed_date > today():
         raise InvalidDates(
             f"completed_date {completed_date} is in the future.",
-            errors=field_errors("completed_date", "must not be in the future"),
+            errors=[field_error("completed_date", "must not be in the future")],
         )
 
 
@@ -105,7 +105,7 @@ def _reject_nulls(changes: dict[str, Any], fields: Sequence[str]) -> None:
     for field in fields:
         if field in changes and changes[field] is None:
             raise InvalidProjectField(
-                f"{field} cannot be null.", errors=field_errors(field, "cannot be null")
+                f"{field} cannot be null.", errors=[field_error(field, "cannot be null")]
             )
 
 
@@ -120,14 +120,14 @@ def _apply_manager_rag(project: Project, fields: dict[str, Any]) -> None:
         if reason is not None:
             raise InvalidProjectField(
                 "A reason goes with a manager_rag; give one, or clear both.",
-                errors=field_errors("manager_rag", "required with manager_rag_reason", "missing"),
+                errors=[field_error("manager_rag", "required with manager_rag_reason", "missing")],
             )
         project.manager_rag = project.manager_rag_reason = project.manager_rag_at = None
         return
     if reason is None:
         raise InvalidProjectField(
             "Say why: a manager_rag needs a manager_rag_reason.",
-            errors=field_errors("manager_rag_reason", "required with manager_rag", "missing"),
+            errors=[field_error("manager_rag_reason", "required with manager_rag", "missing")],
         )
     project.manager_rag = rag
     project.manager_rag_reason = reason
@@ -143,14 +143,14 @@ class ProjectService:
 
     # Reading
 
-    async def get_row(self, project_id: uuid.UUID) -> ProjectRow:
-        row = await self.repository.row(project_id)
+    async def get_row(self, *, project_id: uuid.UUID) -> ProjectRow:
+        row = await self.repository.row(project_id=project_id)
         if row is None:
             raise ProjectNotFound(f"No project has the id {project_id}.")
         return row
 
     async def _read(self, row: ProjectRow) -> ProjectRead:
-        milestones = await self.repository.milestones([row.project.id])
+        milestones = await self.repository.milestones(project_ids=[row.project.id])
         return to_read(
             row.project,
             org_unit_code=row.org_unit_code,
@@ -158,13 +158,13 @@ class ProjectService:
             today=today(),
         )
 
-    async def read(self, project_id: uuid.UUID) -> tuple[ProjectRead, int]:
+    async def read(self, *, project_id: uuid.UUID) -> tuple[ProjectRead, int]:
         """One project and its version (the ETag)."""
-        row = await self.get_row(project_id)
+        row = await self.get_row(project_id=project_id)
         return await self._read(row), row.project.version
 
     async def _reads(self, rows: Sequence[ProjectRow]) -> list[ProjectRead]:
-        milestones = await self.repository.milestones([row.project.id for row in rows])
+        milestones = await self.repository.milestones(project_ids=[row.project.id for row in rows])
         on = today()
         return [
             to_read(
@@ -183,14 +183,14 @@ class ProjectService:
 
         Two statements (projects, then milestones), whatever the number of projects.
         """
-        rows = await self.repository.rows(project_ids)
+        rows = await self.repository.rows(project_ids=project_ids)
         return {read.id: read for read in await self._reads(rows)}
 
     async def list_page(
         self, *, org_unit_code: str | None, filters: ProjectFilter, offset: int, limit: int
     ) -> tuple[list[ProjectRead], int]:
         if org_unit_code is not None:
-            unit = await self.org.get_unit(org_unit_code)
+            unit = await self.org.get_unit(code=org_unit_code)
             filters.org_unit_ids = (await self.org.tree()).subtree(unit.id)
         rows, total = await self.repository.page(filters=filters, offset=offset, limit=limit)
         return await self._reads(rows), total
@@ -198,11 +198,11 @@ class ProjectService:
     # Writing
 
     async def create(self, *, principal: Principal, data: ProjectCreate) -> tuple[ProjectRead, int]:
-        unit = await self.org.resolve_code(data.org_unit_code, field="org_unit_code")
+        unit = await self.org.resolve_code(code=data.org_unit_code, field="org_unit_code")
         assert unit is not None
         if not principal.can(Permission.PLANS_WRITE, unit.id):
             raise PermissionDenied(f"You may not add projects to {unit.code}.")
-        if await self.repository.by_code(data.code) is not None:
+        if await self.repository.by_code(code=data.code) is not None:
             raise ProjectCodeTaken(f"The project code {data.code!r} is already used.")
         _check_dates(data.start_date, data.end_date)
         project = Project(
@@ -217,7 +217,7 @@ class ProjectService:
         fields = data.model_dump(exclude_unset=True)
         await self._apply_manager(project, fields)
         _apply_manager_rag(project, fields)
-        await self.repository.add(project)
+        await self.repository.add(item=project)
         created = to_read(project, org_unit_code=unit.code, milestones=[], today=today())
         await self.audit.record(
             actor=principal,
@@ -236,7 +236,7 @@ class ProjectService:
         data: ProjectPatch,
         if_match: str | None,
     ) -> tuple[ProjectRead, int]:
-        row = await self.get_row(project_id)
+        row = await self.get_row(project_id=project_id)
         project = row.project
         self._check_may_write(principal, project)
         check_if_match(if_match, project.version)
@@ -244,7 +244,7 @@ class ProjectService:
         changes = data.model_dump(exclude_unset=True)
         _reject_nulls(changes, _REQUIRED)
         if "org_unit_code" in changes:
-            unit = await self.org.resolve_code(changes["org_unit_code"], field="org_unit_code")
+            unit = await self.org.resolve_code(code=changes["org_unit_code"], field="org_unit_code")
             assert unit is not None
             if not principal.can(Permission.PLANS_WRITE, unit.id):
                 raise PermissionDenied(f"You may not move projects to {unit.code}.")
@@ -258,7 +258,7 @@ class ProjectService:
         await self._apply_manager(project, changes)
         _apply_manager_rag(project, changes)
         await self.repository.flush()
-        after = await self._read(await self.get_row(project.id))
+        after = await self._read(await self.get_row(project_id=project.id))
         await self.audit.record(
             actor=principal,
             action="update",
@@ -277,32 +277,32 @@ class ProjectService:
         if "manager_id" not in fields:
             return
         manager_id = fields["manager_id"]
-        if manager_id is not None and not await self.repository.user_exists(manager_id):
+        if manager_id is not None and not await self.repository.user_exists(user_id=manager_id):
             raise UnknownReference(
                 f"No user has the id {manager_id}.",
-                errors=field_errors("manager_id", "unknown user", "not_found"),
+                errors=[field_error("manager_id", "unknown user", "not_found")],
             )
         project.manager_id = manager_id
 
     # Milestones
 
     async def get_milestone(
-        self, project_id: uuid.UUID, milestone_id: uuid.UUID
+        self, *, project_id: uuid.UUID, milestone_id: uuid.UUID
     ) -> tuple[MilestoneRead, int]:
-        row = await self.get_row(project_id)
+        row = await self.get_row(project_id=project_id)
         milestone = await self._milestone(row.project, milestone_id)
         return milestone_read(milestone, today=today()), milestone.version
 
-    async def list_milestones(self, project_id: uuid.UUID) -> list[MilestoneRead]:
-        row = await self.get_row(project_id)
-        milestones = await self.repository.milestones([row.project.id])
+    async def list_milestones(self, *, project_id: uuid.UUID) -> list[MilestoneRead]:
+        row = await self.get_row(project_id=project_id)
+        milestones = await self.repository.milestones(project_ids=[row.project.id])
         on = today()
         return [milestone_read(m, today=on) for m in milestones.get(row.project.id, [])]
 
     async def add_milestone(
         self, *, principal: Principal, project_id: uuid.UUID, data: MilestoneCreate
     ) -> tuple[MilestoneRead, int]:
-        row = await self.get_row(project_id)
+        row = await self.get_row(project_id=project_id)
         self._check_may_write(principal, row.project)
         _check_completed(data.completed_date)
         milestone = Milestone(
@@ -311,7 +311,7 @@ class ProjectService:
             due_date=data.due_date,
             completed_date=data.completed_date,
         )
-        await self.repository.add(milestone)
+        await self.repository.add(item=milestone)
         created = milestone_read(milestone, today=today())
         await self.audit.record(
             actor=principal,
@@ -331,7 +331,7 @@ class ProjectService:
         data: MilestonePatch,
         if_match: str | None,
     ) -> tuple[MilestoneRead, int]:
-        row = await self.get_row(project_id)
+        row = await self.get_row(project_id=project_id)
         self._check_may_write(principal, row.project)
         milestone = await self._milestone(row.project, milestone_id)
         check_if_match(if_match, milestone.version)
@@ -357,7 +357,9 @@ class ProjectService:
         return after, milestone.version
 
     async def _milestone(self, project: Project, milestone_id: uuid.UUID) -> Milestone:
-        milestone = await self.repository.milestone(project.id, milestone_id)
+        milestone = await self.repository.milestone(
+            project_id=project.id, milestone_id=milestone_id
+        )
         if milestone is None:
             raise MilestoneNotFound(f"Project {project.code} has no milestone {milestone_id}.")
         return milestone

@@ -65,7 +65,7 @@ class PublicService:
 
     async def indicator(self, code: str, *, financial_year: str | None) -> PublicIndicatorDetail:
         """A public indicator with every approved figure of its own frequency, rated."""
-        indicator = await self.indicators.by_code(code)
+        indicator = await self.indicators.by_code(code=code)
         if indicator is None or not is_published(indicator):
             # The same answer whether it does not exist or is not published.
             raise IndicatorNotFound(f"No public indicator has the code {code!r}.")
@@ -73,7 +73,9 @@ class PublicService:
         own: list[tuple[str, str]] = []  # (period code, financial year), oldest first
         kind: PeriodKind = VALUE_KIND[indicator.frequency]
         # Every year is read, whatever the filter: a rating may look at the year before.
-        for value, period in await self.indicators.values(indicator.id, financial_year=None):
+        for value, period in await self.indicators.values(
+            indicator_id=indicator.id, financial_year=None
+        ):
             if value.approved_value is None:
                 continue
             values[period.code] = ApprovedFigure(
@@ -86,7 +88,8 @@ class PublicService:
             if period.kind is kind:
                 own.append((period.code, period.financial_year))
         targets = {
-            period.code: target for target, period in await self.indicators.targets(indicator.id)
+            period.code: target
+            for target, period in await self.indicators.targets(indicator_id=indicator.id)
         }
         tolerance = await SettingsService(self.session, settings=self.settings).rag_tolerance()
         math = MeasureMath(indicator, values, targets)

@@ -121,12 +121,12 @@ class BoardPackService:
         rows = await self.statuses.statuses(
             principal=principal, period_code=period_code, filters=filters
         )
-        period = await PeriodService(self.session).get(period_code)
+        period = await PeriodService(self.session).get(code=period_code)
         exceptions = await ReportService(self.session, statuses=self.statuses).exceptions(
             principal=principal, period_code=period_code, filters=filters
         )
         key_rows = [row for row in rows if row.is_key]
-        svgs = await self._charts(key_rows, period_code=period_code)
+        svgs = await self._charts(rows=key_rows, period_code=period_code)
         return _ENVIRONMENT.get_template("board_pack.html").render(
             period=period,
             summary=summarise(rows),
@@ -136,13 +136,13 @@ class BoardPackService:
             generated_on=today(),
         )
 
-    async def _charts(self, rows: list[StatusRead], *, period_code: str) -> dict[str, Markup]:
+    async def _charts(self, *, rows: list[StatusRead], period_code: str) -> dict[str, Markup]:
         """Each key indicator's chart up to the period, in a fixed number of queries."""
         if not rows:
             return {}
         codes = {row.indicator_code for row in rows}
         key_filter = IndicatorFilter(codes=codes)
-        indicators = await IndicatorRepository(self.session).all_matching(key_filter)
+        indicators = await IndicatorRepository(self.session).all_matching(filters=key_filter)
         charts = await SpcService(self.session).charts(
             ids=[indicator.id for indicator in indicators],
             indicators=indicators,

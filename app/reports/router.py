@@ -10,25 +10,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.auth.dependencies import require
 from app.auth.permissions import Permission
 from app.auth.principal import Principal
-from app.committees.repository import committee_indicator_ids
-from app.committees.service import CommitteeService
 from app.core.deps import SessionDep, SettingsDep, get_sessionmaker
-from app.indicators.models import IndicatorStatus
 from app.indicators.repository import IndicatorFilter
-from app.org.service import OrgService
-from app.plans.repository import objectives_indicator_ids, plan_indicator_ids
-from app.plans.service import PlanService
 from app.reports.board_pack import BoardPackService
-from app.reports.outturn import (
-    CSV_MEDIA_TYPE,
-    XLSX_MEDIA_TYPE,
-    OutturnReport,
-    OutturnService,
-    attachment,
-    outturn_csv,
-    scorecard_csv,
-)
-from app.reports.schemas import ExceptionReport
+from app.reports.filters import ReportFilterService
+from app.reports.outturn import OutturnService, outturn_csv
+from app.reports.rendering import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, attachment, scorecard_csv
+from app.reports.schemas import ExceptionReport, OutturnReport, ReportFilters
 from app.reports.service import ReportService
 from app.status.dependencies import StatusServiceDep
 from app.status.schemas import Scorecard
@@ -39,8 +27,7 @@ Reader = Annotated[Principal, Depends(require(Permission.REPORTS_READ))]
 PeriodCode = Annotated[str, Query(description="2025-26, 2025-26-Q2 or 2025-04")]
 
 
-async def scorecard_filters(
-    session: SessionDep,
+def report_filters(
     org_unit: Annotated[str | None, Query(description="This org unit and all below it")] = None,
     plan: Annotated[uuid.UUID | None, Query(description="Measures linked to the plan")] = None,
     objective: Annotated[
@@ -50,26 +37,26 @@ async def scorecard_filters(
         uuid.UUID | None, Query(description="Measures reported to the committee")
     ] = None,
     is_key: bool | None = None,
+) -> ReportFilters:
+    """The filters every report takes, as the query string gives them."""
+    return ReportFilters(
+        org_unit_code=org_unit,
+        plan_id=plan,
+        objective_id=objective,
+        committee_id=committee,
+        is_key=is_key,
+    )
+
+
+async def scorecard_filters(
+    session: SessionDep, filters: Annotated[ReportFilters, Depends(report_filters)]
 ) -> IndicatorFilter:
-    """The filters every report takes; only active indicators are reported."""
-    filters = IndicatorFilter(is_key=is_key, status=IndicatorStatus.ACTIVE)
-    if org_unit is not None:
-        org = OrgService(session)
-        unit = await org.get_unit(org_unit)
-        filters.org_unit_ids = (await org.tree()).subtree(unit.id)
-    plans = PlanService(session)
-    if plan is not None:
-        await plans.get(plan)
-        filters.ids_in.append(plan_indicator_ids(plan))
-    if objective is not None:
-        filters.ids_in.append(objectives_indicator_ids(await plans.objective_subtree(objective)))
-    if committee is not None:
-        await CommitteeService(session).get(committee)
-        filters.ids_in.append(committee_indicator_ids(committee))
-    return filters
+    """The report filters resolved (only active indicators are reported). A dependency, so a
+    filter naming nothing fails before the report's own parameters are looked at, as it did."""
+    return await ReportFilterService(session).resolve(filters=filters)
 
 
-ReportFilters = Annotated[IndicatorFilter, Depends(scorecard_filters)]
+Filters = Annotated[IndicatorFilter, Depends(scorecard_filters)]
 
 
 @router.get(
@@ -81,7 +68,7 @@ async def get_scorecard(
     period: PeriodCode,
     principal: Reader,
     service: StatusServiceDep,
-    filters: ReportFilters,
+    filters: Filters,
     export_format: Annotated[
         Literal["json", "csv"],
         Query(alias="format", description="csv: the rows' scalar fields, one line each"),
@@ -106,7 +93,7 @@ async def get_exception_report(
     principal: Reader,
     session: SessionDep,
     statuses: StatusServiceDep,
-    filters: ReportFilters,
+    filters: Filters,
 ) -> ExceptionReport:
     """Red and amber measures with value, target, shortfall, commentary and corrective actions;
     measures red two periods running and those with no corrective action called out."""
@@ -126,7 +113,7 @@ async def get_outturn(
     session: SessionDep,
     settings: SettingsDep,
     sessionmaker: Annotated[async_sessionmaker[AsyncSession], Depends(get_sessionmaker)],
-    filters: ReportFilters,
+    filters: Filters,
     export_format: Annotated[
         Literal["json", "csv", "xlsx"],
         Query(alias="format", description="csv is streamed; xlsx is one sheet"),
@@ -135,7 +122,7 @@ async def get_outturn(
     """The year's outturn for every measure: Q1-Q4, outturn, annual target, RAG and direction
     against last year, from approved figures (columns: README, "Outturn export columns")."""
     service = OutturnService(session, settings=settings)
-    outturn_year = await service.year(year)
+    outturn_year = await service.year(code=year)
     filename = f"outturn-{outturn_year.code}"
     if export_format == "csv":
         return StreamingResponse(
@@ -162,7 +149,7 @@ async def get_board_pack(
     principal: Reader,
     session: SessionDep,
     statuses: StatusServiceDep,
-    filters: ReportFilters,
+    filters: Filters,
     export_format: Annotated[
         Literal["html"], Query(alias="format", description="html: a printable page")
     ] = "html",

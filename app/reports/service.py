@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.actions.models import ActionStatus
@@ -12,7 +11,6 @@ from app.actions.repository import ActionRepository
 from app.actions.schemas import ActionRead
 from app.actions.service import ActionService
 from app.auth.principal import Principal
-from app.indicators.models import Indicator
 from app.indicators.repository import IndicatorFilter
 from app.measures.vocabulary import Rag
 from app.periods import calendar
@@ -42,7 +40,9 @@ class ReportService:
                 principal=principal, period_code=previous_code, filters=filters
             )
         }
-        actions = await self._corrective_actions(filters, [period_code, previous_code])
+        actions = await self._corrective_actions(
+            filters=filters, period_codes=[period_code, previous_code]
+        )
         rows = []
         for status in current:
             if status.rag not in _EXCEPTIONS:
@@ -75,13 +75,13 @@ class ReportService:
         )
 
     async def _corrective_actions(
-        self, filters: IndicatorFilter, period_codes: list[str]
+        self, *, filters: IndicatorFilter, period_codes: list[str]
     ) -> dict[str, list[ActionRead]]:
         found = await ActionRepository(self.session).corrective_actions(
-            indicator_ids=filters.apply(select(Indicator.id)), period_codes=period_codes
+            indicator_ids=filters.id_query(), period_codes=period_codes
         )
         reads = await ActionService(self.session).reads(
-            [action for pairs in found.values() for action, _ in pairs]
+            actions=[action for pairs in found.values() for action, _ in pairs]
         )
         by_code: dict[str, list[ActionRead]] = defaultdict(list)
         for read in reads:

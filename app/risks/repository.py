@@ -64,11 +64,11 @@ class RiskRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def row(self, risk_id: uuid.UUID) -> RiskRow | None:
+    async def row(self, *, risk_id: uuid.UUID) -> RiskRow | None:
         found = (await self.session.execute(_rows().where(Risk.id == risk_id))).first()
         return RiskRow(*found) if found else None
 
-    async def by_code(self, code: str) -> Risk | None:
+    async def by_code(self, *, code: str) -> Risk | None:
         return await self.session.scalar(select(Risk).where(Risk.code == code))
 
     async def page(
@@ -88,7 +88,7 @@ class RiskRepository:
         return {(likelihood, impact): count for likelihood, impact, count in rows}
 
     async def objective_ids(
-        self, risk_ids: Collection[uuid.UUID]
+        self, *, risk_ids: Collection[uuid.UUID]
     ) -> dict[uuid.UUID, list[uuid.UUID]]:
         if not risk_ids:
             return {}
@@ -102,7 +102,9 @@ class RiskRepository:
             found.setdefault(risk_id, []).append(objective_id)
         return found
 
-    async def action_ids(self, risk_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, list[uuid.UUID]]:
+    async def action_ids(
+        self, *, risk_ids: Collection[uuid.UUID]
+    ) -> dict[uuid.UUID, list[uuid.UUID]]:
         if not risk_ids:
             return {}
         rows = await self.session.execute(
@@ -116,13 +118,15 @@ class RiskRepository:
                 found.setdefault(risk_id, []).append(action_id)
         return found
 
-    async def existing_objectives(self, ids: Collection[uuid.UUID]) -> set[uuid.UUID]:
+    async def existing_objectives(self, *, ids: Collection[uuid.UUID]) -> set[uuid.UUID]:
         if not ids:
             return set()
         rows = await self.session.scalars(select(Objective.id).where(Objective.id.in_(ids)))
         return set(rows)
 
-    async def set_objectives(self, risk_id: uuid.UUID, objective_ids: Sequence[uuid.UUID]) -> None:
+    async def set_objectives(
+        self, *, risk_id: uuid.UUID, objective_ids: Sequence[uuid.UUID]
+    ) -> None:
         await self.session.execute(
             delete(risk_objective).where(risk_objective.c.risk_id == risk_id)
         )
@@ -132,10 +136,10 @@ class RiskRepository:
                 [{"risk_id": risk_id, "objective_id": oid} for oid in objective_ids],
             )
 
-    async def user_exists(self, user_id: uuid.UUID) -> bool:
+    async def user_exists(self, *, user_id: uuid.UUID) -> bool:
         return bool(await self.session.scalar(select(exists().where(User.id == user_id))))
 
-    async def add(self, risk: Risk) -> None:
+    async def add(self, *, risk: Risk) -> None:
         self.session.add(risk)
         await self.session.flush()
 

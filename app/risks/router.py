@@ -90,7 +90,7 @@ async def get_risk(
     risk_id: uuid.UUID, _: Reader, session: SessionDep, response: Response
 ) -> RiskRead:
     """One risk, with its scores, linked objectives and mitigating actions."""
-    read, version = await RiskService(session).read(risk_id)
+    read, version = await RiskService(session).read(risk_id=risk_id)
     set_etag(response, version)
     return read
 

@@ -15,6 +15,7 @@ from app.auth.exceptions import PermissionDenied
 from app.auth.permissions import Permission
 from app.auth.principal import Principal
 from app.core.clock import today, utcnow
+from app.core.errors import field_error
 from app.core.etag import check_if_match
 from app.org.service import OrgService
 from app.risks.exceptions import (
@@ -22,7 +23,6 @@ from app.risks.exceptions import (
     RiskCodeTaken,
     RiskNotFound,
     UnknownReference,
-    field_errors,
 )
 from app.risks.models import Risk, RiskStatus
 from app.risks.repository import RiskFilter, RiskRepository, RiskRow
@@ -108,8 +108,8 @@ class RiskService:
 
     # Reading
 
-    async def get_row(self, risk_id: uuid.UUID) -> RiskRow:
-        row = await self.repository.row(risk_id)
+    async def get_row(self, *, risk_id: uuid.UUID) -> RiskRow:
+        row = await self.repository.row(risk_id=risk_id)
         if row is None:
             raise RiskNotFound(f"No risk has the id {risk_id}.")
         return row
@@ -117,8 +117,8 @@ class RiskService:
     async def _reads(self, rows: Sequence[RiskRow]) -> list[RiskRead]:
         """Reads with their objectives and actions: two statements, whatever the number."""
         ids = [row.risk.id for row in rows]
-        objectives = await self.repository.objective_ids(ids)
-        actions = await self.repository.action_ids(ids)
+        objectives = await self.repository.objective_ids(risk_ids=ids)
+        actions = await self.repository.action_ids(risk_ids=ids)
         on = today()
         return [
             to_read(
@@ -131,14 +131,14 @@ class RiskService:
             for row in rows
         ]
 
-    async def read(self, risk_id: uuid.UUID) -> tuple[RiskRead, int]:
+    async def read(self, *, risk_id: uuid.UUID) -> tuple[RiskRead, int]:
         """One risk and its version (the ETag)."""
-        row = await self.get_row(risk_id)
+        row = await self.get_row(risk_id=risk_id)
         return (await self._reads([row]))[0], row.risk.version
 
     async def _scope(self, org_unit_code: str | None, filters: RiskFilter) -> None:
         if org_unit_code is not None:
-            unit = await self.org.get_unit(org_unit_code)
+            unit = await self.org.get_unit(code=org_unit_code)
             filters.org_unit_ids = (await self.org.tree()).subtree(unit.id)
 
     async def list_page(
@@ -157,19 +157,19 @@ class RiskService:
     # Writing
 
     async def create(self, *, principal: Principal, data: RiskCreate) -> tuple[RiskRead, int]:
-        unit = await self.org.resolve_code(data.org_unit_code, field="org_unit_code")
+        unit = await self.org.resolve_code(code=data.org_unit_code, field="org_unit_code")
         assert unit is not None
         if not principal.can(Permission.RISKS_WRITE, unit.id):
             raise PermissionDenied(f"You may not add risks to {unit.code}.")
-        if await self.repository.by_code(data.code) is not None:
+        if await self.repository.by_code(code=data.code) is not None:
             raise RiskCodeTaken(f"The risk code {data.code!r} is already used.")
         risk = Risk(code=data.code, org_unit_id=unit.id)
         fields = data.model_dump(exclude_unset=True)
         fields.setdefault("status", data.status)
         objective_ids = await self._apply(risk, fields)
-        await self.repository.add(risk)
+        await self.repository.add(risk=risk)
         if objective_ids is not None:
-            await self.repository.set_objectives(risk.id, objective_ids)
+            await self.repository.set_objectives(risk_id=risk.id, objective_ids=objective_ids)
         created = (await self._reads([RiskRow(risk, unit.code)]))[0]
         await self.audit.record(
             actor=principal,
@@ -183,7 +183,7 @@ class RiskService:
     async def update(
         self, *, principal: Principal, risk_id: uuid.UUID, data: RiskPatch, if_match: str | None
     ) -> tuple[RiskRead, int]:
-        row = await self.get_row(risk_id)
+        row = await self.get_row(risk_id=risk_id)
         risk = row.risk
         if not principal.can(Permission.RISKS_WRITE, risk.org_unit_id):
             raise PermissionDenied(f"You may not change risk {risk.code}.")
@@ -193,22 +193,22 @@ class RiskService:
         for field in _REQUIRED:
             if field in changes and changes[field] is None:
                 raise InvalidRiskField(
-                    f"{field} cannot be null.", errors=field_errors(field, "cannot be null")
+                    f"{field} cannot be null.", errors=[field_error(field, "cannot be null")]
                 )
         if "org_unit_code" in changes:
-            unit = await self.org.resolve_code(changes["org_unit_code"], field="org_unit_code")
+            unit = await self.org.resolve_code(code=changes["org_unit_code"], field="org_unit_code")
             assert unit is not None
             if not principal.can(Permission.RISKS_WRITE, unit.id):
                 raise PermissionDenied(f"You may not move risks to {unit.code}.")
             risk.org_unit_id = unit.id
         objective_ids = await self._apply(risk, changes)
         if objective_ids is not None and sorted(objective_ids) != sorted(before.objective_ids):
-            await self.repository.set_objectives(risk.id, objective_ids)
+            await self.repository.set_objectives(risk_id=risk.id, objective_ids=objective_ids)
             # The links live in their own table; changing them changes the risk (and its ETag).
             risk.updated_at = utcnow()
             flag_modified(risk, "updated_at")  # an UPDATE even when the clock has not moved
         await self.repository.flush()
-        after = (await self._reads([await self.get_row(risk.id)]))[0]
+        after = (await self._reads([await self.get_row(risk_id=risk.id)]))[0]
         await self.audit.record(
             actor=principal,
             action="update",
@@ -230,20 +230,20 @@ class RiskService:
                 setattr(risk, f"{part}_impact", fields[part]["impact"])
         if "owner_id" in fields:
             owner_id = fields["owner_id"]
-            if owner_id is not None and not await self.repository.user_exists(owner_id):
+            if owner_id is not None and not await self.repository.user_exists(user_id=owner_id):
                 raise UnknownReference(
                     f"No user has the id {owner_id}.",
-                    errors=field_errors("owner_id", "unknown user", "not_found"),
+                    errors=[field_error("owner_id", "unknown user", "not_found")],
                 )
             risk.owner_id = owner_id
         if fields.get("objective_ids") is None:
             return None
         ids = list(dict.fromkeys(fields["objective_ids"]))
-        existing = await self.repository.existing_objectives(ids)
+        existing = await self.repository.existing_objectives(ids=ids)
         missing = [str(i) for i in ids if i not in existing]
         if missing:
             raise UnknownReference(
                 f"No objective has the id {', '.join(missing)}.",
-                errors=field_errors("objective_ids", "unknown objective", "not_found"),
+                errors=[field_error("objective_ids", "unknown objective", "not_found")],
             )
         return ids

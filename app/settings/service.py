@@ -12,6 +12,7 @@ from app.core.config import Settings
 from app.core.etag import check_if_match
 from app.measures.vocabulary import Tolerance, ToleranceUnit
 from app.settings.models import CouncilSetting
+from app.settings.repository import SettingsRepository
 from app.settings.schemas import RagSettingsRead, ToleranceIn
 
 RAG_KEY = "rag"
@@ -21,6 +22,7 @@ class SettingsService:
     def __init__(self, session: AsyncSession, *, settings: Settings) -> None:
         self.session = session
         self.settings = settings
+        self.repository = SettingsRepository(session)
 
     def _default_rag(self) -> dict[str, str]:
         return {
@@ -31,7 +33,7 @@ class SettingsService:
 
     async def rag(self) -> tuple[RagSettingsRead, int]:
         """The default tolerance and its version (0 while the start-up default applies)."""
-        row = await self.session.get(CouncilSetting, RAG_KEY)
+        row = await self.repository.get(key=RAG_KEY)
         value = row.value if row else self._default_rag()
         read = RagSettingsRead(
             unit=ToleranceUnit(value["unit"]),
@@ -56,14 +58,15 @@ class SettingsService:
             "green_within": str(data.green_within),
             "amber_within": str(data.amber_within),
         }
-        row = await self.session.get(CouncilSetting, RAG_KEY)
+        row = await self.repository.get(key=RAG_KEY)
         if row is None:
-            row = CouncilSetting(key=RAG_KEY, value=value, updated_by_id=principal.id)
-            self.session.add(row)
+            await self.repository.add(
+                setting=CouncilSetting(key=RAG_KEY, value=value, updated_by_id=principal.id)
+            )
         else:
             row.value = value
             row.updated_by_id = principal.id
-        await self.session.flush()
+            await self.repository.flush()
         after, version = await self.rag()
         await AuditService(self.session).record(
             actor=principal,

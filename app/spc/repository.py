@@ -44,18 +44,18 @@ class SpcRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def setting(self, indicator_id: uuid.UUID) -> IndicatorSpcSetting | None:
+    async def setting(self, *, indicator_id: uuid.UUID) -> IndicatorSpcSetting | None:
         return await self.session.scalar(
             select(IndicatorSpcSetting).where(IndicatorSpcSetting.indicator_id == indicator_id)
         )
 
-    async def settings(self, ids: Ids) -> dict[uuid.UUID, IndicatorSpcSetting]:
+    async def settings(self, *, ids: Ids) -> dict[uuid.UUID, IndicatorSpcSetting]:
         rows = await self.session.scalars(
             select(IndicatorSpcSetting).where(IndicatorSpcSetting.indicator_id.in_(_ids(ids)))
         )
         return {row.indicator_id: row for row in rows}
 
-    async def add(self, setting: IndicatorSpcSetting) -> IndicatorSpcSetting:
+    async def add(self, *, setting: IndicatorSpcSetting) -> IndicatorSpcSetting:
         self.session.add(setting)
         await self.session.flush()
         return setting
@@ -64,7 +64,7 @@ class SpcRepository:
         await self.session.flush()
 
     async def approved_series(
-        self, ids: Ids, *, until: date | None
+        self, *, ids: Ids, until: date | None
     ) -> dict[uuid.UUID, list[SeriesPoint]]:
         """Each indicator's approved values for periods ending by `until`, in period order."""
         query = (
@@ -91,7 +91,7 @@ class SpcRepository:
         return found
 
     async def point_targets(
-        self, ids: Ids, *, until: date | None
+        self, *, ids: Ids, until: date | None
     ) -> dict[uuid.UUID, list[PeriodTarget]]:
         """Each indicator's point targets for periods starting by `until`, in period order."""
         query = (

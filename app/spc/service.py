@@ -18,6 +18,7 @@ from app.audit.service import AuditService
 from app.auth.exceptions import PermissionDenied
 from app.auth.permissions import Permission
 from app.auth.principal import Principal
+from app.core.errors import field_error
 from app.core.etag import check_if_match
 from app.indicators.models import Indicator
 from app.indicators.service import IndicatorService
@@ -122,7 +123,7 @@ class SpcService:
     ) -> IndicatorChart:
         """One indicator's chart over its approved values (up to a period), with its settings
         unless the caller overrides them."""
-        indicator = await self.indicators.get(code)
+        indicator = await self.indicators.get(code=code)
         charts = await self.charts(
             ids=[indicator.id],
             indicators=[indicator],
@@ -173,9 +174,9 @@ class SpcService:
         """The charts of many indicators in three statements: series, targets and settings."""
         if not indicators:
             return {}
-        series = await self.repository.approved_series(ids, until=until)
-        targets = await self.repository.point_targets(ids, until=until)
-        settings = await self.repository.settings(ids)
+        series = await self.repository.approved_series(ids=ids, until=until)
+        targets = await self.repository.point_targets(ids=ids, until=until)
+        settings = await self.repository.settings(ids=ids)
         return {
             indicator.id: indicator_chart(
                 indicator,
@@ -193,18 +194,18 @@ class SpcService:
 
     async def settings(self, *, code: str) -> tuple[SpcSettingsRead, int]:
         """An indicator's chart settings and their version (0 while the defaults apply)."""
-        indicator = await self.indicators.get(code)
-        row = await self.repository.setting(indicator.id)
+        indicator = await self.indicators.get(code=code)
+        row = await self.repository.setting(indicator_id=indicator.id)
         return _settings_read(indicator, row), row.version if row else 0
 
     async def update_settings(
         self, *, principal: Principal, code: str, data: SpcSettingsIn, if_match: str | None
     ) -> tuple[SpcSettingsRead, int]:
         """Replace an indicator's chart settings (audited)."""
-        indicator = await self.indicators.get(code)
+        indicator = await self.indicators.get(code=code)
         if not principal.can(Permission.INDICATORS_WRITE, indicator.org_unit_id):
             raise PermissionDenied(f"You may not change the SPC settings of {code}.")
-        row = await self.repository.setting(indicator.id)
+        row = await self.repository.setting(indicator_id=indicator.id)
         check_if_match(if_match, row.version if row else 0)
         _check_periods(indicator, data)
         before = _settings_read(indicator, row) if row else None
@@ -247,13 +248,7 @@ def _check_periods(indicator: Indicator, data: SpcSettingsIn) -> None:
             if spec.kind is kind:
                 continue
             message = f"{indicator.code} is {indicator.frequency.value}: give a {kind.value} code"
-        errors.append(
-            {
-                "loc": ["body", "recalculate_at", position, "period"],
-                "msg": message,
-                "type": "value_error",
-            }
-        )
+        errors.append(field_error(("recalculate_at", position, "period"), message))
     if errors:
         raise InvalidRecalculationPoint(
             "Recalculation points must be periods of the indicator's frequency.", errors=errors

@@ -19,16 +19,16 @@ class UserRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def get(self, user_id: uuid.UUID, *, reload: bool = False) -> User | None:
+    async def get(self, *, user_id: uuid.UUID, reload: bool = False) -> User | None:
         query = select(User).where(User.id == user_id).options(_WITH_ROLES)
         if reload:
             query = query.execution_options(populate_existing=True)
         return await self.session.scalar(query)
 
-    async def by_email(self, email: str) -> User | None:
+    async def by_email(self, *, email: str) -> User | None:
         return await self.session.scalar(select(User).where(User.email == email.lower()))
 
-    async def existing_ids(self, ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
+    async def existing_ids(self, *, ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
         if not ids:
             return set()
         rows = await self.session.scalars(select(User.id).where(User.id.in_(ids)))
@@ -78,20 +78,20 @@ class UserRepository:
     async def count(self) -> int:
         return await self.session.scalar(select(func.count()).select_from(User)) or 0
 
-    async def add(self, user: User) -> User:
+    async def add(self, *, user: User) -> User:
         self.session.add(user)
         await self.session.flush()
         return user
 
-    async def add_role(self, assignment: RoleAssignment) -> None:
+    async def add_role(self, *, assignment: RoleAssignment) -> None:
         self.session.add(assignment)
         await self.session.flush()
 
-    async def delete_role(self, assignment: RoleAssignment) -> None:
+    async def delete_role(self, *, assignment: RoleAssignment) -> None:
         await self.session.delete(assignment)
         await self.session.flush()
 
-    async def org_unit(self, org_unit_id: uuid.UUID) -> OrgUnit | None:
+    async def org_unit(self, *, org_unit_id: uuid.UUID) -> OrgUnit | None:
         return await self.session.get(OrgUnit, org_unit_id)
 
     async def flush(self) -> None:

@@ -13,7 +13,7 @@ from app.core.etag import set_etag
 from app.core.pagination import Paging
 from app.core.schemas import Page
 from app.users.schemas import RoleGrant, UserCreate, UserRead, UserUpdate
-from app.users.service import UserService, to_read
+from app.users.service import UserService
 
 router = APIRouter(prefix="/users", tags=["users"])
 
@@ -50,10 +50,10 @@ async def create_user(
     body: UserCreate, principal: Writer, session: SessionDep, response: Response
 ) -> UserRead:
     """Create a person's account, optionally with roles."""
-    user = await UserService(session).create(principal=principal, data=body)
-    response.headers["Location"] = f"/api/v1/users/{user.id}"
-    set_etag(response, user.version)
-    return to_read(user)
+    created, version = await UserService(session).create(principal=principal, data=body)
+    response.headers["Location"] = f"/api/v1/users/{created.id}"
+    set_etag(response, version)
+    return created
 
 
 @router.get("/{user_id}", response_model=UserRead)
@@ -61,9 +61,9 @@ async def get_user(
     user_id: uuid.UUID, _: Reader, session: SessionDep, response: Response
 ) -> UserRead:
     """One person's account and roles."""
-    user = await UserService(session).get(user_id)
-    set_etag(response, user.version)
-    return to_read(user)
+    read, version = await UserService(session).read(user_id=user_id)
+    set_etag(response, version)
+    return read
 
 
 @router.patch("/{user_id}", response_model=UserRead)
@@ -76,11 +76,11 @@ async def update_user(
     if_match: Annotated[str | None, Header()] = None,
 ) -> UserRead:
     """Change a person's details or password, or deactivate them (their tokens stop working)."""
-    user = await UserService(session).update(
+    read, version = await UserService(session).update(
         principal=principal, user_id=user_id, data=body, if_match=if_match
     )
-    set_etag(response, user.version)
-    return to_read(user)
+    set_etag(response, version)
+    return read
 
 
 @router.post("/{user_id}/roles", response_model=UserRead, status_code=status.HTTP_201_CREATED)
@@ -88,9 +88,10 @@ async def grant_user_role(
     user_id: uuid.UUID, body: RoleGrant, principal: Writer, session: SessionDep
 ) -> UserRead:
     """Give a person a role over an org unit and everything below it (null: the whole council)."""
-    return to_read(
-        await UserService(session).grant_role(principal=principal, user_id=user_id, grant=body)
+    read, _version = await UserService(session).grant_role(
+        principal=principal, user_id=user_id, grant=body
     )
+    return read
 
 
 @router.delete("/{user_id}/roles", response_model=UserRead)
@@ -103,8 +104,8 @@ async def revoke_user_role(
     if_match: Annotated[str | None, Header()] = None,
 ) -> UserRead:
     """Take a role away from a person."""
-    user = await UserService(session).revoke_role(
+    read, version = await UserService(session).revoke_role(
         principal=principal, user_id=user_id, grant=body, if_match=if_match
     )
-    set_etag(response, user.version)
-    return to_read(user)
+    set_etag(response, version)
+    return read

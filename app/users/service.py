@@ -45,11 +45,16 @@ class UserService:
         self.org = OrgService(session)
         self.audit = AuditService(session)
 
-    async def get(self, user_id: uuid.UUID) -> User:
-        user = await self.repository.get(user_id)
+    async def get(self, *, user_id: uuid.UUID) -> User:
+        user = await self.repository.get(user_id=user_id)
         if user is None:
             raise UserNotFound(f"No user has the id {user_id}.")
         return user
+
+    async def read(self, *, user_id: uuid.UUID) -> tuple[UserRead, int]:
+        """One user and its version (the ETag)."""
+        user = await self.get(user_id=user_id)
+        return to_read(user), user.version
 
     async def list(
         self,
@@ -63,19 +68,21 @@ class UserService:
     ) -> tuple[list[UserRead], int]:
         unit_ids = None
         if org_unit_code is not None:
-            unit = await self.org.get_unit(org_unit_code)
+            unit = await self.org.get_unit(code=org_unit_code)
             unit_ids = (await self.org.tree()).subtree(unit.id)
         users, total = await self.repository.list(
             q=q, is_active=is_active, role=role, org_unit_ids=unit_ids, offset=offset, limit=limit
         )
         return [to_read(user) for user in users], total
 
-    async def create(self, *, principal: Principal | None, data: UserCreate) -> User:
+    async def create(
+        self, *, principal: Principal | None, data: UserCreate
+    ) -> tuple[UserRead, int]:
         email = data.email.lower()
-        if await self.repository.by_email(email) is not None:
+        if await self.repository.by_email(email=email) is not None:
             raise EmailTaken(f"A user with the email {email} already exists.")
         user = await self.repository.add(
-            User(
+            user=User(
                 email=email,
                 full_name=data.full_name,
                 job_title=data.job_title,
@@ -86,24 +93,25 @@ class UserService:
         for grant in _unique(data.roles):
             await self._add_role(user, grant)
         user = await self._reload(user.id)
+        read = to_read(user)
         await self.audit.record(
             actor=principal,
             action="create",
             entity_type="user",
             entity_id=user.id,
-            after=to_audit(to_read(user)),
+            after=to_audit(read),
         )
-        return user
+        return read, user.version
 
     async def update(
         self, *, principal: Principal, user_id: uuid.UUID, data: UserUpdate, if_match: str | None
-    ) -> User:
-        user = await self.get(user_id)
+    ) -> tuple[UserRead, int]:
+        user = await self.get(user_id=user_id)
         check_if_match(if_match, user.version)
         before = to_read(user)
         changes = data.model_dump(exclude_unset=True)
         if changes.get("email") and changes["email"].lower() != user.email:
-            if await self.repository.by_email(changes["email"]) is not None:
+            if await self.repository.by_email(email=changes["email"]) is not None:
                 raise EmailTaken(f"A user with the email {changes['email']} already exists.")
             user.email = changes["email"].lower()
         for field in ("full_name", "job_title"):
@@ -120,40 +128,42 @@ class UserService:
             user.is_active = changes["is_active"]
         await self.repository.flush()
         user = await self._reload(user.id)
+        read = to_read(user)
         await self.audit.record(
             actor=principal,
             action="update",
             entity_type="user",
             entity_id=user.id,
             before=to_audit(before),
-            after=to_audit(to_read(user)),
+            after=to_audit(read),
         )
-        return user
+        return read, user.version
 
     async def grant_role(
         self, *, principal: Principal, user_id: uuid.UUID, grant: RoleGrant
-    ) -> User:
-        user = await self.get(user_id)
+    ) -> tuple[UserRead, int]:
+        user = await self.get(user_id=user_id)
         before = to_read(user)
         if _find(user, grant) is None:
             await self._add_role(user, grant)
             _touch(user)
             await self.repository.flush()
         user = await self._reload(user.id)
+        read = to_read(user)
         await self.audit.record(
             actor=principal,
             action="grant_role",
             entity_type="user",
             entity_id=user.id,
             before=to_audit(before),
-            after=to_audit(to_read(user)),
+            after=to_audit(read),
         )
-        return user
+        return read, user.version
 
     async def revoke_role(
         self, *, principal: Principal, user_id: uuid.UUID, grant: RoleGrant, if_match: str | None
-    ) -> User:
-        user = await self.get(user_id)
+    ) -> tuple[UserRead, int]:
+        user = await self.get(user_id=user_id)
         check_if_match(if_match, user.version)
         before = to_read(user)
         assignment = _find(user, grant)
@@ -165,23 +175,24 @@ class UserService:
             and sum(r.role is Role.ADMIN for r in user.roles) == 1
         ):
             await self._keep_an_admin(user, losing=Role.ADMIN)
-        await self.repository.delete_role(assignment)
+        await self.repository.delete_role(assignment=assignment)
         _touch(user)
         user = await self._reload(user.id)
+        read = to_read(user)
         await self.audit.record(
             actor=principal,
             action="revoke_role",
             entity_type="user",
             entity_id=user.id,
             before=to_audit(before),
-            after=to_audit(to_read(user)),
+            after=to_audit(read),
         )
-        return user
+        return read, user.version
 
     async def describe(self, *, principal: Principal) -> MeRead:
         grants = [g.org_unit_id for g in principal.grants if g.org_unit_id is not None]
-        codes = await self.org.repository.codes_by_id(grants)
-        user = await self.repository.get(principal.id) if principal.is_user else None
+        codes = await self.org.repository.codes_by_id(ids=grants)
+        user = await self.repository.get(user_id=principal.id) if principal.is_user else None
         return MeRead(
             kind=principal.kind.value,
             id=principal.id,
@@ -199,9 +210,11 @@ class UserService:
         )
 
     async def _add_role(self, user: User, grant: RoleGrant) -> None:
-        unit = await self.org.resolve_code(grant.org_unit_code, field="org_unit_code")
+        unit = await self.org.resolve_code(code=grant.org_unit_code, field="org_unit_code")
         await self.repository.add_role(
-            RoleAssignment(user_id=user.id, role=grant.role, org_unit_id=unit.id if unit else None)
+            assignment=RoleAssignment(
+                user_id=user.id, role=grant.role, org_unit_id=unit.id if unit else None
+            )
         )
 
     async def _keep_an_admin(self, user: User, *, losing: Role | None) -> None:
@@ -209,7 +222,7 @@ class UserService:
             raise LastAdmin("This is the last active admin; appoint another first.")
 
     async def _reload(self, user_id: uuid.UUID) -> User:
-        user = await self.repository.get(user_id, reload=True)
+        user = await self.repository.get(user_id=user_id, reload=True)
         assert user is not None
         return user
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
 
@@ -13,25 +12,20 @@ from httpx import AsyncClient, Response
 from starlette.routing import NoMatchFound
 
 from app.actions.router import router as actions_router
-from app.auth.permissions import Role
 from app.core import clock
 from app.core.db import unit_of_work
 from app.plans.models import Objective, Plan, PlanKind
 from app.projects.router import router as projects_router
 from app.risks.router import router as risks_router
 from tests.factories import Factory
+from tests.helpers import API, Headers
 
-API = "/api/v1"
 ACTIONS = f"{API}/actions"
 PROJECTS = f"{API}/projects"
 RISKS = f"{API}/risks"
 AUDIT = f"{API}/audit-events"
-PROBLEM = "application/problem+json"
-HUGE = "x" * (1024 * 1024 + 1)
 # Every test in these folders runs on this day unless it moves the clock itself.
 TODAY = date(2025, 7, 1)
-
-Headers = dict[str, str]
 
 
 def mount_routers(app: FastAPI) -> FastAPI:
@@ -59,42 +53,6 @@ def pinned_clock() -> Iterator[None]:
         yield
     finally:
         clock.freeze(None)
-
-
-@dataclass(frozen=True)
-class Person:
-    """A user of the test council: their id and the headers that sign them in."""
-
-    id: uuid.UUID
-    headers: Headers
-
-
-async def person(factory: Factory, role: Role | None = None, org_unit: str | None = None) -> Person:
-    user_id = await factory.user(role, org_unit)
-    return Person(user_id, {"Authorization": f"Bearer {factory.token_for(user_id)}"})
-
-
-def assert_problem(response: Response, status: int) -> dict[str, Any]:
-    """A problem+json answer with the given status (never a stack trace)."""
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == PROBLEM
-    body: dict[str, Any] = response.json()
-    assert set(body) >= {"type", "title", "status", "detail", "instance"}
-    assert body["status"] == status
-    return body
-
-
-def assert_invalid(response: Response, *fields: str) -> list[dict[str, Any]]:
-    """422 problem+json whose errors are {loc, msg, type}, naming each field (a loc part)."""
-    body = assert_problem(response, 422)
-    errors: list[dict[str, Any]] = body["errors"]
-    assert errors, body
-    for error in errors:
-        assert set(error) == {"loc", "msg", "type"}
-    named = {str(part) for error in errors for part in error["loc"]}
-    for field in fields:
-        assert field in named, errors
-    return errors
 
 
 def ok(response: Response, status: int = 200) -> dict[str, Any]:

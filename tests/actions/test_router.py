@@ -21,24 +21,25 @@ from app.core.db import unit_of_work
 from app.indicators.models import Indicator
 from tests.actions.helpers import (
     ACTIONS,
-    API,
-    HUGE,
     RISKS,
     TODAY,
-    Headers,
-    Person,
-    assert_invalid,
-    assert_problem,
     audit_count,
     audit_events,
     make_objective,
     ok,
-    person,
     pin_today,
 )
 from tests.factories import Factory
-
-INDICATORS = f"{API}/indicators"
+from tests.helpers import (
+    API,
+    HUGE,
+    Headers,
+    Person,
+    assert_invalid,
+    assert_problem,
+    create_indicator,
+    person,
+)
 
 
 @dataclass(frozen=True)
@@ -88,21 +89,6 @@ async def create_action(client: AsyncClient, headers: Headers, **overrides: Any)
 
 async def read_action(client: AsyncClient, headers: Headers, action_id: str) -> dict[str, Any]:
     return ok(await client.get(f"{ACTIONS}/{action_id}", headers=headers))
-
-
-async def create_indicator(
-    client: AsyncClient, headers: Headers, code: str, frequency: str = "quarterly"
-) -> None:
-    body = {
-        "code": code,
-        "title": f"Indicator {code}",
-        "value_type": "percentage",
-        "decimal_places": 1,
-        "polarity": "higher_is_better",
-        "frequency": frequency,
-        "org_unit_code": "HOU",
-    }
-    ok(await client.post(INDICATORS, json=body, headers=headers), 201)
 
 
 async def create_risk(client: AsyncClient, headers: Headers, code: str = "R1") -> str:
@@ -990,7 +976,7 @@ async def test_reads_for_the_report_match_the_api_in_a_fixed_number_of_statement
     async with unit_of_work(factory.sessionmaker) as session:
         actions = (await session.scalars(select(Action).order_by(Action.title))).all()
         with counting_selects(connection) as statements:
-            reads = await ActionService(session).reads(actions)
+            reads = await ActionService(session).reads(actions=actions)
 
     assert len(statements) == 4
     assert [r.model_dump(mode="json") for r in reads] == made
@@ -1002,7 +988,7 @@ async def test_reads_of_no_actions_run_no_statement(
     await factory.org_tree()
     async with unit_of_work(factory.sessionmaker) as session:
         with counting_selects(connection) as statements:
-            assert await ActionService(session).reads([]) == []
+            assert await ActionService(session).reads(actions=[]) == []
     assert statements == []
 
 

@@ -8,17 +8,9 @@ import pytest
 from httpx import AsyncClient
 
 from app.auth.permissions import Role
-from tests.actions.helpers import (
-    ACTIONS,
-    API,
-    assert_invalid,
-    assert_problem,
-    audit_count,
-    audit_events,
-    ok,
-    person,
-)
+from tests.actions.helpers import ACTIONS, audit_count, audit_events, ok
 from tests.factories import Factory
+from tests.helpers import API, assert_invalid, assert_problem, person
 
 SETTINGS = f"{API}/settings/actions"
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI
-from httpx import ASGITransport, AsyncClient, Response
+from httpx import ASGITransport, AsyncClient
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -20,25 +20,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from app.auth.permissions import Role
 from app.core.clock import freeze
 from tests.factories import Factory
+from tests.helpers import assert_problem, bearer
 
 AUDIT = "/api/v1/audit-events"
 VERIFY = f"{AUDIT}/verify"
-PROBLEM = "application/problem+json"
 HEX64 = re.compile(r"^[0-9a-f]{64}$")
 ADMIN_EMAIL = "audit.admin@council.gov.uk"
-
-
-def assert_problem(response: Response, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == PROBLEM
-    body: dict[str, Any] = response.json()
-    assert set(body) >= {"type", "title", "status", "detail", "instance"}
-    assert body["status"] == status
-    return body
-
-
-def bearer(factory: Factory, user_id: uuid.UUID) -> dict[str, str]:
-    return {"Authorization": f"Bearer {factory.token_for(user_id)}"}
 
 
 async def all_events(

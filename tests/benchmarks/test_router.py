@@ -18,17 +18,16 @@ from app.indicators.models import Indicator
 from app.periods.models import Period
 from app.status.cache import StatusCache
 from tests.factories import Factory
-from tests.indicators.helpers import (
+from tests.helpers import (
     API,
     INDICATORS,
     Headers,
     assert_invalid,
     assert_problem,
-    create_indicator,
     person,
     seed_approved,
-    set_target,
 )
+from tests.indicators.helpers import create_indicator, set_target
 from tests.reports.test_scorecard import add_indicators, statements
 
 YEAR = "2025-26"

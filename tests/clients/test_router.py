@@ -10,37 +10,14 @@ from httpx import AsyncClient, Response
 
 from app.auth.permissions import Role
 from tests.factories import Factory
+from tests.helpers import assert_invalid, assert_problem
 
 CLIENTS = "/api/v1/api-clients"
 TOKEN = "/api/v1/auth/token"
-PROBLEM = "application/problem+json"
 HUGE = "x" * (1024 * 1024 + 1)
 HOUSING_SYSTEM = {"name": "Housing system", "scopes": ["values:write"], "org_unit_codes": ["HOU"]}
 
 Snapshot = tuple[list[dict[str, Any]], int]
-
-
-def assert_problem(response: Response, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == PROBLEM
-    body: dict[str, Any] = response.json()
-    assert set(body) >= {"type", "title", "status", "detail", "instance"}
-    assert body["status"] == status
-    return body
-
-
-def assert_invalid(response: Response, *locs: list[Any]) -> list[dict[str, Any]]:
-    body = assert_problem(response, 422)
-    errors: list[dict[str, Any]] = body["errors"]
-    assert errors
-    for error in errors:
-        assert set(error) == {"loc", "msg", "type"}
-        assert error["msg"]
-        assert error["type"]
-    found = [error["loc"] for error in errors]
-    for loc in locs:
-        assert loc in found, found
-    return errors
 
 
 def bearer_token(token: str) -> dict[str, str]:

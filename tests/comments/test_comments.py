@@ -9,7 +9,9 @@ import pytest
 from httpx import AsyncClient, Response
 
 from app.auth.permissions import Role
-from tests.cycle.helpers import (
+from tests.cycle.helpers import audit_events
+from tests.factories import Factory
+from tests.helpers import (
     API,
     ONE_MIB,
     Headers,
@@ -17,11 +19,9 @@ from tests.cycle.helpers import (
     assert_invalid,
     assert_problem,
     assert_unauthenticated,
-    audit_events,
     create_indicator,
     person,
 )
-from tests.factories import Factory
 
 Q1, Q2, Q3 = "2025-26-Q1", "2025-26-Q2", "2025-26-Q3"
 COMMENTS = f"{API}/indicators/CM1/comments"

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI
-from httpx import ASGITransport, AsyncClient, Response
+from httpx import ASGITransport, AsyncClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.auth.permissions import Role
@@ -16,25 +16,11 @@ from app.core.config import Settings
 from app.core.db import create_engine
 from app.main import create_app
 from tests.factories import Factory
+from tests.helpers import assert_problem
 
-PROBLEM = "application/problem+json"
-PROBLEM_FIELDS = {"type", "title", "status", "detail", "instance"}
 GENERATED_ID = re.compile(r"^[0-9a-f]{32}$")
 ONE_MIB = 1024 * 1024
 HUGE = "x" * (ONE_MIB + 1)
-
-
-def assert_problem(response: Response, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == PROBLEM
-    body: dict[str, Any] = response.json()
-    assert set(body) >= PROBLEM_FIELDS
-    assert body["status"] == status
-    return body
-
-
-def bearer(factory: Factory, user_id: Any) -> dict[str, str]:
-    return {"Authorization": f"Bearer {factory.token_for(user_id)}"}
 
 
 async def audit_total(client: AsyncClient, admin: dict[str, str]) -> int:

@@ -8,20 +8,9 @@ from typing import Any
 from httpx import AsyncClient
 
 from app.auth.permissions import Role
-from tests.cycle.helpers import (
-    AFTER_Q1_DUE,
-    API,
-    BEFORE_Q1_DUE,
-    Headers,
-    approve,
-    assert_problem,
-    assert_unauthenticated,
-    create_indicator,
-    frozen,
-    save,
-    step,
-)
+from tests.cycle.helpers import AFTER_Q1_DUE, BEFORE_Q1_DUE, approve, frozen, save, step
 from tests.factories import Factory
+from tests.helpers import API, Headers, assert_problem, assert_unauthenticated, create_indicator
 
 Q1 = "2025-26-Q1"
 ZERO = {

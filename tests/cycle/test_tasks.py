@@ -8,18 +8,9 @@ from typing import Any
 from httpx import AsyncClient
 
 from app.auth.permissions import Role
-from tests.cycle.helpers import (
-    AFTER_Q1_DUE,
-    API,
-    Headers,
-    assert_unauthenticated,
-    create_indicator,
-    frozen,
-    person,
-    save,
-    step,
-)
+from tests.cycle.helpers import AFTER_Q1_DUE, frozen, save, step
 from tests.factories import Factory
+from tests.helpers import API, Headers, assert_unauthenticated, create_indicator, person
 
 Q1, Q2 = "2025-26-Q1", "2025-26-Q2"
 

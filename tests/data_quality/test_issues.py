@@ -10,24 +10,18 @@ import pytest
 from httpx import AsyncClient
 
 from app.auth.permissions import Role
-from tests.cycle.helpers import (
-    AFTER_Q1_DUE,
+from tests.cycle.helpers import AFTER_Q1_DUE, BEFORE_Q1_DUE, approve, frozen, save, set_target, step
+from tests.factories import Factory
+from tests.helpers import (
     API,
-    BEFORE_Q1_DUE,
     Headers,
-    approve,
     assert_invalid,
     assert_problem,
     assert_unauthenticated,
     create_indicator,
-    frozen,
     person,
-    save,
     seed_approved,
-    set_target,
-    step,
 )
-from tests.factories import Factory
 
 Q1 = "2025-26-Q1"
 ISSUES = f"{API}/data-quality/issues"

@@ -8,21 +8,18 @@ import pytest
 from httpx import AsyncClient, Response
 
 from app.auth.permissions import Role
-from tests.cycle.helpers import (
+from tests.cycle.helpers import approve, audit_events, save, step
+from tests.factories import Factory
+from tests.helpers import (
     API,
     ONE_MIB,
     Headers,
-    approve,
     assert_invalid,
     assert_problem,
     assert_unauthenticated,
-    audit_events,
     create_indicator,
     person,
-    save,
-    step,
 )
-from tests.factories import Factory
 
 Q1 = "2025-26-Q1"
 VERIFICATION = f"{API}/indicators/VF1/values/{Q1}/verification"

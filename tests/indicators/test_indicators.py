@@ -11,18 +11,8 @@ from httpx import AsyncClient
 
 from app.auth.permissions import Role
 from tests.factories import Factory
-from tests.indicators.helpers import (
-    INDICATORS,
-    Headers,
-    Person,
-    approved_value,
-    assert_invalid,
-    assert_problem,
-    create_indicator,
-    indicator_body,
-    person,
-    set_target,
-)
+from tests.helpers import INDICATORS, Headers, Person, assert_invalid, assert_problem, person
+from tests.indicators.helpers import approved_value, create_indicator, indicator_body, set_target
 
 
 @pytest.fixture

@@ -11,16 +11,8 @@ from httpx import AsyncClient
 from app.auth.permissions import Role
 from app.core import clock
 from tests.factories import Factory
-from tests.indicators.helpers import (
-    INDICATORS,
-    Person,
-    assert_invalid,
-    assert_problem,
-    close_period,
-    create_indicator,
-    person,
-    set_target,
-)
+from tests.helpers import INDICATORS, Person, assert_invalid, assert_problem, person
+from tests.indicators.helpers import close_period, create_indicator, set_target
 
 
 @pytest.fixture

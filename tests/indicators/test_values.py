@@ -14,17 +14,11 @@ from httpx import AsyncClient
 from app.auth.permissions import Role
 from app.core import clock
 from tests.factories import Factory
+from tests.helpers import API, INDICATORS, Headers, Person, assert_invalid, assert_problem, person
 from tests.indicators.helpers import (
-    API,
-    INDICATORS,
-    Headers,
-    Person,
     approved_value,
-    assert_invalid,
-    assert_problem,
     close_period,
     create_indicator,
-    person,
     save_value,
     set_target,
     status_of,

@@ -16,20 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from app.auth.permissions import Role
 from app.core.db import unit_of_work
 from app.projects.service import ProjectService
-from tests.actions.helpers import (
-    HUGE,
-    PROJECTS,
-    TODAY,
-    Headers,
-    Person,
-    assert_invalid,
-    assert_problem,
-    audit_count,
-    audit_events,
-    ok,
-    person,
-)
+from tests.actions.helpers import PROJECTS, TODAY, audit_count, audit_events, ok
 from tests.factories import Factory
+from tests.helpers import HUGE, Headers, Person, assert_invalid, assert_problem, person
 
 SOME_ID = "7b0d7c1e-4c1e-4a55-9b1a-2f1f6c3c9d10"
 

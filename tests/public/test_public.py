@@ -9,16 +9,11 @@ from httpx import AsyncClient, Response
 
 from app.auth.permissions import Role
 from tests.factories import Factory
+from tests.helpers import API, INDICATORS, Headers, assert_problem, person, seed_approved
 from tests.indicators.helpers import (
-    API,
-    INDICATORS,
-    Headers,
     approved_value,
-    assert_problem,
     create_indicator,
-    person,
     save_value,
-    seed_approved,
     set_target,
     status_of,
     step,

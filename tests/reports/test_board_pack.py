@@ -15,16 +15,8 @@ from app.core.db import unit_of_work
 from app.indicators.models import Indicator, IndicatorValue
 from app.status.cache import StatusCache
 from tests.factories import Factory
-from tests.indicators.helpers import (
-    API,
-    Headers,
-    assert_invalid,
-    assert_problem,
-    create_indicator,
-    person,
-    seed_approved,
-    set_target,
-)
+from tests.helpers import API, Headers, assert_invalid, assert_problem, person, seed_approved
+from tests.indicators.helpers import create_indicator, set_target
 
 BOARD_PACK = f"{API}/reports/board-pack"
 Q1 = "2025-26-Q1"

@@ -17,22 +17,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from app.auth.permissions import Role
 from app.cli import openapi_document
 from app.core import clock
-from app.reports import outturn
-from app.reports.outturn import OUTTURN_COLUMNS
+from app.reports import outturn, rendering
+from app.reports.schemas import OUTTURN_COLUMNS
 from tests.factories import Factory
-from tests.indicators.helpers import (
-    API,
-    INDICATORS,
-    Headers,
-    approved_value,
-    assert_problem,
-    create_indicator,
-    person,
-    save_value,
-    seed_approved,
-    set_target,
-    step,
-)
+from tests.helpers import API, INDICATORS, Headers, assert_problem, person, seed_approved
+from tests.indicators.helpers import approved_value, create_indicator, save_value, set_target, step
 from tests.reports.test_scorecard import add_indicators, statements
 
 OUTTURN = f"{API}/reports/outturn"
@@ -369,7 +358,7 @@ async def test_xlsx_holds_numbers_as_numbers_with_a_bold_frozen_header(
 ) -> None:
     await seed_council(client, factory, perf)
     response = await get_outturn(client, perf, fmt="xlsx")
-    assert response.headers["content-type"] == outturn.XLSX_MEDIA_TYPE
+    assert response.headers["content-type"] == rendering.XLSX_MEDIA_TYPE
     assert response.headers["content-disposition"] == 'attachment; filename="outturn-2025-26.xlsx"'
     book = load_workbook(io.BytesIO(response.content))
     sheet = book.active
@@ -500,7 +489,7 @@ async def test_the_scorecard_as_csv_has_the_rows_scalar_fields(
         "is_key",
     ]
     columns = reader.fieldnames or []
-    assert columns == outturn.SCORECARD_COLUMNS
+    assert columns == rendering.SCORECARD_COLUMNS
     assert [column for column in columns if column in core] == core
     assert not {"target_band", "direction", "ytd", "comments", "benchmark"} & set(columns)
     for row in card["rows"]:
@@ -510,7 +499,7 @@ async def test_the_scorecard_as_csv_has_the_rows_scalar_fields(
         row["indicator_code"] for row in card["rows"]
     ]
     for line, row in zip(lines, card["rows"], strict=True):
-        for column in outturn.SCORECARD_COLUMNS:
+        for column in rendering.SCORECARD_COLUMNS:
             value = row[column]
             if isinstance(value, int | float) and not isinstance(value, bool):
                 assert Decimal(line[column]) == Decimal(str(value)), column
@@ -538,7 +527,7 @@ def test_the_openapi_document_keeps_the_scorecard_json_and_names_the_csv() -> No
     assert outturn_content["application/json"]["schema"] == {
         "$ref": "#/components/schemas/OutturnReport"
     }
-    assert {"text/csv", outturn.XLSX_MEDIA_TYPE} <= set(outturn_content)
+    assert {"text/csv", rendering.XLSX_MEDIA_TYPE} <= set(outturn_content)
 
 
 async def test_the_year_whose_predecessor_has_no_code_of_its_own_still_exports(

@@ -22,20 +22,16 @@ from app.measures.vocabulary import Aggregation, Frequency, Polarity, ToleranceU
 from app.periods.models import Period
 from app.status.cache import StatusCache
 from tests.factories import Factory
-from tests.indicators.helpers import (
+from tests.helpers import (
     API,
     INDICATORS,
     Headers,
     approved_row,
-    approved_value,
     assert_problem,
-    create_indicator,
     person,
-    save_value,
     seed_approved,
-    set_target,
-    step,
 )
+from tests.indicators.helpers import approved_value, create_indicator, save_value, set_target, step
 
 SCORECARD = f"{API}/reports/scorecard"
 Q1 = "2025-26-Q1"

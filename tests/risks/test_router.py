@@ -9,21 +9,9 @@ import pytest
 from httpx import AsyncClient
 
 from app.auth.permissions import Role
-from tests.actions.helpers import (
-    ACTIONS,
-    HUGE,
-    RISKS,
-    Headers,
-    Person,
-    assert_invalid,
-    assert_problem,
-    audit_count,
-    audit_events,
-    make_objective,
-    ok,
-    person,
-)
+from tests.actions.helpers import ACTIONS, RISKS, audit_count, audit_events, make_objective, ok
 from tests.factories import Factory
+from tests.helpers import HUGE, Headers, Person, assert_invalid, assert_problem, person
 
 SOME_ID = "7b0d7c1e-4c1e-4a55-9b1a-2f1f6c3c9d10"
 MATRIX = f"{RISKS}/matrix"

@@ -10,17 +10,8 @@ from httpx import AsyncClient
 
 from app.auth.permissions import Role
 from tests.factories import Factory
-from tests.indicators.helpers import (
-    INDICATORS,
-    Headers,
-    assert_invalid,
-    assert_problem,
-    create_indicator,
-    person,
-    seed_approved,
-    set_target,
-    status_of,
-)
+from tests.helpers import INDICATORS, Headers, assert_invalid, assert_problem, person, seed_approved
+from tests.indicators.helpers import create_indicator, set_target, status_of
 
 RAG = "/api/v1/settings/rag"
 Q1 = "2025-26-Q1"

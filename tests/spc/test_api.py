@@ -8,7 +8,7 @@ import pytest
 from httpx import AsyncClient
 
 from tests.factories import Factory
-from tests.indicators.helpers import API, Headers, assert_invalid, assert_problem, person
+from tests.helpers import API, Headers, assert_invalid, assert_problem, person
 
 SPC = f"{API}/spc"
 WORKED = [1, 2, 1, 2, 10, 1, 2, 1, 2, 1, 2, 1, 2, 1, 2, 1, 2, 1]

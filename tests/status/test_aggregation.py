@@ -1,4 +1,4 @@
-"""Aggregation of periods and of their targets: DOMAIN.md "Indicators", aggregation."""
+"""Aggregation of periods and of their targets: Aggregation of periods (README, "The rules")."""
 
 from decimal import Decimal, localcontext
 

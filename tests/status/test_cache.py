@@ -37,16 +37,8 @@ from app.status.cache import Snapshot, StatusCache
 from app.status.schemas import StatusRead
 from app.status.service import StatusService
 from tests.factories import Factory
-from tests.indicators.helpers import (
-    API,
-    INDICATORS,
-    Headers,
-    approved_value,
-    create_indicator,
-    person,
-    seed_approved,
-    set_target,
-)
+from tests.helpers import API, INDICATORS, Headers, person, seed_approved
+from tests.indicators.helpers import approved_value, create_indicator, set_target
 from tests.reports.test_scorecard import statements
 
 SCORECARD = f"{API}/reports/scorecard"
@@ -75,7 +67,9 @@ def row(scorecard: dict[str, Any], code: str) -> dict[str, Any]:
 async def reader(factory: Factory, role: Role) -> Principal:
     user_id = await factory.user(role)
     async with unit_of_work(factory.sessionmaker) as session:
-        principal = await AuthService(session, settings=factory.settings).user_principal(user_id)
+        principal = await AuthService(session, settings=factory.settings).user_principal(
+            user_id=user_id
+        )
     assert principal is not None
     return principal
 

@@ -1,4 +1,4 @@
-"""Direction of travel and is_better: DOMAIN.md "Direction of travel", every outcome."""
+"""Direction of travel and is_better: Direction of travel (README, "The rules"), every outcome."""
 
 from decimal import Decimal
 
@@ -90,7 +90,7 @@ NOT_AVAILABLE = Direction.NOT_AVAILABLE
         pytest.param(HIGHER, None, "78", "81", IMPROVING, id="higher_up_improving"),
         pytest.param(HIGHER, None, "81", "78", WORSENING, id="higher_down_worsening"),
         pytest.param(HIGHER, None, "-2", "-1", IMPROVING, id="higher_negative_up"),
-        # lower is better (DOMAIN.md: 53.6 then 53.1 is improving)
+        # lower is better (lower is better: 53.6 then 53.1 is improving)
         pytest.param(LOWER, None, "53.6", "53.1", IMPROVING, id="lower_domain_example"),
         pytest.param(LOWER, None, "53.1", "53.6", WORSENING, id="lower_up_worsening"),
         # polarity none: movement only

@@ -180,7 +180,7 @@ def test_closer_to_the_band_never_gets_a_worse_status_percent_same_side(
     last_year: Decimal | None,
 ) -> None:
     # A percentage is of the bound crossed, so one side is compared at a time: the same distance
-    # can be a larger percentage of a smaller bound (DOMAIN.md, "RAG status" 3).
+    # can be a larger percentage of a smaller bound (the RAG rule: thresholds are inclusive).
     if target.upper is None or (target.lower is not None and not above):
         assert target.lower is not None
         a, b = (target.lower - distance for distance in distances)

@@ -1,4 +1,4 @@
-"""RAG status: DOMAIN.md "RAG status", rule by rule, with the boundaries spelt out."""
+"""RAG status: The RAG rule (README, "The rules"), rule by rule, with the boundaries spelt out."""
 
 import dataclasses
 from decimal import Decimal, localcontext

@@ -17,16 +17,11 @@ from httpx import AsyncClient
 from app.auth.permissions import Role
 from app.core import clock
 from tests.factories import Factory
+from tests.helpers import INDICATORS, Figure, Headers, assert_problem, person, seed_approved
 from tests.indicators.helpers import (
-    INDICATORS,
-    Figure,
-    Headers,
     approved_value,
-    assert_problem,
     create_indicator,
-    person,
     save_value,
-    seed_approved,
     set_target,
     status_of,
 )
@@ -202,7 +197,13 @@ async def test_year_to_date_combines_the_periods_so_far(
     status = await status_of(client, perf, "YT1", Q2)
     assert (status["value"], status["target"], status["rag"]) == (60, 70, "red")
     # April to September against Q1's monthly targets (30) plus Q2's own (70): 10% short.
-    assert status["ytd"] == {"value": 90, "target": 100, "rag": "amber"}
+    assert status["ytd"] == {
+        "value": 90,
+        "target": 100,
+        "rag": "amber",
+        "as_at": Q2,
+        "complete": True,
+    }
 
     quarterly = {Q1: 70, Q2: 80, "2025-26-Q3": 90}
     await measure(
@@ -214,9 +215,15 @@ async def test_year_to_date_combines_the_periods_so_far(
         targets={period: {"value": 80} for period in quarterly},
     )
     q3 = await status_of(client, perf, "YT2", "2025-26-Q3")
-    assert q3["ytd"] == {"value": 80, "target": 80, "rag": "green"}
+    assert q3["ytd"] == {
+        "value": 80,
+        "target": 80,
+        "rag": "green",
+        "as_at": "2025-26-Q3",
+        "complete": True,
+    }
     q1 = await status_of(client, perf, "YT2", Q1)
-    assert q1["ytd"] == {"value": 70, "target": 80, "rag": "red"}
+    assert q1["ytd"] == {"value": 70, "target": 80, "rag": "red", "as_at": Q1, "complete": True}
 
 
 async def test_a_ratio_that_meets_every_quarters_target_meets_its_year_to_date_target(
@@ -235,7 +242,13 @@ async def test_a_ratio_that_meets_every_quarters_target_meets_its_year_to_date_t
     q2 = await status_of(client, perf, "YT3", Q2)
     assert q2["rag"] == "green"
     # 69 / 110 = 62.7% against (60 x 100 + 90 x 10) / 110 = 62.7%, not the plain mean 75.
-    assert q2["ytd"] == {"value": 62.7, "target": 62.7, "rag": "green"}
+    assert q2["ytd"] == {
+        "value": 62.7,
+        "target": 62.7,
+        "rag": "green",
+        "as_at": Q2,
+        "complete": True,
+    }
 
 
 async def test_a_year_status_combines_its_quarters(
@@ -363,7 +376,7 @@ async def test_polarity_none_is_data_only_and_moves_up_or_down(
 async def test_higher_is_better_with_the_indicators_percent_tolerance(
     client: AsyncClient, factory: Factory, perf: Headers
 ) -> None:
-    # DOMAIN.md's worked example: target 80, green within 5%, amber within 10%.
+    # The README's worked example: target 80, green within 5%, amber within 10%.
     for code, value, rag, shortfall, pct in (
         ("HB1", 78, "green", 2, 2.5),
         ("HB2", 74, "amber", 6, 7.5),

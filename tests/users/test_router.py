@@ -6,44 +6,17 @@ import uuid
 from typing import Any
 
 import pytest
-from httpx import AsyncClient, Response
+from httpx import AsyncClient
 
 from app.auth.permissions import Role
 from tests.factories import Factory
+from tests.helpers import assert_invalid, assert_problem, bearer
 
 USERS = "/api/v1/users"
-PROBLEM = "application/problem+json"
 HUGE = "x" * (1024 * 1024 + 1)
 PASSWORD = "a long enough passphrase"
 
 Snapshot = tuple[list[dict[str, Any]], int]
-
-
-def assert_problem(response: Response, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == PROBLEM
-    body: dict[str, Any] = response.json()
-    assert set(body) >= {"type", "title", "status", "detail", "instance"}
-    assert body["status"] == status
-    return body
-
-
-def assert_invalid(response: Response, *locs: list[Any]) -> list[dict[str, Any]]:
-    body = assert_problem(response, 422)
-    errors: list[dict[str, Any]] = body["errors"]
-    assert errors
-    for error in errors:
-        assert set(error) == {"loc", "msg", "type"}
-        assert error["msg"]
-        assert error["type"]
-    found = [error["loc"] for error in errors]
-    for loc in locs:
-        assert loc in found, found
-    return errors
-
-
-def bearer(factory: Factory, user_id: uuid.UUID) -> dict[str, str]:
-    return {"Authorization": f"Bearer {factory.token_for(user_id)}"}
 
 
 def roles_of(body: dict[str, Any]) -> list[tuple[str, str | None]]:
