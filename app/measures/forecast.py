@@ -13,6 +13,8 @@ AGGREGATIONS = ("sum", "mean", "latest", "ratio", "max", "min")
 class ForecastMethod(StrEnum):
     RUN_RATE = "run_rate"
     LINEAR_TREND = "linear_trend"
+    # The year's target scaled by the year to date against its target (app.measures.measure).
+    TARGET_PROFILE = "target_profile"
     ACTUAL = "actual"
 
 

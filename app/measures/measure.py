@@ -5,20 +5,30 @@ A status reads the period itself, the one before, the same period last year and 
 date. A period longer than the measure's own (a quarter of a monthly measure) combines its parts
 by the indicator's aggregation, values and targets alike; a target set for the period itself
 wins over its parts' targets. A partial set of targets is no target for the whole.
+
+Most of the year the data is incomplete, so every comparison is like for like (``Reading``):
+- a period read before all its parts are in is rated as at its latest part with a figure: the
+  parts present against their own targets (for ``latest``, the latest part's figure against
+  that part's target), and compared with the same parts of the period before and of last year;
+- the year to date runs to the latest period with a figure (``as_at``), against the targets of
+  the same periods, never of periods without a figure.
+A part's own target is the one set for it; for ``mean``, ``ratio``, ``max`` and ``min`` a target
+set for a longer period applies to every part of it, and for ``latest`` one set for a longer
+period applies to the part that ends it. A ``sum``'s longer target is never split.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from typing import Protocol
 
 from app.core.schemas import ResponseSchema
 from app.measures import rules
 from app.measures.aggregation import Observation, aggregate, aggregate_targets
 from app.measures.forecast import ForecastMethod, forecast_year_end
-from app.measures.numbers import quantize
+from app.measures.numbers import CONTEXT, quantize
 from app.measures.vocabulary import (
     VALUE_KIND,
     Aggregation,
@@ -126,6 +136,25 @@ class Frame:
         return codes
 
 
+# Aggregations for which a longer period's target holds for each of its parts.
+_INTENSIVE = frozenset({Aggregation.MEAN, Aggregation.RATIO, Aggregation.MAX, Aggregation.MIN})
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A measure's figure for a period as far as its data goes, and the target it is rated by.
+
+    ``as_at`` is the period itself when every part is in (or none is), else the latest part
+    with a figure; ``parts`` are then the positions of the parts present, which the figures it
+    is compared with must have too."""
+
+    value: Decimal | None
+    complete: bool
+    as_at: str
+    target: Target | None
+    parts: tuple[int, ...] | None = None
+
+
 class MeasureMath:
     """One indicator's figures for the periods of a frame, combined by its aggregation."""
 
@@ -161,6 +190,89 @@ class MeasureMath:
     def value_at(self, code: str) -> tuple[Decimal | None, bool]:
         return self.value(calendar.units_of(code, self.kind))
 
+    def reading(self, code: str) -> Reading:
+        """Period `code` as far as its data goes (see ``Reading``)."""
+        units = calendar.units_of(code, self.kind)
+        present = tuple(i for i, unit in enumerate(units) if unit in self.values)
+        if len(present) in (0, len(units)):
+            value, complete = self.value(units)
+            return Reading(value, complete, code, self.target_at(code))
+        chosen = [units[i] for i in present]
+        value, _ = self.value(chosen)
+        target = self.parts_target(chosen, whole=code)
+        return Reading(value, False, chosen[-1], target, present)
+
+    def year_to_date(self, frame: Frame) -> Reading:
+        """From the start of the year to the latest period with a figure, up to `frame.period`,
+        against the targets of the periods it combines."""
+        units = calendar.units_to_date(frame.period, self.kind)
+        present = [unit for unit in units if unit in self.values]
+        if len(present) in (0, len(units)):
+            value, complete = self.value(units)
+            return Reading(value, complete, frame.period, self.ytd_target(frame))
+        value, _ = self.value(present)
+        return Reading(value, False, present[-1], self.parts_target(present, whole=frame.year))
+
+    def same_parts(self, code: str | None, parts: tuple[int, ...] | None) -> Decimal | None:
+        """Period `code`'s figure over the parts at these positions (every part when None), to
+        compare like for like; None unless each of those parts has a figure."""
+        if code is None:
+            return None
+        if parts is None:
+            return self.value_at(code)[0]
+        units = calendar.units_of(code, self.kind)
+        chosen = [units[i] for i in parts if i < len(units)]
+        if len(chosen) != len(parts) or any(unit not in self.values for unit in chosen):
+            return None
+        return self.value(chosen)[0]
+
+    def parts_target(self, units: Sequence[str], *, whole: str) -> Target | None:
+        """The target for these parts (of the measure's own kind) of period `whole` together."""
+        aggregation = self.indicator.aggregation
+        if aggregation is Aggregation.LATEST:
+            return self.part_target(units[-1], within=whole)
+        if aggregation is Aggregation.SUM:
+            # Quarters wholly present count with their own target (or their months' combined),
+            # the months of a quarter partly present with theirs.
+            pieces = self._whole_quarters(units)
+            return self._combine([self.target_at(piece) for piece in pieces], pieces)
+        return self._combine([self.part_target(unit, within=whole) for unit in units], units)
+
+    def _whole_quarters(self, units: Sequence[str]) -> list[str]:
+        if self.kind is not PeriodKind.MONTH:
+            return list(units)
+        present, pieces = set(units), []
+        for unit in units:
+            quarter = calendar.period_containing(
+                calendar.parse_period(unit).start_date, kind=PeriodKind.QUARTER
+            ).code
+            months = calendar.units_of(quarter, PeriodKind.MONTH)
+            if present.issuperset(months):
+                if unit == months[0]:
+                    pieces.append(quarter)
+            else:
+                pieces.append(unit)
+        return pieces
+
+    def part_target(self, unit: str, *, within: str) -> Target | None:
+        """A part's own target (see the module's rules), looking no further out than `within`."""
+        direct = self.targets.get(unit)
+        if direct is not None:
+            return as_rule_target(direct)
+        aggregation = self.indicator.aggregation
+        if aggregation is Aggregation.SUM:
+            return None
+        for longer in _enclosing(unit, within):
+            if (
+                aggregation is Aggregation.LATEST
+                and calendar.units_of(longer, self.kind)[-1] != unit
+            ):
+                continue
+            target = self.target_at(longer)
+            if target is not None:
+                return target
+        return None
+
     def target_at(self, code: str) -> Target | None:
         """The target set for the period, else its parts' targets combined (a year's from its
         quarters, a quarter's from its months), by the indicator's aggregation."""
@@ -177,8 +289,11 @@ class MeasureMath:
     def combine_targets(self, codes: Sequence[str]) -> Target | None:
         if not codes:
             return None
-        parts = [self.target_at(code) for code in codes]
-        if any(part is None for part in parts):
+        return self._combine([self.target_at(code) for code in codes], codes)
+
+    def _combine(self, parts: Sequence[Target | None], codes: Sequence[str]) -> Target | None:
+        """Targets of consecutive periods `codes` combined into one for them all."""
+        if not parts or any(part is None for part in parts):
             return None  # a partial set of targets is no target for the whole
         bands = {(part.lower, part.upper) for part in parts if part and part.value is None}
         if bands:
@@ -217,33 +332,50 @@ class MeasureMath:
         return sum((f.denominator for f in figures if f and f.denominator is not None), Decimal(0))
 
 
+def _enclosing(unit: str, within: str) -> list[str]:
+    """The longer periods holding `unit`, innermost first, up to and including `within`."""
+    spec = calendar.parse_period(unit)
+    found: list[str] = []
+    if spec.kind is PeriodKind.MONTH:
+        quarter = calendar.period_containing(spec.start_date, kind=PeriodKind.QUARTER).code
+        found.append(quarter)
+        if quarter == within:
+            return found
+    if spec.kind is not PeriodKind.YEAR:
+        found.append(spec.financial_year)
+    return found if within in found else []
+
+
 @dataclass(frozen=True)
 class Rated:
-    """One measure's figure for a period, its target, last year's figure and its RAG."""
+    """One measure's figure for a period (as far as its data goes), its target, last year's
+    figure for the same parts, and its RAG."""
 
     value: Decimal | None
     complete: bool
     target: Target | None
     last_year: Decimal | None
     rag: Rag
+    as_at: str
 
 
 def rate(math: MeasureMath, code: str, *, default: Tolerance) -> Rated:
-    """The RAG rule the status of a measure applies, for any period of its own kind or longer."""
+    """The RAG rule the status of a measure applies, for any period of its own kind or longer,
+    like for like when the period's data is not all in."""
     indicator = math.indicator
-    value, complete = math.value_at(code)
-    last_code = calendar.last_year_of(code)
-    last_year = math.value_at(last_code)[0] if last_code else None
-    target = math.target_at(code)
+    reading = math.reading(code)
+    last_year = math.same_parts(calendar.last_year_of(code), reading.parts)
     result = rules.evaluate_rag(
-        actual=value,
-        target=target,
+        actual=reading.value,
+        target=reading.target,
         polarity=indicator.polarity,
         tolerance=indicator.own_tolerance() or default,
         amber_if_improving=indicator.amber_if_improving,
         last_year=last_year,
     )
-    return Rated(value, complete, target, last_year, result.rag)
+    return Rated(
+        reading.value, reading.complete, reading.target, last_year, result.rag, reading.as_at
+    )
 
 
 @dataclass(frozen=True)
@@ -256,10 +388,16 @@ class RatedForecast:
 
 
 def forecast(
-    math: MeasureMath, frame: Frame, *, tolerance: Tolerance, ytd_value: Decimal | None
+    math: MeasureMath, frame: Frame, *, tolerance: Tolerance, ytd: Reading
 ) -> RatedForecast | None:
     """The year-end outturn forecast from the year's figures to the period, and its RAG
-    against the year's target (set for the year, or combined from its parts)."""
+    against the year's target (set for the year, or combined from its parts).
+
+    Where the measure has a point target for the year and for the periods to date, the
+    forecast follows that profile: the year's target scaled by how the year to date stands
+    against its own target (a council tax collection running 1% behind its monthly profile
+    ends the year 1% short). Elsewhere a run rate (sums) or a linear trend; never beyond what
+    the value type allows (a percentage within 0-100)."""
     indicator = math.indicator
     to_date = calendar.units_to_date(frame.period, math.kind)
     figures = [math.values.get(code) for code in to_date]
@@ -273,21 +411,41 @@ def forecast(
     )
     if projected is None:
         return None
+    year_target = math.target_at(frame.year)
     value: Decimal | None = projected.value
-    if projected.method is ForecastMethod.ACTUAL and ytd_value is not None:
-        # The year is complete: its outturn as the status reports it (a ratio pooled from its
-        # numerators and denominators, not the mean of its periods).
-        value = ytd_value
+    method = projected.method
+    if method is ForecastMethod.ACTUAL:
+        if ytd.value is not None:
+            # The year is complete: its outturn as the status reports it (a ratio pooled from
+            # its numerators and denominators, not the mean of its periods).
+            value = ytd.value
+    elif (
+        ytd.value is not None
+        and year_target is not None
+        and year_target.value is not None
+        and ytd.target is not None
+        and ytd.target.value
+    ):
+        with localcontext(CONTEXT):
+            value = _within_bounds(
+                year_target.value * ytd.value / ytd.target.value, lower=lower, upper=upper
+            )
+        method = ForecastMethod.TARGET_PROFILE
     value = quantize(value, indicator.decimal_places)
     assert value is not None
     # No amber_if_improving: a forecast has no same-period-last-year figure to improve on.
     rag = rules.evaluate_rag(
-        actual=value,
-        target=math.target_at(frame.year),
-        polarity=indicator.polarity,
-        tolerance=tolerance,
+        actual=value, target=year_target, polarity=indicator.polarity, tolerance=tolerance
     ).rag
-    return RatedForecast(value=value, method=projected.method, rag=rag)
+    return RatedForecast(value=value, method=method, rag=rag)
+
+
+def _within_bounds(value: Decimal, *, lower: Decimal | None, upper: Decimal | None) -> Decimal:
+    if lower is not None and value < lower:
+        return lower
+    if upper is not None and value > upper:
+        return upper
+    return value
 
 
 class Summary(ResponseSchema):

@@ -48,8 +48,10 @@ class CachedStatus:
             value_status = ValueStatus.APPROVED if self.approved else None
             self._external = (
                 self.internal
-                if self.internal.value_status == value_status
-                else self.internal.model_copy(update={"value_status": value_status})
+                if self.internal.value_status == value_status and self.internal.pending is None
+                else self.internal.model_copy(
+                    update={"value_status": value_status, "pending": None}
+                )
             )
         return self._external
 

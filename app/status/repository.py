@@ -10,6 +10,8 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, TypeVar
 
 from sqlalchemy import Select, select
@@ -26,6 +28,18 @@ from app.org.models import OrgUnit
 from app.periods.models import Period
 
 Ids = Select[Any] | Collection[uuid.UUID]
+
+
+@dataclass(frozen=True)
+class WorkingCopy:
+    """A value's working figures and its step in the workflow (approved or not)."""
+
+    value: Decimal
+    numerator: Decimal | None
+    denominator: Decimal | None
+    status: ValueStatus
+
+
 SelectT = TypeVar("SelectT", bound=Select[*tuple[Any, ...]])
 
 
@@ -65,9 +79,9 @@ class StatusRepository:
         codes: Collection[str] | None = None,
         years: Collection[str] | None = None,
         working_in: str | None = None,
-    ) -> tuple[dict[uuid.UUID, dict[str, ApprovedFigure]], dict[uuid.UUID, ValueStatus]]:
+    ) -> tuple[dict[uuid.UUID, dict[str, ApprovedFigure]], dict[uuid.UUID, WorkingCopy]]:
         """The approved figures of the periods named (by code, or every period of the years),
-        and, for period `working_in`, each working copy's step (whatever it is)."""
+        and, for period `working_in`, each working copy (whatever its step)."""
         query = (
             select(
                 IndicatorValue.indicator_id,
@@ -77,6 +91,9 @@ class StatusRepository:
                 IndicatorValue.approved_denominator,
                 IndicatorValue.approved_commentary,
                 IndicatorValue.status,
+                IndicatorValue.value,
+                IndicatorValue.numerator,
+                IndicatorValue.denominator,
             )
             .join(Period, Period.id == IndicatorValue.period_id)
             .where(IndicatorValue.indicator_id.in_(ids))
@@ -85,18 +102,11 @@ class StatusRepository:
         if working_in is None:
             query = query.where(IndicatorValue.approved_value.is_not(None))
         found: dict[uuid.UUID, dict[str, ApprovedFigure]] = defaultdict(dict)
-        working: dict[uuid.UUID, ValueStatus] = {}
-        for (
-            indicator_id,
-            code,
-            value,
-            numerator,
-            denominator,
-            commentary,
-            status,
-        ) in await self.session.execute(query):
+        working: dict[uuid.UUID, WorkingCopy] = {}
+        for row in await self.session.execute(query):
+            indicator_id, code, value, numerator, denominator, commentary, status = row[:7]
             if code == working_in:
-                working[indicator_id] = status
+                working[indicator_id] = WorkingCopy(row[7], row[8], row[9], status)
             if value is not None:
                 found[indicator_id][code] = ApprovedFigure(
                     value, numerator, denominator, commentary, status

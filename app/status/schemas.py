@@ -24,8 +24,20 @@ class Directions(ResponseSchema):
 
 class YearToDate(ResponseSchema):
     value: Measure | None
-    target: Measure | None
+    target: Measure | None = Field(
+        description="The targets of the periods the year to date combines (to as_at)"
+    )
     rag: Rag | None
+    as_at: str = Field(
+        description="The latest period with a figure when some are missing, else the period"
+    )
+    complete: bool = Field(description="false when a period up to the one asked for has no figure")
+
+
+class Pending(ResponseSchema):
+    value: Measure
+    rag: Rag | None = Field(description="What the figure would be rated once approved")
+    value_status: ValueStatus
 
 
 class CommentBrief(ResponseSchema):
@@ -38,7 +50,9 @@ class CommentBrief(ResponseSchema):
 class ForecastRead(ResponseSchema):
     value: Measure = Field(description="The forecast year-end outturn")
     method: ForecastMethod = Field(
-        description="run_rate (sums), linear_trend (others) or actual (the year is complete)"
+        description="target_profile (the year's target scaled by the year to date against its "
+        "target), run_rate (sums, no profile), linear_trend (others) or actual (the year is "
+        "complete)"
     )
     rag: Rag | None = Field(
         description="The status the forecast would get against the year's target"
@@ -63,6 +77,15 @@ class StatusRead(ResponseSchema):
     ytd: YearToDate
     value_status: ValueStatus | None
     complete: bool = Field(description="false when some months of the period have no value")
+    as_at: str = Field(
+        description="The latest part with a figure when the period is rated before all its "
+        "parts are in (value and target are then for the parts present), else the period"
+    )
+    pending: Pending | None = Field(
+        default=None,
+        description="The figure awaiting approval and how it would be rated, for those who "
+        "may act on it; null otherwise",
+    )
     commentary: str | None = Field(description="The approved value's commentary")
     comments: list[CommentBrief] = Field(
         default_factory=list, description="Scrutiny comments on this period, oldest first"

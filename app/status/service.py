@@ -12,7 +12,6 @@ import json
 import uuid
 from collections.abc import Mapping, Sequence
 from datetime import date
-from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -32,8 +31,10 @@ from app.measures.measure import (
     ApprovedFigure,
     Frame,
     MeasureMath,
+    Reading,
     TargetLike,
     forecast,
+    rate,
     summarise,
 )
 from app.measures.numbers import quantize
@@ -44,12 +45,13 @@ from app.settings.service import SettingsService
 from app.spc.series import IndicatorChart
 from app.spc.service import SpcService
 from app.status.cache import CachedStatus, Snapshot, StatusCache
-from app.status.repository import StatusRepository
+from app.status.repository import StatusRepository, WorkingCopy
 from app.status.schemas import (
     Band,
     CommentBrief,
     Directions,
     ForecastRead,
+    Pending,
     Scorecard,
     StatusRead,
     YearToDate,
@@ -111,7 +113,7 @@ class StatusService:
         self, *, principal: Principal | None, code: str, period_code: str
     ) -> StatusRead:
         """One indicator's status; 409 when the period is shorter than the indicator's own."""
-        indicator = await self.indicators.by_code(code)
+        indicator = await self.indicators.by_code(code=code)
         if indicator is None:
             raise IndicatorNotFound(f"No indicator has the code {code!r}.")
         rows = await self.statuses(
@@ -206,7 +208,7 @@ class StatusService:
             raise PeriodNotFound(f"No period has the code {period_code!r}.")
         indicators = [
             indicator
-            for indicator in await self.indicators.all_matching(filters)
+            for indicator in await self.indicators.all_matching(filters=filters)
             # A measure has a status only for periods at least as long as its own.
             if calendar.is_within(VALUE_KIND[indicator.frequency], spec.kind)
         ]
@@ -263,15 +265,17 @@ class StatusService:
         comments: Sequence[Comment],
         benchmark: Benchmark | None,
         chart: IndicatorChart | None,
-        working_status: ValueStatus | None,
+        working: WorkingCopy | None,
     ) -> StatusRead:
         math = MeasureMath(indicator, values, targets)
         tolerance = indicator.own_tolerance() or default
         places = indicator.decimal_places
-        actual, complete = math.value_at(frame.period)
-        previous = math.value_at(frame.previous)[0] if frame.previous else None
-        last_year = math.value_at(frame.last_year)[0] if frame.last_year else None
-        target = math.target_at(frame.period)
+        # Like for like: a period read before all its parts are in is rated as at its latest
+        # part, and compared with the same parts of the period before and of last year.
+        reading = math.reading(frame.period)
+        actual, target = reading.value, reading.target
+        previous = math.same_parts(frame.previous, reading.parts)
+        last_year = math.same_parts(frame.last_year, reading.parts)
         result = rules.evaluate_rag(
             actual=actual,
             target=target,
@@ -280,13 +284,9 @@ class StatusService:
             amber_if_improving=indicator.amber_if_improving,
             last_year=last_year,
         )
-        rag: Rag | None = result.rag
-        if rag is Rag.MISSING and not due:
-            rag = None
-        ytd_value, _ = math.value(calendar.units_to_date(frame.period, math.kind))
-        ytd_target = math.ytd_target(frame)
+        ytd = math.year_to_date(frame)
         ytd_rag = rules.evaluate_rag(
-            actual=ytd_value, target=ytd_target, polarity=indicator.polarity, tolerance=tolerance
+            actual=ytd.value, target=ytd.target, polarity=indicator.polarity, tolerance=tolerance
         ).rag
         own = values.get(frame.period) if math.kind is frame.kind else None
         return StatusRead(
@@ -302,7 +302,7 @@ class StatusService:
                 else None
             ),
             floor=target.floor if target else None,
-            rag=rag,
+            rag=_unless_not_due(result.rag, due=due),
             shortfall=quantize(result.shortfall, places),
             shortfall_pct=quantize(result.shortfall_pct, 2),
             direction=Directions(
@@ -314,14 +314,18 @@ class StatusService:
                 ),
             ),
             ytd=YearToDate(
-                value=ytd_value,
-                target=ytd_target.value if ytd_target else None,
-                rag=None if ytd_rag is Rag.MISSING and not due else ytd_rag,
+                value=ytd.value,
+                target=ytd.target.value if ytd.target else None,
+                rag=_unless_not_due(ytd_rag, due=due),
+                as_at=ytd.as_at,
+                complete=ytd.complete,
             ),
             # The working copy's step, as those who may act on it read it (CachedStatus.read
             # gives everyone else approved or nothing).
-            value_status=working_status,
-            complete=complete,
+            value_status=working.status if working else None,
+            complete=reading.complete,
+            as_at=reading.as_at,
+            pending=self._pending(math, frame, working, default=default, due=due),
             commentary=own.commentary if own else None,
             comments=[CommentBrief.model_validate(comment) for comment in comments],
             polarity=indicator.polarity,
@@ -332,12 +336,46 @@ class StatusService:
             benchmark=position_of(benchmark, value=actual, polarity=indicator.polarity),
             variation_icon=chart.result.variation_icon if chart else None,
             assurance_icon=chart.result.assurance_icon if chart else None,
-            forecast=_forecast_read(math, frame, tolerance=tolerance, ytd_value=ytd_value),
+            forecast=_forecast_read(math, frame, tolerance=tolerance, ytd=ytd),
+        )
+
+    @staticmethod
+    def _pending(
+        math: MeasureMath,
+        frame: Frame,
+        working: WorkingCopy | None,
+        *,
+        default: Tolerance,
+        due: bool,
+    ) -> Pending | None:
+        """The figure awaiting approval (submitted, or a draft of a change) as it would be
+        rated once approved; None when the working copy is the approved figure."""
+        if working is None or working.status not in _AWAITING or math.kind is not frame.kind:
+            return None
+        values = dict(math.values)
+        values[frame.period] = ApprovedFigure(
+            working.value, working.numerator, working.denominator, None, ValueStatus.APPROVED
+        )
+        rated = rate(
+            MeasureMath(math.indicator, values, math.targets), frame.period, default=default
+        )
+        return Pending(
+            value=working.value,
+            rag=_unless_not_due(rated.rag, due=due),
+            value_status=working.status,
         )
 
 
+_AWAITING = frozenset({ValueStatus.DRAFT, ValueStatus.SUBMITTED})
+
+
+def _unless_not_due(rag: Rag, *, due: bool) -> Rag | None:
+    """No figure is missing before the period's data is due: no status yet."""
+    return None if rag is Rag.MISSING and not due else rag
+
+
 def _forecast_read(
-    math: MeasureMath, frame: Frame, *, tolerance: Tolerance, ytd_value: Decimal | None
+    math: MeasureMath, frame: Frame, *, tolerance: Tolerance, ytd: Reading
 ) -> ForecastRead | None:
-    rated = forecast(math, frame, tolerance=tolerance, ytd_value=ytd_value)
+    rated = forecast(math, frame, tolerance=tolerance, ytd=ytd)
     return ForecastRead.model_validate(rated) if rated else None

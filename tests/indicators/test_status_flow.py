@@ -100,7 +100,13 @@ async def test_status_follows_the_rag_rule_and_direction_across_two_years(
     assert q2["target"] == 80
     assert q2["shortfall"] == 2
     assert q2["shortfall_pct"] == 2.5
-    assert q2["ytd"] == {"value": 76, "target": 80, "rag": "green"}
+    assert q2["ytd"] == {
+        "value": 76,
+        "target": 80,
+        "rag": "green",
+        "as_at": "2025-26-Q2",
+        "complete": True,
+    }
     assert q2["value_status"] == "approved"
 
 

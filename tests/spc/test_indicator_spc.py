@@ -16,19 +16,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from app.auth.permissions import Role
 from app.status.cache import StatusCache
 from tests.factories import Factory
-from tests.indicators.helpers import (
+from tests.helpers import (
     API,
     INDICATORS,
     Headers,
     assert_invalid,
     assert_problem,
-    create_indicator,
     person,
-    save_value,
     seed_approved,
-    set_target,
-    status_of,
 )
+from tests.indicators.helpers import create_indicator, save_value, set_target, status_of
 
 WORKED = [1, 2, 1, 2, 10, 1, 2, 1, 2, 1, 2, 1, 2, 1, 2, 1, 2, 1]
 MONTHS = [f"2024-{m:02d}" for m in range(4, 13)] + [f"2025-{m:02d}" for m in range(1, 13)]
@@ -552,10 +549,12 @@ async def test_the_year_target_may_be_combined_from_its_quarters(
         await set_target(client, perf, "FC3", quarter, value=80)
     await seed_approved(factory, "FC3", {Q1: 70, Q2: 80})
     status = await status_of(client, perf, "FC3", Q2)
-    # Trend 90, 100: (70 + 80 + 90 + 100) / 4 = 85 against 80.
-    assert status["forecast"] == {"value": 85, "method": "linear_trend", "rag": "green"}
+    # The year's target (80, from its quarters) scaled by the year so far against its own
+    # target (75 against 80): 75, 6.25% short.
+    assert status["forecast"] == {"value": 75, "method": "target_profile", "rag": "amber"}
 
-    # Without Q4's target there is no annual target to rate against.
+    # Without Q4's target there is no annual target to rate against, nor a profile to follow:
+    # the trend (90, 100) gives (70 + 80 + 90 + 100) / 4 = 85.
     await create_indicator(client, perf, "FC4")
     for quarter in (Q1, Q2, Q3):
         await set_target(client, perf, "FC4", quarter, value=80)
