@@ -23,7 +23,8 @@ ENV PYTHONUNBUFFERED=1 \
     PATH="/srv/.venv/bin:$PATH" \
     GT_ENVIRONMENT=production \
     PORT=8000 \
-    WEB_CONCURRENCY=4
+    WEB_CONCURRENCY=4 \
+    FORWARDED_ALLOW_IPS=127.0.0.1
 RUN groupadd --system app && useradd --system --gid app --home /srv --no-create-home app
 WORKDIR /srv
 COPY --from=build --chown=app:app /srv /srv
@@ -31,6 +32,9 @@ USER app
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s \
     CMD python -c "import urllib.request,os; urllib.request.urlopen(f'http://127.0.0.1:{os.environ[\"PORT\"]}/healthz', timeout=4)"
+# X-Forwarded-For is believed only from FORWARDED_ALLOW_IPS (uvicorn reads it): set it to the
+# address of the council's load balancer or reverse proxy, never '*', or any client could pick
+# the address the sign-in throttle counts and the logs record.
 # Migrations run once per container start, before the workers; Alembic takes a lock on
 # PostgreSQL so concurrent starts of several containers do not race.
-CMD ["sh", "-c", "alembic upgrade head && exec uvicorn app.main:app --host 0.0.0.0 --port ${PORT} --workers ${WEB_CONCURRENCY} --proxy-headers --forwarded-allow-ips='*' --no-access-log"]
+CMD ["sh", "-c", "alembic upgrade head && exec uvicorn app.main:app --host 0.0.0.0 --port ${PORT} --workers ${WEB_CONCURRENCY} --proxy-headers --no-access-log"]

@@ -15,10 +15,16 @@ from fastapi.routing import APIRoute
 from app.api import API_PREFIX, api_router
 from app.bootstrap import app_sessionmaker, run_startup_tasks
 from app.core.config import Settings, get_settings
-from app.core.db import create_engine
+from app.core.db import create_engine, create_probe_engine
 from app.core.errors import install_error_handlers
 from app.core.logging import configure_logging
-from app.core.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
+from app.core.middleware import (
+    BodySizeLimitMiddleware,
+    ControlCharacterMiddleware,
+    RequestIdMiddleware,
+    SecurityHeadersMiddleware,
+)
+from app.core.outage import install_outage_handler
 from app.health import router as health_router
 from app.status.cache import StatusCache
 
@@ -85,6 +91,7 @@ def create_app(settings: Settings | None = None, *, run_startup: bool = True) ->
             pool_size=settings.database_pool_size,
         )
         app.state.engine = engine
+        app.state.probe_engine = create_probe_engine(settings.database_url)
         app.state.sessionmaker = app_sessionmaker(engine)
         # This worker's computed statuses, kept per data version (app.status.cache).
         app.state.status_cache = StatusCache()
@@ -94,6 +101,7 @@ def create_app(settings: Settings | None = None, *, run_startup: bool = True) ->
         try:
             yield
         finally:
+            await app.state.probe_engine.dispose()
             await engine.dispose()
 
     app = FastAPI(
@@ -109,6 +117,7 @@ def create_app(settings: Settings | None = None, *, run_startup: bool = True) ->
     )
     app.state.settings = settings
     install_error_handlers(app)
+    install_outage_handler(app)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -123,7 +132,10 @@ def create_app(settings: Settings | None = None, *, run_startup: bool = True) ->
             ],
             expose_headers=["ETag", "Location", "X-Request-ID", "Retry-After"],
         )
+    # Outermost last: request id, security headers, body size limit, control characters.
+    app.add_middleware(ControlCharacterMiddleware)
     app.add_middleware(BodySizeLimitMiddleware, limit_for=body_limit_for(settings))
+    app.add_middleware(SecurityHeadersMiddleware, exempt={f"{API_PREFIX}/docs"})
     app.add_middleware(RequestIdMiddleware)
     app.include_router(health_router)
     app.include_router(api_router)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
@@ -14,6 +15,12 @@ from app.batch.service import RawItem
 from app.core.errors import AppError, InvalidInput, PayloadTooLarge
 
 _BATCH = TypeAdapter(BatchIn)
+_LINE_BREAK = re.compile(r"[\r\n]")
+# A line inside a quoted commentary that starts like a row of this CSV (a code, then a period
+# code): the sign of a quote left open that swallowed the rows after it.
+_SWALLOWED_ROW = re.compile(
+    r"[\r\n][^,\r\n\"]{1,32},\s*\d{4}-(?:\d{2}|\d{2}-Q[1-4])\s*(?:,|$)", re.M
+)
 
 
 class UnsupportedMediaType(AppError):
@@ -28,10 +35,19 @@ def _too_many(count: int) -> PayloadTooLarge:
     return PayloadTooLarge(f"{count} items: a batch takes at most {MAX_ITEMS}; split it.")
 
 
+# At most this many header errors are listed: a header of a hundred thousand unknown columns
+# gets a short answer, not one error each.
+MAX_HEADER_ERRORS = 20
+
+
 def parse_json(body: bytes) -> tuple[list[RawItem], bool, bool]:
     try:
         data = json.loads(body)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise MalformedBody(f"The body is not valid JSON: {exc}.") from exc
+    except RecursionError as exc:
+        raise MalformedBody("The body is not valid JSON: it is nested too deeply.") from exc
+    except ValueError as exc:  # an integer of thousands of digits
         raise MalformedBody(f"The body is not valid JSON: {exc}.") from exc
     items = data.get("items") if isinstance(data, dict) else None
     if isinstance(items, list) and len(items) > MAX_ITEMS:
@@ -56,22 +72,28 @@ def parse_csv(body: bytes) -> list[RawItem]:
         text = body.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise MalformedBody("The CSV is not UTF-8 text.") from exc
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    header = reader.fieldnames or []
+    # strict: a quote left open is an error, not a field that swallows the lines after it.
+    reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = reader.fieldnames or []
+    except csv.Error as exc:
+        raise MalformedBody(f"The CSV header cannot be read: {exc}.") from exc
     missing = [column for column in REQUIRED_CSV_COLUMNS if column not in header]
     unknown = [column for column in header if column not in CSV_COLUMNS]
     if missing or unknown:
+        errors = [
+            {"loc": ["header", column], "msg": "missing column", "type": "missing"}
+            for column in missing
+        ] + [
+            {"loc": ["header", column[:100]], "msg": "unknown column", "type": "extra_forbidden"}
+            for column in unknown[:MAX_HEADER_ERRORS]
+        ]
+        more = len(unknown) - MAX_HEADER_ERRORS
         raise InvalidInput(
             "The CSV header must name the columns "
-            f"{', '.join(CSV_COLUMNS)} (indicator_code, period and value at least).",
-            errors=[
-                {"loc": ["header", column], "msg": "missing column", "type": "missing"}
-                for column in missing
-            ]
-            + [
-                {"loc": ["header", column], "msg": "unknown column", "type": "extra_forbidden"}
-                for column in unknown
-            ],
+            f"{', '.join(CSV_COLUMNS)} (indicator_code, period and value at least)."
+            + (f" {more} more unknown columns are not listed." if more > 0 else ""),
+            errors=errors,
         )
     items: list[RawItem] = []
     try:
@@ -83,6 +105,16 @@ def parse_csv(body: bytes) -> list[RawItem]:
                 if column is None:  # more cells than header columns
                     data["extra_cells"] = cell
                 elif cell is not None and cell.strip() != "":
+                    if column != "commentary" and _LINE_BREAK.search(cell):
+                        raise MalformedBody(
+                            f"Line {reader.line_num}: a line break inside the {column} field; "
+                            "is a quote left open?"
+                        )
+                    if column == "commentary" and _SWALLOWED_ROW.search(cell):
+                        raise MalformedBody(
+                            f"Line {reader.line_num}: the commentary holds what reads as "
+                            "further rows; is a quote left open?"
+                        )
                     data[column] = cell.strip()
             if "quality_flags" in data:
                 data["quality_flags"] = [

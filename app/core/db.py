@@ -73,6 +73,26 @@ def create_engine(url: str, *, echo: bool = False, pool_size: int = 5) -> AsyncE
     )
 
 
+def create_probe_engine(url: str) -> AsyncEngine:
+    """A second engine of one connection for the readiness probe, so that it never queues for
+    the request pool under load, and gives up within seconds when the database is away."""
+    if url.startswith("sqlite"):
+        engine = create_async_engine(url, connect_args={"timeout": 2})
+        _configure_sqlite(engine)
+        return engine
+    return create_async_engine(
+        url,
+        pool_size=1,
+        max_overflow=0,
+        pool_timeout=PROBE_TIMEOUT_SECONDS,
+        pool_pre_ping=True,
+        connect_args={"timeout": PROBE_TIMEOUT_SECONDS, "command_timeout": PROBE_TIMEOUT_SECONDS},
+    )
+
+
+PROBE_TIMEOUT_SECONDS = 2
+
+
 def _configure_sqlite(engine: AsyncEngine) -> None:
     # pysqlite's own transaction handling defers BEGIN and breaks SAVEPOINT; take it over
     # (the recipe in SQLAlchemy's SQLite dialect notes). BEGIN IMMEDIATE takes the write lock

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.core.config import Settings
 from app.core.db import unit_of_work
+from app.core.outage import OUTAGE
 
 
 def get_settings(request: Request) -> Settings:
@@ -35,6 +36,7 @@ async def get_session(
             # Reads need no writer lock: on SQLite they then run side by side, not in a queue.
             await session.connection(execution_options={"read_only": True})
         yield session
+    OUTAGE.recovered()
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]

@@ -1,4 +1,5 @@
-"""Pure ASGI middleware: request ids and the access log, and the request body size limit."""
+"""Pure ASGI middleware: request ids and the access log, the request body size limit, text that
+refuses control characters in paths, queries and forms, and the security headers."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from typing import Any
+from urllib.parse import parse_qsl, unquote
 
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -138,6 +141,150 @@ async def _too_large(scope: Scope, send: Send, limit: int) -> None:
     )
 
 
+# NUL and the other C0 controls but tab, newline and carriage return, and DEL: text no council
+# system means to send, that PostgreSQL refuses (NUL) or spreadsheets cannot hold.
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# In a path, a query or a form value even tab and newline are out of place.
+_LINE_CONTROLS = re.compile("[\x00-\x1f\x7f]")
+_FORM = b"application/x-www-form-urlencoded"
+
+
+class ControlCharacterMiddleware:
+    """Refuse control characters in the path, the query string and form fields with 422, before
+    any of it reaches a route (JSON bodies are checked by every request schema)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        errors = _path_errors(scope) + _query_errors(scope["query_string"])
+        content_type = dict(scope["headers"]).get(b"content-type", b"")
+        if not errors and content_type.split(b";")[0].strip().lower() == _FORM:
+            try:
+                body, receive = await _buffered(receive)
+            except BodyTooLarge as exc:
+                await send_problem(
+                    scope,
+                    send,
+                    status=413,
+                    title="Payload too large",
+                    slug="payload-too-large",
+                    detail=str(exc.detail),
+                    close=True,
+                )
+                return
+            errors = _fields_errors(
+                parse_qsl(body.decode("latin-1"), keep_blank_values=True), "body"
+            )
+        if errors:
+            await send_problem(
+                scope,
+                send,
+                status=422,
+                title="Invalid input",
+                slug="invalid-input",
+                detail="Control characters (such as NUL) are not accepted in text.",
+                errors=errors,
+            )
+            return
+        await self.app(scope, receive, send)
+
+
+def _control_error(loc: list[str | int]) -> dict[str, Any]:
+    return {"loc": loc, "msg": "control characters are not accepted", "type": "control_character"}
+
+
+def _path_errors(scope: Scope) -> list[dict[str, Any]]:
+    raw = scope.get("raw_path") or scope["path"].encode()
+    path = unquote(raw.decode("latin-1"))
+    return [_control_error(["path"])] if _LINE_CONTROLS.search(path) else []
+
+
+def _query_errors(query_string: bytes) -> list[dict[str, Any]]:
+    if not query_string:
+        return []
+    return _fields_errors(
+        parse_qsl(query_string.decode("latin-1"), keep_blank_values=True), "query"
+    )
+
+
+def _fields_errors(pairs: Iterable[tuple[str, str]], where: str) -> list[dict[str, Any]]:
+    return [
+        _control_error([where, name if not _LINE_CONTROLS.search(name) else "?"])
+        for name, value in pairs
+        if _LINE_CONTROLS.search(name) or _LINE_CONTROLS.search(value)
+    ]
+
+
+async def _buffered(receive: Receive) -> tuple[bytes, Receive]:
+    """The whole body (a sign-in form is small, and the size limit runs first), and a receive
+    that replays it to the app."""
+    chunks, more = [], True
+    while more:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+        more = message.get("more_body", False)
+    body = b"".join(chunks)
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return body, replay
+
+
+# Headers every answer carries; an answer a browser may render (the HTML board pack, SVG
+# charts) also gets a policy that lets it run nothing and load nothing from elsewhere.
+_ALWAYS = ((b"x-content-type-options", b"nosniff"), (b"x-frame-options", b"DENY"))
+_RENDERED = (b"text/html", b"image/svg+xml")
+_CONTENT_POLICY = (
+    b"default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+    b"frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+)
+
+
+class SecurityHeadersMiddleware:
+    """``nosniff`` and no framing on every answer; ``Cache-Control: no-store`` on answers to an
+    authenticated request (they may hold what only that reader may see), unless the route set
+    its own; a strict Content-Security-Policy on HTML and SVG (the interactive docs at
+    ``exempt`` load their own scripts)."""
+
+    def __init__(self, app: ASGIApp, *, exempt: Iterable[str] = ()) -> None:
+        self.app = app
+        self.exempt = frozenset(exempt)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        authenticated = any(name == b"authorization" for name, _ in scope["headers"])
+        exempt = scope["path"] in self.exempt
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                names = {name.lower() for name, _ in headers}
+                headers.extend(header for header in _ALWAYS if header[0] not in names)
+                if authenticated and b"cache-control" not in names:
+                    headers.append((b"cache-control", b"no-store"))
+                content_type = dict(headers).get(b"content-type", b"")
+                if not exempt and content_type.split(b";")[0].strip() in _RENDERED:
+                    headers.append((b"content-security-policy", _CONTENT_POLICY))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
 async def send_problem(
     scope: Scope,
     send: Send,
@@ -147,17 +294,19 @@ async def send_problem(
     detail: str,
     slug: str | None = None,
     close: bool = False,
+    errors: list[dict[str, Any]] | None = None,
 ) -> None:
     """A problem+json answer sent straight from middleware, outside FastAPI's handlers."""
-    body = json.dumps(
-        {
-            "type": PROBLEM_TYPE_PREFIX + slug if slug else "about:blank",
-            "title": title,
-            "status": status,
-            "detail": detail,
-            "instance": scope["path"],
-        }
-    ).encode()
+    problem: dict[str, Any] = {
+        "type": PROBLEM_TYPE_PREFIX + slug if slug else "about:blank",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": scope["path"],
+    }
+    if errors is not None:
+        problem["errors"] = errors
+    body = json.dumps(problem).encode()
     headers = [
         (b"content-type", PROBLEM_JSON.encode()),
         (b"content-length", str(len(body)).encode()),

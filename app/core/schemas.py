@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import re
+import types
+from datetime import date, time
 from decimal import Decimal
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar, Union, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    ValidationInfo,
+    field_validator,
+)
 
 
 def _json_number(value: Decimal) -> int | float:
@@ -25,10 +35,84 @@ Measure = Annotated[
 """A measurement: exact Decimal inside, a JSON number outside; NaN and infinity refused."""
 
 
+# NUL and the C0 controls but tab, newline and carriage return, and DEL (as the middleware's).
+_CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _refuse_controls(value: Any) -> None:
+    if isinstance(value, str):
+        if _CONTROL_CHARACTERS.search(value):
+            raise ValueError("control characters (such as NUL) are not accepted in text")
+    elif isinstance(value, list | tuple | set | frozenset):
+        for item in value:
+            _refuse_controls(item)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _refuse_controls(key)
+            _refuse_controls(item)
+
+
 class RequestSchema(BaseModel):
-    """Bodies clients send: unknown fields are refused, so a typo never passes silently."""
+    """Bodies clients send: unknown fields are refused, so a typo never passes silently, and
+    text with control characters is refused (NUL cannot be stored on PostgreSQL, and the
+    others break the spreadsheets and pages the text ends up in)."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_loose_conversions(cls, value: Any, info: ValidationInfo) -> Any:
+        # Pydantic would read 0 as 1970-01-01, false as 0 and 0 as false; a council system
+        # that sends those has a bug we should show it, not hide.
+        if value is None or info.field_name is None:
+            return value
+        kind = _kind_of(cls, info.field_name)
+        if kind == "bool" and not isinstance(value, bool):
+            raise ValueError("must be true or false")
+        if kind == "number" and isinstance(value, bool):
+            raise ValueError("must be a number, not true or false")
+        if kind == "temporal" and isinstance(value, int | float | Decimal):
+            raise ValueError("must be a date or time written as text (ISO 8601)")
+        return value
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_control_characters(cls, value: Any) -> Any:
+        _refuse_controls(value)
+        return value
+
+
+_KINDS: dict[tuple[type[BaseModel], str], str | None] = {}
+
+
+def _kind_of(model: type[BaseModel], name: str) -> str | None:
+    """ "bool", "number" or "temporal" for a field of one such type (or None with it)."""
+    key = (model, name)
+    if key not in _KINDS:
+        field = model.model_fields.get(name)
+        members = _members(field.annotation) if field else set()
+        members.discard(type(None))
+        kind = None
+        if members and members <= {bool}:
+            kind = "bool"
+        elif members and all(
+            isinstance(m, type) and issubclass(m, int | float | Decimal) and m is not bool
+            for m in members
+        ):
+            kind = "number"
+        elif members and all(isinstance(m, type) and issubclass(m, date | time) for m in members):
+            kind = "temporal"
+        _KINDS[key] = kind
+    return _KINDS[key]
+
+
+def _members(annotation: Any) -> set[Any]:
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        return _members(get_args(annotation)[0])
+    if origin in (Union, types.UnionType):
+        return set().union(*(_members(arg) for arg in get_args(annotation)))
+    return {annotation}
 
 
 class ResponseSchema(BaseModel):
