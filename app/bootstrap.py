@@ -9,10 +9,12 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
+from app.audit.seal import AuditSeal, install_audit_seal
 from app.auth.permissions import Role
 from app.core.changes import install_change_tracking
-from app.core.config import Settings
+from app.core.config import Settings, get_settings
 from app.core.db import create_sessionmaker, unit_of_work
+from app.core.errors import AppError
 from app.users.repository import UserRepository
 from app.users.schemas import RoleGrant, UserCreate
 from app.users.service import UserService
@@ -20,13 +22,20 @@ from app.users.service import UserService
 logger = logging.getLogger("app.bootstrap")
 
 
+class StartupRefused(RuntimeError):
+    """A start-up setting the service cannot run with; the message says which and why."""
+
+
 def app_sessionmaker(
-    bind: AsyncEngine | AsyncConnection, **options: Any
+    bind: AsyncEngine | AsyncConnection, *, audit: AuditSeal | None = None, **options: Any
 ) -> async_sessionmaker[AsyncSession]:
     """The app's sessions, with change tracking installed: the server's lifespan, the command
-    line, tests and benchmarks all make theirs here, so every commit renews the data version."""
+    line, tests and benchmarks all make theirs here, so every commit renews the data version.
+    The audit chain is sealed with ``audit`` (by default the process's settings' key and
+    checkpoint)."""
     maker = create_sessionmaker(bind, **options)
     install_change_tracking(maker)
+    install_audit_seal(maker, audit or AuditSeal.from_settings(get_settings()))
     return maker
 
 
@@ -59,6 +68,9 @@ async def run_startup_tasks(
         except IntegrityError:
             # Another worker created it at the same moment.
             logger.info("first admin already created by another worker")
+        except AppError as exc:
+            # A weak GT_ADMIN_PASSWORD, say: one clear line, and the server does not start.
+            raise StartupRefused(f"GT_ADMIN_EMAIL / GT_ADMIN_PASSWORD: {exc.detail}") from None
     if settings.demo_data:
         from app.demo import seed_demo  # noqa: PLC0415 - demo code loads only when asked for
 

@@ -13,6 +13,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 
 from app.api import API_PREFIX, api_router
+from app.audit.seal import AuditSeal
 from app.bootstrap import app_sessionmaker, run_startup_tasks
 from app.core.config import Settings, get_settings
 from app.core.db import create_engine, create_probe_engine
@@ -92,7 +93,7 @@ def create_app(settings: Settings | None = None, *, run_startup: bool = True) ->
         )
         app.state.engine = engine
         app.state.probe_engine = create_probe_engine(settings.database_url)
-        app.state.sessionmaker = app_sessionmaker(engine)
+        app.state.sessionmaker = app_sessionmaker(engine, audit=AuditSeal.from_settings(settings))
         # This worker's computed statuses, kept per data version (app.status.cache).
         app.state.status_cache = StatusCache()
         if run_startup:

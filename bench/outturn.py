@@ -24,6 +24,7 @@ from datetime import timedelta
 
 import httpx
 
+from app.audit.seal import AuditSeal
 from app.bootstrap import app_sessionmaker
 from app.core.clock import today
 from app.core.config import Environment, Settings
@@ -50,7 +51,7 @@ async def measure(url: str, *, indicators: int, years: int) -> dict[str, object]
         )
         app = create_app(settings, run_startup=False)
         app.state.engine = engine
-        app.state.sessionmaker = app_sessionmaker(engine)
+        app.state.sessionmaker = app_sessionmaker(engine, audit=AuditSeal.from_settings(settings))
         app.state.status_cache = StatusCache()
         tune_garbage_collector()  # as the served app's lifespan does
         token, _ = create_access_token(

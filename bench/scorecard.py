@@ -38,6 +38,7 @@ from alembic.config import Config
 from sqlalchemy import event, insert, make_url, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from app.audit.seal import AuditSeal
 from app.auth.permissions import Role
 from app.bootstrap import app_sessionmaker
 from app.core.clock import today as clock_today
@@ -442,7 +443,7 @@ async def measure(backend: str, url: str, args: argparse.Namespace, migrate_s: f
         )
         app = create_app(settings, run_startup=False)
         app.state.engine = engine
-        app.state.sessionmaker = app_sessionmaker(engine)
+        app.state.sessionmaker = app_sessionmaker(engine, audit=AuditSeal.from_settings(settings))
         app.state.status_cache = StatusCache()
         tune_garbage_collector()  # as the served app's lifespan does
         token, _ = create_access_token(

@@ -23,12 +23,12 @@ from httpx import ASGITransport, AsyncClient
 from sqlalchemy import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
-from app.bootstrap import app_sessionmaker
 from app.core.config import Environment, Settings
 from app.core.db import create_engine
 from app.main import create_app
 from app.status.cache import StatusCache
 from tests.factories import Factory
+from tests.helpers import sessionmaker_for
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
@@ -111,10 +111,10 @@ async def connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
 
 
 @pytest.fixture
-def sessionmaker(connection: AsyncConnection) -> async_sessionmaker[AsyncSession]:
-    # The app's own sessionmaker, change tracking and all; each request's commit releases a
-    # SAVEPOINT inside the test's transaction.
-    return app_sessionmaker(connection, join_transaction_mode="create_savepoint")
+def sessionmaker(
+    connection: AsyncConnection, settings: Settings
+) -> async_sessionmaker[AsyncSession]:
+    return sessionmaker_for(connection, settings)
 
 
 @pytest.fixture

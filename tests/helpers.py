@@ -8,17 +8,22 @@ keep only what is particular to their domain, and build on these.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from httpx import AsyncClient, Response
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
+from app.audit.seal import AuditSeal
 from app.auth.permissions import Role
+from app.bootstrap import app_sessionmaker
 from app.core import clock
+from app.core.config import Settings
 from app.core.db import unit_of_work
 from app.indicators.models import Indicator, IndicatorValue
 from app.measures.vocabulary import ValueStatus
@@ -229,4 +234,36 @@ def approved_row(
         approved_denominator=denominator,
         approved_quality_flags=[],
         approved_at=at,
+    )
+
+
+# --- statements ----------------------------------------------------------------------------
+
+
+@contextmanager
+def statements(engine: AsyncEngine) -> Iterator[list[str]]:
+    """Every SQL statement sent while the block runs (the test's connection is the engine's)."""
+    seen: list[str] = []
+
+    def record(*args: Any) -> None:
+        seen.append(args[2])
+
+    event.listen(engine.sync_engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", record)
+
+
+def sessionmaker_for(
+    connection: AsyncConnection, settings: Settings
+) -> async_sessionmaker[AsyncSession]:
+    """The app's own sessionmaker, change tracking and all, sealing the audit chain with the
+    test settings' key; each commit releases a SAVEPOINT inside the test's transaction. No
+    audit checkpoint: what it would record is rolled back with the test (tests/audit gives
+    each test a checkpoint file of its own)."""
+    return app_sessionmaker(
+        connection,
+        audit=AuditSeal(key=settings.audit_key.encode(), checkpoint=None),
+        join_transaction_mode="create_savepoint",
     )

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
 from httpx import AsyncClient
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.bootstrap import run_startup_tasks
+from app.bootstrap import StartupRefused, run_startup_tasks
 from app.core.config import Settings
 from app.users.models import User
 
@@ -62,3 +63,15 @@ async def test_no_admin_is_created_when_someone_exists(
     async with sessionmaker() as session:
         emails = set(await session.scalars(select(User.email)))
     assert emails == {"someone@council.gov.uk"}
+
+
+async def test_a_weak_admin_password_stops_start_up_with_one_clear_line(
+    sessionmaker: async_sessionmaker[AsyncSession], settings: Settings
+) -> None:
+    configured = settings.model_copy(
+        update={"admin_email": EMAIL, "admin_password": "password1234"}
+    )
+    with pytest.raises(StartupRefused, match="GT_ADMIN_PASSWORD"):
+        await run_startup_tasks(sessionmaker, configured)
+    async with sessionmaker() as session:
+        assert await session.scalar(select(func.count()).select_from(User)) == 0

@@ -25,6 +25,7 @@ from app.measures.vocabulary import ValueStatus
 from app.org.models import OrgUnit
 from app.periods.models import Period
 from app.users.models import User
+from tests.helpers import sessionmaker_for
 
 # A fixed "today": the last completed quarter is 2026-27-Q2, and its data is due.
 TODAY = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
@@ -50,7 +51,7 @@ async def demo_connection(
         try:
             clock.freeze(TODAY)
             try:
-                await _seed(_sessionmaker(connection), settings)
+                await _seed(sessionmaker_for(connection, settings), settings)
             finally:
                 clock.freeze(None)
             yield connection
@@ -68,15 +69,6 @@ async def connection(demo_connection: AsyncConnection) -> AsyncIterator[AsyncCon
     finally:
         if savepoint.is_active:
             await savepoint.rollback()
-
-
-def _sessionmaker(connection: AsyncConnection) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(
-        bind=connection,
-        expire_on_commit=False,
-        autoflush=False,
-        join_transaction_mode="create_savepoint",
-    )
 
 
 async def _seed(sessionmaker: async_sessionmaker[AsyncSession], settings: Settings) -> None:
@@ -179,3 +171,52 @@ async def test_the_last_quarters_scorecard_shows_every_status_and_direction(
         "not_available",
     }
     assert {row["org_unit_code"] for row in rows} >= {"ASC", "HOU", "HOU-OPT", "WST", "PLN", "REV"}
+
+
+@pytest.mark.usefixtures("frozen")
+async def test_the_past_years_are_closed_and_the_current_periods_open(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    async with sessionmaker() as session:
+        status = {p.code: p.status.value for p in await session.scalars(select(Period))}
+
+    # Everything whose data is due and whose board has met, up to 2026-27-Q2 (board 2026-10-21).
+    for code in ("2024-25", "2024-25-Q4", "2025-26", "2025-03", "2026-27-Q1", "2026-27-Q2"):
+        assert status[code] == "closed", code
+    for month in ("2026-07", "2026-08", "2026-09"):
+        assert status[month] == "closed", month
+    # October's data is due, but its quarter's board has not met; the rest is running or ahead.
+    for code in ("2026-10", "2026-11", "2026-27-Q3", "2026-27"):
+        assert status[code] == "open", code
+    assert status["2026-12"] == status["2027-01"] == "future"
+
+
+@pytest.mark.usefixtures("frozen")
+async def test_a_newcomers_task_list_holds_only_todays_periods(client: AsyncClient) -> None:
+    email, password, _ = next(login for login in demo_logins() if login[0].startswith("staff@"))
+    headers = await _sign_in(client, email, password)
+
+    response = await client.get("/api/v1/me/tasks", params={"page_size": 500}, headers=headers)
+
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["total"] == len(body["items"]) > 0
+    assert {task["period"] for task in body["items"]} <= {
+        "2026-10",
+        "2026-11",
+        "2026-27-Q3",
+        "2026-27",
+    }
+
+
+@pytest.mark.usefixtures("frozen")
+async def test_the_demo_names_people_by_their_full_names(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    async with sessionmaker() as session:
+        entered = set(await session.scalars(select(IndicatorValue.entered_by_name)))
+        actors = set(await session.scalars(select(AuditEvent.actor_name)))
+
+    assert entered
+    assert not any("@" in name for name in entered | actors)
+    assert "Priya Patel" in actors

@@ -1,8 +1,14 @@
-"""The audit hash chain: a pure function of an event's content and its predecessor's hash."""
+"""The audit hash chain: a pure function of an event's content and its predecessor's hash.
+
+Two versions of the same canonical content: events written before migration 0015 carry a plain
+SHA-256 (``PLAIN_SHA256``), which anyone who can write the table can recompute; every event
+since carries an HMAC-SHA256 under a key kept outside the database (``KEYED_HMAC_SHA256``).
+"""
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import uuid
 from datetime import datetime
@@ -10,6 +16,10 @@ from json.encoder import encode_basestring
 from typing import Any
 
 GENESIS_HASH = "0" * 64
+
+# An event's hash_version.
+PLAIN_SHA256 = 1
+KEYED_HMAC_SHA256 = 2
 
 # The nested snapshots are encoded as json.dumps(..., sort_keys=True, separators=(",", ":"),
 # ensure_ascii=False) would; one encoder serves every event.
@@ -26,6 +36,7 @@ def _object(value: dict[str, Any] | None) -> str:
 
 def event_hash(
     *,
+    key: bytes | None,
     prev_hash: str,
     occurred_at: datetime,
     actor_kind: str,
@@ -39,8 +50,9 @@ def event_hash(
     reason: str | None,
     request_id: str | None,
 ) -> str:
-    """SHA-256 of the event's canonical JSON: sorted keys, no spaces, UTF-8, so the same content
-    always hashes the same whatever the database returns the JSON columns as.
+    """HMAC-SHA256 under ``key`` (or, without a key, the plain SHA-256 of events written before
+    the chain was keyed) of the event's canonical JSON: sorted keys, no spaces, UTF-8, so the
+    same content always hashes the same whatever the database returns the JSON columns as.
 
     The outer object is written out here, keys in sorted order, rather than by json.dumps: a bulk
     push hashes 10,000 events and this is about twice as fast. ``canonical_json`` below is the
@@ -75,7 +87,9 @@ def event_hash(
             "}",
         )
     )
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    if key is None:
+        return hashlib.sha256(canonical.encode()).hexdigest()
+    return hmac.digest(key, canonical.encode(), "sha256").hex()
 
 
 def canonical_json(content: dict[str, Any]) -> str:

@@ -27,11 +27,17 @@ class AuditRepository:
             )
         # SQLite transactions begin IMMEDIATE, so the writer lock is already held.
 
-    async def last_hash(self) -> str | None:
-        result = await self.session.execute(
-            select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
-        )
-        return result.scalar_one_or_none()
+    async def head(self) -> tuple[int, str] | None:
+        """The last event's id and hash (None: no event yet)."""
+        row = (
+            await self.session.execute(
+                select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
+            )
+        ).one_or_none()
+        return (row.id, row.hash) if row else None
+
+    async def hash_of(self, *, event_id: int) -> str | None:
+        return await self.session.scalar(select(AuditEvent.hash).where(AuditEvent.id == event_id))
 
     async def allocate_ids(self, *, count: int) -> list[int]:
         """Ids for events about to be appended in bulk, in chain order (call under the lock)."""

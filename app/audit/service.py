@@ -9,15 +9,15 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.audit.hashing import GENESIS_HASH, event_hash
+from app.audit.checkpoint import Checkpoint, CheckpointInvalid
+from app.audit.hashing import GENESIS_HASH, KEYED_HMAC_SHA256, PLAIN_SHA256, event_hash
 from app.audit.models import AuditEvent
 from app.audit.repository import AuditRepository
-from app.audit.schemas import AuditEventRead, AuditVerification
+from app.audit.schemas import AuditEventRead, AuditVerification, VerificationFailure
+from app.audit.seal import HEAD, SEEN_AT_BEGIN, UNSEALED, seal_of
 from app.auth.principal import Principal
 from app.core.clock import utcnow
 from app.core.context import current_request_id
-
-_CHAIN_HEAD_KEY = "audit_chain_head"
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,7 @@ class AuditService:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
         self.repository = AuditRepository(session)
+        self.seal = seal_of(session)
 
     async def record(
         self,
@@ -66,11 +67,13 @@ class AuditService:
             "reason": reason,
             "request_id": current_request_id(),
         }
-        digest = event_hash(prev_hash=prev_hash, **fields)
+        digest = event_hash(key=self.seal.key, prev_hash=prev_hash, **fields)
         event = await self.repository.add(
-            event=AuditEvent(prev_hash=prev_hash, hash=digest, **fields)
+            event=AuditEvent(
+                prev_hash=prev_hash, hash=digest, hash_version=KEYED_HMAC_SHA256, **fields
+            )
         )
-        self.session.info[_CHAIN_HEAD_KEY] = digest
+        self.session.info[HEAD] = (event.id, digest)
         return event
 
     async def record_many(self, *, actor: Principal | None, events: list[AuditEntry]) -> None:
@@ -81,6 +84,7 @@ class AuditService:
         ids = await self.repository.allocate_ids(count=len(events))
         occurred_at = utcnow()
         request_id = current_request_id()
+        key = self.seal.key
         rows = []
         for event_id, entry in zip(ids, events, strict=True):
             fields: dict[str, Any] = {
@@ -96,18 +100,48 @@ class AuditService:
                 "reason": entry.reason,
                 "request_id": request_id,
             }
-            digest = event_hash(prev_hash=prev_hash, **fields)
-            rows.append({"id": event_id, "prev_hash": prev_hash, "hash": digest, **fields})
+            digest = event_hash(key=key, prev_hash=prev_hash, **fields)
+            rows.append(
+                {
+                    "id": event_id,
+                    "prev_hash": prev_hash,
+                    "hash": digest,
+                    "hash_version": KEYED_HMAC_SHA256,
+                    **fields,
+                }
+            )
             prev_hash = digest
         await self.repository.add_many(rows=rows)
-        self.session.info[_CHAIN_HEAD_KEY] = prev_hash
+        self.session.info[HEAD] = (ids[-1], prev_hash)
 
     async def _chain_head(self) -> str:
-        head: str | None = self.session.info.get(_CHAIN_HEAD_KEY)
+        head: tuple[int, str] | None = self.session.info.get(HEAD)
         if head is None:
+            # Until this transaction appends, the head is read under the lock; the seal's
+            # listener forgets it at the commit (and writes the checkpoint) or the rollback.
             await self.repository.lock_chain()
-            head = await self.repository.last_hash() or GENESIS_HASH
-        return head
+            head = await self.repository.head()
+            if not await self._holds_checkpoint(head):
+                self.session.info[UNSEALED] = True
+        return head[1] if head else GENESIS_HASH
+
+    async def _holds_checkpoint(self, head: tuple[int, str] | None) -> bool:
+        """Whether the chain, read under the lock, still holds the checkpointed head. Every
+        checkpoint names a committed event, so a chain that lost it was altered behind the API's
+        back; were the checkpoint moved on from there, the loss would no longer show."""
+        if self.seal.checkpoint is None:
+            return True
+        try:
+            checkpoint = self.seal.checkpoint.read()
+        except CheckpointInvalid:
+            return False
+        if checkpoint is None:
+            return True
+        if head is None or head[0] < checkpoint.seq:
+            return False
+        if head[0] == checkpoint.seq:
+            return head[1] == checkpoint.hash
+        return await self.repository.hash_of(event_id=checkpoint.seq) == checkpoint.hash
 
     async def list(
         self,
@@ -134,29 +168,117 @@ class AuditService:
         return [AuditEventRead.model_validate(event) for event in events], total
 
     async def verify(self) -> AuditVerification:
-        """Recompute the chain from the first event; report the first that does not match."""
+        """Recompute the chain from the first event, then hold its head to the signed
+        checkpoint; report the first event that does not match, or what is missing."""
+        # The checkpoint is read before the events: every event it names was committed
+        # before it was written, so the reads below see it unless it was deleted.
+        invalid = replaced = False
+        checkpoint: Checkpoint | None = None
+        if self.seal.checkpoint is not None:
+            try:
+                checkpoint, stamp = self.seal.checkpoint.read_stamped()
+            except CheckpointInvalid:
+                invalid = True
+            else:
+                # Replaced since this transaction began: it may name events committed after
+                # this snapshot was taken (SQLite reads one snapshot per transaction).
+                replaced = stamp != self.session.info.get(SEEN_AT_BEGIN, stamp)
         expected_prev = GENESIS_HASH
+        keyed = False
         checked = 0
+        at_checkpoint: str | None = None
         async for row in self.repository.stream_in_order():
             checked += 1
-            recomputed = event_hash(
-                prev_hash=row.prev_hash,
-                occurred_at=_as_utc(row.occurred_at),
-                actor_kind=row.actor_kind,
-                actor_id=row.actor_id,
-                actor_name=row.actor_name,
-                action=row.action,
-                entity_type=row.entity_type,
-                entity_id=row.entity_id,
-                before=row.before,
-                after=row.after,
-                reason=row.reason,
-                request_id=row.request_id,
-            )
-            if row.prev_hash != expected_prev or recomputed != row.hash:
-                return AuditVerification(ok=False, checked=checked, first_bad_id=row.id)
+            failure = self._check(row, expected_prev=expected_prev, keyed=keyed)
+            if failure is not None:
+                return AuditVerification(
+                    ok=False,
+                    checked=checked,
+                    first_bad_id=row.id,
+                    reason=failure,
+                    checkpoint_seq=checkpoint.seq if checkpoint else None,
+                )
+            keyed = row.hash_version == KEYED_HMAC_SHA256
             expected_prev = row.hash
-        return AuditVerification(ok=True, checked=checked, first_bad_id=None)
+            if checkpoint is not None and row.id == checkpoint.seq:
+                at_checkpoint = row.hash
+        if invalid:
+            # Altered, or signed with another key: either way the head cannot be vouched for.
+            return AuditVerification(
+                ok=False,
+                checked=checked,
+                first_bad_id=None,
+                reason=VerificationFailure.CHECKPOINT_INVALID,
+            )
+        return self._against_checkpoint(
+            checkpoint, checked=checked, head_hash=at_checkpoint, replaced=replaced
+        )
+
+    def _check(self, row: Any, *, expected_prev: str, keyed: bool) -> VerificationFailure | None:
+        if row.prev_hash != expected_prev:
+            return VerificationFailure.BROKEN_LINK
+        if row.hash_version == KEYED_HMAC_SHA256:
+            key: bytes | None = self.seal.key
+        elif row.hash_version == PLAIN_SHA256:
+            # Plain events are those from before the chain was keyed: none may follow a keyed
+            # one, or whoever rewrote the chain could simply have dropped the key.
+            if keyed:
+                return VerificationFailure.UNKEYED_EVENT
+            key = None
+        else:
+            return VerificationFailure.HASH_MISMATCH
+        recomputed = event_hash(
+            key=key,
+            prev_hash=row.prev_hash,
+            occurred_at=_as_utc(row.occurred_at),
+            actor_kind=row.actor_kind,
+            actor_id=row.actor_id,
+            actor_name=row.actor_name,
+            action=row.action,
+            entity_type=row.entity_type,
+            entity_id=row.entity_id,
+            before=row.before,
+            after=row.after,
+            reason=row.reason,
+            request_id=row.request_id,
+        )
+        return None if recomputed == row.hash else VerificationFailure.HASH_MISMATCH
+
+    def _against_checkpoint(
+        self,
+        checkpoint: Checkpoint | None,
+        *,
+        checked: int,
+        head_hash: str | None,
+        replaced: bool,
+    ) -> AuditVerification:
+        if checkpoint is None:
+            # A fresh install: nothing to hold the head to yet.
+            return AuditVerification(ok=True, checked=checked, first_bad_id=None)
+        if head_hash is None:
+            if replaced:
+                # Written during this check, for events this snapshot may not see. Had events
+                # been deleted, no writer would have moved the checkpoint past them
+                # (_holds_checkpoint): the next check holds the chain to this one.
+                return AuditVerification(ok=True, checked=checked, first_bad_id=None)
+            return AuditVerification(
+                ok=False,
+                checked=checked,
+                first_bad_id=None,
+                reason=VerificationFailure.EVENTS_MISSING,
+                checkpoint_seq=checkpoint.seq,
+            )
+        if head_hash != checkpoint.hash:
+            return AuditVerification(
+                ok=False,
+                checked=checked,
+                first_bad_id=checkpoint.seq,
+                reason=VerificationFailure.CHECKPOINT_MISMATCH,
+                checkpoint_seq=checkpoint.seq,
+            )
+        return AuditVerification(
+            ok=True, checked=checked, first_bad_id=None, checkpoint_seq=checkpoint.seq
+        )
 
 
 def _as_utc(moment: datetime) -> datetime:

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from decimal import Decimal
 from enum import StrEnum
 from functools import lru_cache
+from pathlib import Path
 from typing import Annotated
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 MIN_SECRET_KEY_LENGTH = 32
+# Development without any secret still gets a keyed audit chain, under a published key that
+# protects nothing; it only keeps one development database verifiable across restarts.
+DEVELOPMENT_AUDIT_KEY = "golden-thread-development-audit-key-not-secret"
 
 
 class Environment(StrEnum):
@@ -56,6 +62,14 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = True
 
+    # The audit chain's HMAC key, kept outside the database (app.audit.seal). Unset, it is
+    # derived from GT_SECRET_KEY (after validation this field holds the key in use either way);
+    # set it explicitly before ever rotating GT_SECRET_KEY, or older events stop verifying.
+    audit_key: str = ""
+    # The signed checkpoint of the chain's head: a file the database's administrator cannot
+    # write. Unset: under ./var/, named after the database, so two databases never share one.
+    audit_checkpoint_path: Path | None = None
+
     @field_validator("cors_origins", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:
@@ -72,6 +86,25 @@ class Settings(BaseSettings):
                 f"GT_SECRET_KEY must be set to at least {MIN_SECRET_KEY_LENGTH} characters "
                 f"when GT_ENVIRONMENT is {self.environment.value}"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _resolve_audit_key(self) -> Settings:
+        if self.audit_key:
+            if self.environment is not Environment.DEVELOPMENT and (
+                len(self.audit_key) < MIN_SECRET_KEY_LENGTH
+            ):
+                raise ValueError(
+                    f"GT_AUDIT_KEY must be at least {MIN_SECRET_KEY_LENGTH} characters "
+                    f"when GT_ENVIRONMENT is {self.environment.value}"
+                )
+            return self
+        # Derived here, once, from the configured secret: the app later replaces an empty
+        # development secret with a random one, which must not change the audit key.
+        secret = self.secret_key or DEVELOPMENT_AUDIT_KEY
+        self.audit_key = hmac.new(
+            secret.encode(), b"golden-thread audit chain v2", hashlib.sha256
+        ).hexdigest()
         return self
 
     @property

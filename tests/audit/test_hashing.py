@@ -1,6 +1,7 @@
 """The chain's hash is defined by canonical JSON; the fast encoder must write the same bytes."""
 
 import hashlib
+import hmac
 import uuid
 from datetime import UTC, datetime
 
@@ -9,6 +10,7 @@ from hypothesis import strategies as st
 
 from app.audit.hashing import GENESIS_HASH, canonical_json, event_hash
 
+KEY = b"k" * 32
 TEXT = st.text()  # quotes, backslashes, control characters, non-ASCII letters, emoji
 SNAPSHOT = st.none() | st.dictionaries(
     TEXT,
@@ -67,12 +69,15 @@ def test_the_fast_hash_equals_the_hash_of_the_canonical_json(
         "occurred_at": occurred_at.isoformat(timespec="microseconds"),
         "actor_id": str(actor_id) if actor_id else None,
     }
-    assert event_hash(prev_hash=GENESIS_HASH, **fields) == reference_hash(content)  # type: ignore[arg-type]
+    assert event_hash(key=None, prev_hash=GENESIS_HASH, **fields) == reference_hash(content)  # type: ignore[arg-type]
+    keyed = hmac.new(KEY, canonical_json(content).encode(), hashlib.sha256).hexdigest()
+    assert event_hash(key=KEY, prev_hash=GENESIS_HASH, **fields) == keyed  # type: ignore[arg-type]
 
 
 def test_a_known_event_keeps_its_hash() -> None:
     """Chains written before this encoder existed still verify: a fixed event, a fixed hash."""
     digest = event_hash(
+        key=None,
         prev_hash=GENESIS_HASH,
         occurred_at=datetime(2026, 4, 1, 9, 30, tzinfo=UTC),
         actor_kind="user",

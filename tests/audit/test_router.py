@@ -26,6 +26,7 @@ AUDIT = "/api/v1/audit-events"
 VERIFY = f"{AUDIT}/verify"
 HEX64 = re.compile(r"^[0-9a-f]{64}$")
 ADMIN_EMAIL = "audit.admin@council.gov.uk"
+ADMIN_NAME = "Audrey Admin"
 
 
 async def all_events(
@@ -39,7 +40,7 @@ async def all_events(
 
 @pytest.fixture
 async def admin_id(factory: Factory) -> uuid.UUID:
-    return await factory.user(Role.ADMIN, email=ADMIN_EMAIL)
+    return await factory.user(Role.ADMIN, email=ADMIN_EMAIL, full_name=ADMIN_NAME)
 
 
 @pytest.fixture
@@ -283,7 +284,7 @@ async def test_every_change_writes_one_event_saying_who_did_what_to_what_in_whic
     assert (event["actor_kind"], event["actor_id"], event["actor_name"]) == (
         "user",
         str(admin_id),
-        ADMIN_EMAIL,
+        ADMIN_NAME,
     )
     assert (event["before"] is not None) == change.has_before
     assert isinstance(event["after"], dict)
@@ -511,7 +512,14 @@ async def test_an_untouched_chain_verifies(
     response = await client.get(VERIFY, headers=admin)
 
     assert response.status_code == 200
-    assert response.json() == {"ok": True, "checked": total, "first_bad_id": None}
+    assert response.json() == {
+        "ok": True,
+        "checked": total,
+        "first_bad_id": None,
+        "reason": None,
+        "checkpoint_seq": response.json()["checkpoint_seq"],
+    }
+    assert response.json()["checkpoint_seq"] is not None
 
 
 async def tamper(
