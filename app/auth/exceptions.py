@@ -1,4 +1,4 @@
-from app.core.errors import AppError, Forbidden, NotAuthenticated, TooManyRequests
+from app.core.errors import AppError, Forbidden, InvalidInput, NotAuthenticated, TooManyRequests
 
 
 class InvalidCredentials(NotAuthenticated):
@@ -16,3 +16,7 @@ class UnsupportedGrant(AppError):
 
 class PermissionDenied(Forbidden):
     title, slug = "Permission denied", "permission-denied"
+
+
+class WeakPassword(InvalidInput):
+    title, slug = "Weak password", "weak-password"

@@ -3,12 +3,13 @@ Idempotency-Key rows that replay its answers."""
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, delete, func, select, update
+from sqlalchemy import Table, bindparam, delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.batch.models import IdempotencyKey
@@ -18,6 +19,17 @@ from app.indicators.models import IndicatorValue, ValueRevision
 
 _VALUES: Table = IndicatorValue.__table__  # type: ignore[assignment]  # rows in bulk, no identity map
 _REVISIONS: Table = ValueRevision.__table__  # type: ignore[assignment]
+# Keeps these keys apart from the other advisory locks (the audit chain's is a small constant).
+_LOCK_NAMESPACE = b"golden-thread:indicator_value"
+
+
+def _pair_key(indicator_id: uuid.UUID, period_id: uuid.UUID) -> int:
+    """A signed 64-bit advisory lock key for one value; a rare collision only makes two
+    unrelated pushes queue."""
+    digest = hashlib.blake2b(
+        _LOCK_NAMESPACE + indicator_id.bytes + period_id.bytes, digest_size=8
+    ).digest()
+    return int.from_bytes(digest, "big", signed=True)
 
 
 class BatchRepository:
@@ -31,6 +43,8 @@ class BatchRepository:
         against concurrent writers on PostgreSQL."""
         if not pairs:
             return {}
+        if self.session.get_bind().dialect.name == "postgresql":
+            await self._lock_pairs(pairs)
         query = select(_VALUES).where(
             one_of(self.session, _VALUES.c.indicator_id, {i for i, _ in pairs}),
             one_of(self.session, _VALUES.c.period_id, {p for _, p in pairs}),
@@ -40,6 +54,21 @@ class BatchRepository:
         rows = (await self.session.execute(query)).mappings()
         found = {(row["indicator_id"], row["period_id"]): dict(row) for row in rows}
         return {pair: row for pair, row in found.items() if pair in pairs}
+
+    async def _lock_pairs(self, pairs: Collection[tuple[uuid.UUID, uuid.UUID]]) -> None:
+        """Serialise pushes that touch the same (indicator, period) values, rows or not.
+
+        FOR UPDATE locks only rows that exist: two pushes creating the same new value would both
+        see none and the second COPY would break the unique key. A transaction-scoped advisory
+        lock per pair, taken in one fixed order (so two pushes cannot deadlock), makes the later
+        push wait for the earlier to commit; its read then sees the row and updates it.
+        """
+        keys = sorted({_pair_key(indicator_id, period_id) for indicator_id, period_id in pairs})
+        # A function scan yields the array in order, so the locks are taken in that order.
+        await self.session.execute(
+            text("SELECT pg_advisory_xact_lock(k) FROM unnest(CAST(:keys AS bigint[])) AS k"),
+            {"keys": keys},
+        )
 
     async def insert_values(self, *, rows: Sequence[dict[str, Any]]) -> None:
         """New value rows, in one statement."""

@@ -16,7 +16,12 @@ from app.clients.schemas import ApiClientCreate, ApiClientRead, ApiClientWithSec
 from app.clients.scopes import ClientScope, permissions_for
 from app.core.clock import utcnow
 from app.core.etag import check_if_match
-from app.core.security import SubjectKind, hash_password, verify_password
+from app.core.security import (
+    SubjectKind,
+    credential_fingerprint,
+    hash_password,
+    verify_password,
+)
 from app.org.models import OrgUnit
 from app.org.service import OrgService
 
@@ -74,7 +79,7 @@ class ClientService:
             client=ApiClient(
                 name=data.name,
                 client_id="gtc_" + secrets.token_hex(12),
-                secret_hash=hash_password(secret),
+                secret_hash=await hash_password(secret),
                 scopes=sorted({scope.value for scope in data.scopes}),
                 is_active=True,
                 created_by_id=principal.id if principal.is_user else None,
@@ -96,7 +101,7 @@ class ClientService:
     ) -> tuple[ApiClientWithSecret, int]:
         client = await self.get(client_uuid=client_uuid)
         secret = _new_secret()
-        client.secret_hash = hash_password(secret)
+        client.secret_hash = await hash_password(secret)
         await self.repository.flush()
         read = to_read(client)
         await self.audit.record(
@@ -127,19 +132,26 @@ class ClientService:
             after=to_audit(to_read(client)),
         )
 
-    async def authenticate(
-        self, *, client_id: str | None, client_secret: str | None
-    ) -> uuid.UUID | None:
-        """The client's id when the credentials are right and it is active; else None."""
-        client = await self.repository.by_client_id(client_id=client_id) if client_id else None
-        ok = verify_password(client_secret or "", client.secret_hash if client else None)
+    async def authenticate(self, *, client_id: str, client_secret: str) -> ApiClient | None:
+        """The client when the credentials are right and it is active; else None."""
+        client = await self.repository.by_client_id(client_id=client_id)
+        # An unknown client id still costs a verify (against a dummy hash): no timing oracle.
+        ok = await verify_password(client_secret, client.secret_hash if client else None)
         if client is None or not ok or not client.is_active:
             return None
-        return client.id
+        return client
 
-    async def principal_for(self, *, client_uuid: uuid.UUID) -> Principal | None:
+    async def principal_for(
+        self, *, client_uuid: uuid.UUID, fingerprint: str | None
+    ) -> Principal | None:
+        """The active client as a principal, if `fingerprint` is still its secret's (a token
+        issued before the secret was rotated carries the old one)."""
         client = await self.repository.get(client_uuid=client_uuid)
-        if client is None or not client.is_active:
+        if (
+            client is None
+            or not client.is_active
+            or fingerprint != credential_fingerprint(client.secret_hash)
+        ):
             return None
         return Principal(
             kind=SubjectKind.CLIENT,

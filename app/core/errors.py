@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
 from http import HTTPStatus
 from typing import Any
 
@@ -12,6 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.sql.schema import ColumnCollectionConstraint
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
@@ -208,25 +212,197 @@ async def _stale_data(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+class IntegrityKind(StrEnum):
+    UNIQUE = "unique"
+    FOREIGN_KEY = "foreign_key"
+    STILL_REFERENCED = "still_referenced"  # a foreign key refuses to lose its target
+    NOT_NULL = "not_null"
+    CHECK = "check"
+
+
+@dataclass(frozen=True)
+class IntegrityViolation:
+    """What an IntegrityError broke, told apart on both backends: PostgreSQL (asyncpg) names
+    it by SQLSTATE and constraint; SQLite only in its message."""
+
+    kind: IntegrityKind
+    # The columns concerned, where they can be told: they are the request's fields, mostly.
+    columns: tuple[str, ...] = ()
+
+
+_SQLSTATES = {
+    "23505": IntegrityKind.UNIQUE,
+    "23503": IntegrityKind.FOREIGN_KEY,
+    "23001": IntegrityKind.STILL_REFERENCED,  # restrict_violation
+    "23502": IntegrityKind.NOT_NULL,
+    "23514": IntegrityKind.CHECK,
+}
+_PG_KEY = re.compile(r"Key \((?P<columns>[^)]*)\)=")
+_SQLITE_NOT_NULL = re.compile(r"NOT NULL constraint failed: \w+\.(?P<column>\w+)")
+_SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: (?P<columns>[\w.]+(?:, [\w.]+)*)")
+_SQLITE_CHECK = re.compile(r"CHECK constraint failed: (?P<name>\w+)")
+_INSERT = re.compile(r"^\s*INSERT INTO (?P<table>\w+) \((?P<columns>[^)]*)\) VALUES", re.I)
+_UPDATE = re.compile(r"^\s*UPDATE (?P<table>\w+) SET (?P<sets>.*?) WHERE ", re.I | re.S)
+
+
+def classify_integrity_error(exc: IntegrityError) -> IntegrityViolation | None:
+    """The kind of constraint an IntegrityError broke, and its columns; None if unknown."""
+    for source in (exc.orig, getattr(exc.orig, "__cause__", None)):
+        sqlstate = getattr(source, "sqlstate", None) or getattr(source, "pgcode", None)
+        if sqlstate in _SQLSTATES:
+            return _from_postgres(_SQLSTATES[sqlstate], source, exc)
+    return _from_sqlite(str(exc.orig), exc)
+
+
 def is_unique_violation(exc: IntegrityError) -> bool:
-    orig = exc.orig
-    sqlstate = getattr(orig, "sqlstate", None) or getattr(
-        getattr(orig, "__cause__", None), "sqlstate", None
+    violation = classify_integrity_error(exc)
+    return violation is not None and violation.kind is IntegrityKind.UNIQUE
+
+
+def _from_postgres(kind: IntegrityKind, source: Any, exc: IntegrityError) -> IntegrityViolation:
+    # SQLAlchemy's adapter carries the SQLSTATE; asyncpg's own error (its cause) the names.
+    source = getattr(exc.orig, "__cause__", None) or source
+    detail = getattr(source, "detail", None) or ""
+    if kind is IntegrityKind.FOREIGN_KEY and "still referenced" in detail:
+        kind = IntegrityKind.STILL_REFERENCED
+    if kind is IntegrityKind.NOT_NULL:
+        column = getattr(source, "column_name", None)
+        return IntegrityViolation(kind, (column,) if column else ())
+    columns: tuple[str, ...] = ()
+    if kind is not IntegrityKind.STILL_REFERENCED and (found := _PG_KEY.search(detail)):
+        columns = tuple(column.strip() for column in found["columns"].split(","))
+    if not columns:
+        columns = _constraint_columns(getattr(source, "constraint_name", None))
+    return IntegrityViolation(kind, columns)
+
+
+def _from_sqlite(message: str, exc: IntegrityError) -> IntegrityViolation | None:
+    if found := _SQLITE_UNIQUE.search(message):
+        columns = tuple(part.split(".")[-1] for part in found["columns"].split(", "))
+        return IntegrityViolation(IntegrityKind.UNIQUE, columns)
+    if found := _SQLITE_NOT_NULL.search(message):
+        return IntegrityViolation(IntegrityKind.NOT_NULL, (found["column"],))
+    if found := _SQLITE_CHECK.search(message):
+        return IntegrityViolation(IntegrityKind.CHECK, _constraint_columns(found["name"]))
+    if "CHECK constraint failed" in message:
+        return IntegrityViolation(IntegrityKind.CHECK)
+    if "FOREIGN KEY constraint failed" in message:
+        # SQLite names neither the constraint nor the column: a delete lost a target still
+        # referenced; otherwise the one foreign key the statement set may be told from it.
+        statement = exc.statement or ""
+        if statement.lstrip().upper().startswith("DELETE"):
+            return IntegrityViolation(IntegrityKind.STILL_REFERENCED)
+        return IntegrityViolation(IntegrityKind.FOREIGN_KEY, _foreign_keys_set(exc))
+    return None
+
+
+def _constraint_columns(name: str | None) -> tuple[str, ...]:
+    """The columns of a named constraint, from the models' metadata (names are stable, by the
+    naming convention)."""
+    if not name:
+        return ()
+    from app.core.db import Base  # noqa: PLC0415 - the models' metadata, loaded by now
+
+    for table in Base.metadata.tables.values():
+        for constraint in table.constraints:
+            if constraint.name == name and isinstance(constraint, ColumnCollectionConstraint):
+                return tuple(column.name for column in constraint.columns)
+    return ()
+
+
+def _foreign_keys_set(exc: IntegrityError) -> tuple[str, ...]:
+    """The foreign-key column an INSERT or UPDATE gave a value, if there was exactly one."""
+    from app.core.db import Base  # noqa: PLC0415 - the models' metadata, loaded by now
+
+    statement, params = exc.statement or "", exc.params
+    if found := _INSERT.match(statement):
+        columns = [column.strip().strip('"') for column in found["columns"].split(",")]
+    elif found := _UPDATE.match(statement):
+        columns = [part.split("=")[0].strip().strip('"') for part in found["sets"].split(",")]
+    else:
+        return ()
+    table = Base.metadata.tables.get(found["table"])
+    if table is None:
+        return ()
+    rows = params if isinstance(params, list) else [params]
+    values: dict[str, list[Any]] = {column: [] for column in columns}
+    for row in rows:
+        if isinstance(row, dict):
+            for column in columns:
+                values[column].append(row.get(column))
+        elif isinstance(row, tuple | list) and len(row) >= len(columns):
+            # Positional (SQLite's qmark); several rows in one statement follow each other.
+            for start in range(0, len(row) - len(columns) + 1, len(columns)):
+                for column, value in zip(columns, row[start:], strict=False):
+                    values[column].append(value)
+    candidates = tuple(
+        column
+        for column in columns
+        if column in table.c
+        and table.c[column].foreign_keys
+        and any(value is not None for value in values[column])
     )
-    return sqlstate == "23505" or "UNIQUE constraint failed" in str(orig)
+    return candidates if len(candidates) == 1 else ()
+
+
+_INTEGRITY_ANSWERS: dict[IntegrityKind, tuple[int, str, str, str]] = {
+    IntegrityKind.UNIQUE: (
+        409,
+        "Conflict",
+        "duplicate",
+        "A resource with the same unique key already exists.",
+    ),
+    IntegrityKind.STILL_REFERENCED: (
+        409,
+        "Conflict",
+        "still-referenced",
+        "Other records still refer to this one; remove or change them first.",
+    ),
+    IntegrityKind.FOREIGN_KEY: (
+        422,
+        "Invalid input",
+        "invalid-input",
+        "A field refers to a record that does not exist.",
+    ),
+    IntegrityKind.NOT_NULL: (422, "Invalid input", "invalid-input", "A required field is missing."),
+    IntegrityKind.CHECK: (
+        422,
+        "Invalid input",
+        "invalid-input",
+        "A field's value is outside what it allows.",
+    ),
+}
+_FIELD_MESSAGES = {
+    IntegrityKind.FOREIGN_KEY: ("refers to a record that does not exist", "not_found"),
+    IntegrityKind.NOT_NULL: ("is required", "missing"),
+    IntegrityKind.CHECK: ("is outside what it allows", "value_error"),
+}
 
 
 async def _integrity_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, IntegrityError)
-    if is_unique_violation(exc):
-        return problem(
-            status=409,
-            title="Conflict",
-            detail="A resource with the same unique key already exists.",
-            instance=_instance(request),
-            slug="duplicate",
-        )
-    return await _unhandled(request, exc)
+    violation = classify_integrity_error(exc)
+    if violation is None:
+        # A constraint of a kind no client input can break: a bug, and shown as one.
+        return await _unhandled(request, exc)
+    status, title, slug, detail = _INTEGRITY_ANSWERS[violation.kind]
+    errors = None
+    if violation.kind in _FIELD_MESSAGES:
+        msg, kind = _FIELD_MESSAGES[violation.kind]
+        errors = [field_error(column, msg, kind) for column in violation.columns] or [
+            {"loc": ["body"], "msg": detail, "type": kind}
+        ]
+        if len(violation.columns) == 1:
+            detail = f"{violation.columns[0]} {msg}."
+    logger.info("integrity error answered %s", status, extra={"kind": violation.kind.value})
+    return problem(
+        status=status,
+        title=title,
+        detail=detail,
+        instance=_instance(request),
+        slug=slug,
+        errors=errors,
+    )
 
 
 async def _unhandled(request: Request, exc: Exception) -> JSONResponse:

@@ -4,6 +4,7 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Response, status
+from starlette.convertors import StringConvertor, register_url_convertor
 
 from app.auth.dependencies import require
 from app.auth.permissions import Permission
@@ -18,6 +19,16 @@ from app.risks.schemas import RiskCreate, RiskMatrixRead, RiskPatch, RiskRead
 from app.risks.service import RiskService
 
 router = APIRouter(prefix="/risks", tags=["risks"])
+
+
+class _RiskIdConvertor(StringConvertor):
+    # A segment that is not the static "/risks/matrix": otherwise any method but GET there is
+    # routed to /risks/{risk_id} and read as a malformed id (422), where it should be 405.
+    # Anything else still reaches the route, so a malformed id stays a 422, not a 404.
+    regex = r"(?!matrix(?:/|$))[^/]+"
+
+
+register_url_convertor("risk_id", _RiskIdConvertor())
 
 Reader = Annotated[Principal, Depends(require(Permission.PLANS_READ))]
 Writer = Annotated[Principal, Depends(require(Permission.RISKS_WRITE))]
@@ -85,7 +96,7 @@ async def create_risk(
     return created
 
 
-@router.get("/{risk_id}", response_model=RiskRead)
+@router.get("/{risk_id:risk_id}", response_model=RiskRead)
 async def get_risk(
     risk_id: uuid.UUID, _: Reader, session: SessionDep, response: Response
 ) -> RiskRead:
@@ -95,7 +106,7 @@ async def get_risk(
     return read
 
 
-@router.patch("/{risk_id}", response_model=RiskRead)
+@router.patch("/{risk_id:risk_id}", response_model=RiskRead)
 async def update_risk(
     risk_id: uuid.UUID,
     body: RiskPatch,

@@ -50,6 +50,9 @@ _RC: dict[RcKeyType, Any] = {
     "font.family": "DejaVu Sans",
     "font.size": 9,
     "path.simplify": False,
+    # Titles, units and labels are people's text: a "$" is a dollar, never mathtext or TeX.
+    "text.parse_math": False,
+    "text.usetex": False,
 }
 
 _VARIATION_TEXT = {

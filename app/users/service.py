@@ -8,13 +8,13 @@ from collections.abc import Sequence
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.service import AuditService, to_audit
+from app.auth.passwords import PasswordService
 from app.auth.permissions import Permission, Role
 from app.auth.principal import Principal
 from app.auth.schemas import MeRead
 from app.auth.schemas import RoleGrantRead as MeGrant
 from app.core.clock import utcnow
 from app.core.etag import check_if_match
-from app.core.security import hash_password
 from app.org.service import OrgService
 from app.users.exceptions import EmailTaken, LastAdmin, RoleNotHeld, UserNotFound
 from app.users.models import RoleAssignment, User
@@ -81,12 +81,17 @@ class UserService:
         email = data.email.lower()
         if await self.repository.by_email(email=email) is not None:
             raise EmailTaken(f"A user with the email {email} already exists.")
+        password_hash = None
+        if data.password:
+            password_hash = await PasswordService(self.session).hash_new(
+                password=data.password, email=email, full_name=data.full_name
+            )
         user = await self.repository.add(
             user=User(
                 email=email,
                 full_name=data.full_name,
                 job_title=data.job_title,
-                password_hash=hash_password(data.password) if data.password else None,
+                password_hash=password_hash,
                 is_active=True,
             )
         )
@@ -118,7 +123,10 @@ class UserService:
             if field in changes and (changes[field] is not None or field == "job_title"):
                 setattr(user, field, changes[field])
         if changes.get("password"):
-            user.password_hash = hash_password(changes["password"])
+            # A new hash changes the credential fingerprint: tokens issued before stop working.
+            user.password_hash = await PasswordService(self.session).hash_new(
+                password=changes["password"], email=user.email, full_name=user.full_name
+            )
         if "is_active" in changes and changes["is_active"] is not None:
             if not changes["is_active"] and user.is_active:
                 await self._keep_an_admin(user, losing=Role.ADMIN if _is_admin(user) else None)

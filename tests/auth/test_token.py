@@ -146,7 +146,9 @@ async def test_a_deactivated_user_cannot_sign_in_and_their_token_stops_working(
     user_id = await factory.user(
         Role.STAFF, "HOU", email="leaver@council.gov.uk", password=PASSWORD
     )
-    token = factory.token_for(user_id)
+    status, body = await _login(client, "leaver@council.gov.uk", PASSWORD)
+    assert status == 200
+    token = body["access_token"]
     assert (
         await client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
     ).status_code == 200
