@@ -61,6 +61,7 @@ class Factory:
         email: str | None = None,
         password: str | None = None,
         extra_roles: list[tuple[Role, str | None]] | None = None,
+        full_name: str = "Test Person",
     ) -> uuid.UUID:
         await self.org_tree()
         grants = [RoleGrant(role=role, org_unit_code=org_unit)] if role else []
@@ -70,7 +71,7 @@ class Factory:
                 principal=None,
                 data=UserCreate(
                     email=email or f"{(role or 'nobody')}-{uuid.uuid4().hex[:8]}@council.gov.uk",
-                    full_name="Test Person",
+                    full_name=full_name,
                     password=password,
                     roles=grants,
                 ),

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.committees.models import Committee, committee_indicator, committee_plan, committee_risk
 from app.indicators.models import Indicator
 from app.plans.models import Plan
+from app.plans.repository import plans_indicator_ids
 from app.risks.models import Risk
 
 
@@ -97,7 +98,12 @@ class CommitteeRepository:
 
 
 def committee_indicator_ids(committee_id: uuid.UUID) -> Select[Any]:
-    """The ids of the indicators reported to a committee (a scorecard filter)."""
-    return select(committee_indicator.c.indicator_id).where(
+    """The ids of the indicators reported to a committee: those named, and the measures of the
+    plans it oversees rolled up along the golden thread (a scorecard filter)."""
+    named = select(committee_indicator.c.indicator_id).where(
         committee_indicator.c.committee_id == committee_id
     )
+    plans = plans_indicator_ids(
+        select(committee_plan.c.plan_id).where(committee_plan.c.committee_id == committee_id)
+    )
+    return select(Indicator.id).where(Indicator.id.in_(named) | Indicator.id.in_(plans))

@@ -44,11 +44,37 @@ class CycleRepository:
         )
         return [(row[0], row[1], row[2]) for row in rows]
 
-    async def open_periods(self) -> Sequence[Period]:
-        """Every open period."""
-        return (
-            await self.session.scalars(select(Period).where(Period.status == PeriodStatus.OPEN))
-        ).all()
+    async def not_approved(
+        self, *, period_ids: Collection[uuid.UUID], frequency: Frequency
+    ) -> list[tuple[str, str, ValueStatus | None]]:
+        """(period code, indicator code, value status or null) for each active indicator of the
+        frequency whose figure for one of these periods is missing or not approved yet, in
+        period and indicator order."""
+        rows = await self.session.execute(
+            select(Period.code, Indicator.code, IndicatorValue.status)
+            .select_from(Indicator)
+            .join(Period, Period.id.in_(list(period_ids)))
+            .outerjoin(
+                IndicatorValue,
+                (IndicatorValue.indicator_id == Indicator.id)
+                & (IndicatorValue.period_id == Period.id),
+            )
+            .where(
+                Indicator.status == IndicatorStatus.ACTIVE,
+                Indicator.frequency == frequency,
+                or_(IndicatorValue.id.is_(None), IndicatorValue.status != ValueStatus.APPROVED),
+            )
+            .order_by(Period.start_date, Indicator.code)
+        )
+        return [(row[0], row[1], row[2]) for row in rows]
+
+    async def open_periods(self, *, codes: Collection[str] | None = None) -> Sequence[Period]:
+        """Every open period (of these codes, when given), in date order."""
+        query = select(Period).where(Period.status == PeriodStatus.OPEN)
+        if codes is not None:
+            query = query.where(Period.code.in_(list(codes)))
+        rows = await self.session.scalars(query.order_by(Period.start_date, Period.end_date))
+        return rows.all()
 
     async def values(
         self, *, indicator_ids: Collection[uuid.UUID], period_ids: Collection[uuid.UUID]

@@ -8,6 +8,7 @@ from pydantic import Field
 from app.core.schemas import ResponseSchema
 from app.measures.vocabulary import ValueStatus
 from app.org.models import OrgUnitKind
+from app.periods.calendar import PeriodKind
 
 
 class Counts(ResponseSchema):
@@ -49,6 +50,7 @@ class Task(ResponseSchema):
     indicator_title: str
     org_unit_code: str
     period: str
+    period_kind: PeriodKind
     due_date: date
-    overdue: bool
+    overdue: bool = Field(description="The data due date has passed")
     value_status: ValueStatus | None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,6 +17,10 @@ from app.indicators import policy
 from app.indicators.models import IndicatorValue
 from app.measures.vocabulary import VALUE_KIND, ValueStatus
 from app.org.tree import OrgTree
+from app.periods import calendar
+from app.periods.calendar import PeriodKind
+from app.periods.models import Period
+from app.periods.schemas import Outstanding, OutstandingState, PeriodClose, PeriodRead
 from app.periods.service import PeriodService
 
 _FREQUENCY_OF = {kind: frequency for frequency, kind in VALUE_KIND.items()}
@@ -62,10 +67,72 @@ class CycleService:
             org_units=progress,
         )
 
-    async def tasks(self, *, principal: Principal) -> list[Task]:
-        """What the caller must enter, revise, submit or approve in open periods, most urgent
-        first."""
-        periods = await self.repository.open_periods()
+    async def outstanding(self, *, periods: Sequence[Period]) -> list[Outstanding]:
+        """What stops these periods closing cleanly: each active measure's figure still in
+        draft, submitted or rejected, or not entered, by period and indicator code."""
+        found: list[Outstanding] = []
+        for kind in PeriodKind:
+            ids = [period.id for period in periods if period.kind is kind]
+            if not ids:
+                continue
+            rows = await self.repository.not_approved(period_ids=ids, frequency=_FREQUENCY_OF[kind])
+            found += [
+                Outstanding(
+                    period=period_code,
+                    indicator_code=indicator_code,
+                    state=OutstandingState(status.value) if status else OutstandingState.MISSING,
+                )
+                for period_code, indicator_code, status in rows
+            ]
+        order = {period.code: (period.start_date, period.end_date) for period in periods}
+        found.sort(key=lambda item: (order[item.period], item.indicator_code))
+        return found
+
+    async def close_period(
+        self, *, principal: Principal, code: str, data: PeriodClose
+    ) -> tuple[PeriodRead, int]:
+        """Close a period (and, with include_children, its quarters and months), refused while
+        figures are outstanding unless forced with a reason."""
+        periods = PeriodService(self.session)
+        closing = await periods.closing(code=code, include_children=data.include_children)
+        return await periods.close(
+            principal=principal,
+            code=code,
+            include_children=data.include_children,
+            outstanding=await self.outstanding(periods=closing),
+            force=data.force,
+            reason=data.reason,
+        )
+
+    async def tasks(
+        self,
+        *,
+        principal: Principal,
+        period: str | None,
+        kind: TaskAction | PeriodKind | None,
+        overdue: bool | None,
+        offset: int,
+        limit: int,
+    ) -> tuple[list[Task], int]:
+        """One page of what the caller must enter, revise, submit or approve in open periods,
+        most urgent first, and how many there are. `period` takes a period and those within it;
+        `kind` a task's action or a period kind."""
+        every = await self._tasks(principal=principal, period=period)
+        chosen = [
+            task
+            for task in every
+            if (kind is None or kind in (task.action, task.period_kind))
+            and (overdue is None or task.overdue is overdue)
+        ]
+        return chosen[offset : offset + limit], len(chosen)
+
+    async def _tasks(self, *, principal: Principal, period: str | None) -> list[Task]:
+        codes = None
+        if period is not None:
+            # A period the caller names must exist (404), even when it is not open.
+            await PeriodService(self.session).get(code=period)
+            codes = [period, *_descendants(period)]
+        periods = await self.repository.open_periods(codes=codes)
         if not periods:
             return []
         indicators = await self.repository.actionable_indicators(
@@ -91,12 +158,12 @@ class CycleService:
             )
             may_approve = policy.may_approve(principal, indicator)
             kind = VALUE_KIND[indicator.frequency]
-            for period in periods:
-                if period.kind is not kind:
+            # An open period is open for entry: the coming period's entries show as soon as
+            # the performance team opens it, even before it has ended.
+            for open_period in periods:
+                if open_period.kind is not kind:
                     continue
-                if period.end_date >= now and (indicator.id, period.id) not in held:
-                    continue  # data for a period is entered once it has ended
-                value = held.get((indicator.id, period.id))
+                value = held.get((indicator.id, open_period.id))
                 action = _action(principal, value, may_enter=may_enter, may_approve=may_approve)
                 if action is None:
                     continue
@@ -106,14 +173,24 @@ class CycleService:
                         indicator_code=indicator.code,
                         indicator_title=indicator.title,
                         org_unit_code=indicator.org_unit.code,
-                        period=period.code,
-                        due_date=period.data_due_date,
-                        overdue=period.data_due_date < now,
+                        period=open_period.code,
+                        period_kind=open_period.kind,
+                        due_date=open_period.data_due_date,
+                        overdue=open_period.data_due_date < now,
                         value_status=value.status if value else None,
                     )
                 )
-        tasks.sort(key=lambda t: (t.due_date, t.action != TaskAction.APPROVE, t.indicator_code))
+        tasks.sort(
+            key=lambda t: (t.due_date, t.action != TaskAction.APPROVE, t.indicator_code, t.period)
+        )
         return tasks
+
+
+def _descendants(code: str) -> list[str]:
+    codes: list[str] = []
+    for child in calendar.children(code):
+        codes += [child, *calendar.children(child)]
+    return codes
 
 
 def _action(

@@ -142,6 +142,7 @@ async def seed_demo(session: AsyncSession, *, settings: Settings) -> None:
     created = await _seed_indicators(session, settings=settings)
     people = await _principals(session)
     await seed_plans(session, settings=settings, performance=people["performance"])
+    await _close_past_periods(session)
     logger.info("seeded the demo council", extra={"indicators_added": created})
 
 
@@ -177,7 +178,7 @@ async def _ensure_users(session: AsyncSession) -> None:
         )
         # Everyone shares the published password: hash it once, not once a login (each hash
         # takes a sixth of a second by design).
-        password_hash = password_hash or hash_password(DEMO_PASSWORD)
+        password_hash = password_hash or await hash_password(DEMO_PASSWORD)
         user = await users.get(user_id=created.id)
         user.password_hash = password_hash
     await users.repository.flush()
@@ -191,6 +192,37 @@ async def _open_started_periods(session: AsyncSession) -> None:
     for period in await repository.future_periods_started_by(day=today()):
         period.status = PeriodStatus.OPEN
     await repository.flush()
+
+
+async def _close_past_periods(session: AsyncSession) -> None:
+    """Close what a council would have closed by now: each period whose data is due and whose
+    board has met (for a month or a year, the board of every quarter it touches), so the most
+    recent quarter stays open until its board meets and a newcomer's task list is today's."""
+    # Straight to the rows, like opening: the demo's history, not a decision to audit.
+    repository = DemoRepository(session)
+    periods = await repository.periods()
+    now = today()
+    for period in periods.values():
+        if period.status is not PeriodStatus.OPEN:
+            continue
+        quarters = [
+            periods[code]
+            for code in _quarters_touching(period)
+            if code in periods  # pragma: no branch - every year is created whole
+        ]
+        dates = [period.data_due_date] + [q.board_date or q.data_due_date for q in quarters]
+        if max(dates) < now:
+            period.status = PeriodStatus.CLOSED
+            period.closed_at = _at(_next_working_day(max(dates)), 17)
+    await repository.flush()
+
+
+def _quarters_touching(period: Period) -> list[str]:
+    if period.kind is PeriodKind.QUARTER:
+        return [period.code]
+    if period.kind is PeriodKind.YEAR:
+        return calendar.children(period.code)
+    return [calendar.period_containing(period.start_date, kind=PeriodKind.QUARTER).code]
 
 
 # The indicators and their history
@@ -267,7 +299,7 @@ async def _principals(session: AsyncSession) -> dict[str, Principal]:
         people[local] = Principal(
             kind=SubjectKind.USER,
             id=user.id,
-            name=user.email,
+            name=user.full_name,
             grants=tuple(Grant(role=r.role, org_unit_id=r.org_unit_id) for r in user.roles),
             tree=tree,
         )

@@ -1,4 +1,4 @@
-from app.core.errors import Conflict, NotFound
+from app.core.errors import Conflict, InvalidInput, NotFound
 
 
 class PeriodNotFound(NotFound):
@@ -19,3 +19,15 @@ class PeriodClosed(Conflict):
 
 class PeriodNotOpen(Conflict):
     title, slug = "Period not open", "period-not-open"
+
+
+class PeriodOutstanding(Conflict):
+    title, slug = "Period has outstanding figures", "outstanding"
+
+
+class PeriodDatesOutOfOrder(InvalidInput):
+    title, slug = "Period dates out of order", "period-dates"
+
+
+class InvalidCloseRequest(InvalidInput):
+    title, slug = "Invalid close request", "invalid-close"

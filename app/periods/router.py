@@ -11,11 +11,13 @@ from app.core.deps import SessionDep, SettingsDep
 from app.core.etag import set_etag
 from app.core.pagination import Paging
 from app.core.schemas import Page
+from app.cycle.service import CycleService
 from app.periods.calendar import PeriodKind
 from app.periods.models import PeriodStatus
 from app.periods.schemas import (
     FinancialYearCreate,
     FinancialYearRead,
+    PeriodClose,
     PeriodRead,
     PeriodReopen,
     PeriodTransition,
@@ -29,6 +31,7 @@ Reader = Annotated[Principal, Depends(require(Permission.PERIODS_READ))]
 Manager = Annotated[Principal, Depends(require(Permission.PERIODS_MANAGE))]
 Reopener = Annotated[Principal, Depends(require(Permission.PERIODS_REOPEN))]
 OptionalTransition = Annotated[PeriodTransition | None, Body()]
+OptionalClose = Annotated[PeriodClose | None, Body()]
 
 
 def _service(session: SessionDep, settings: SettingsDep) -> PeriodService:
@@ -127,17 +130,29 @@ async def open_period(
     return read
 
 
-@router.post("/periods/{code}/close", response_model=PeriodRead)
+@router.post(
+    "/periods/{code}/close",
+    response_model=PeriodRead,
+    responses={
+        409: {
+            "description": "Figures are outstanding (`outstanding` lists each one's period, "
+            "indicator_code and state: draft, submitted, rejected or missing), or the period "
+            "is not open"
+        }
+    },
+)
 async def close_period(
     code: str,
     principal: Manager,
-    service: Service,
+    session: SessionDep,
     response: Response,
-    body: OptionalTransition = None,
+    body: OptionalClose = None,
 ) -> PeriodRead:
-    """Close an open period: its values and targets are locked."""
-    read, version = await service.close(
-        principal=principal, code=code, include_children=bool(body and body.include_children)
+    """Close an open period: its values and targets are locked. Refused (409, `outstanding`)
+    while figures are in draft, submitted, rejected or not entered, unless
+    `{"force": true, "reason": "..."}` (audited with what was outstanding)."""
+    read, version = await CycleService(session).close_period(
+        principal=principal, code=code, data=body or PeriodClose()
     )
     set_etag(response, version)
     return read

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Annotated
 
 from pydantic import Field, StringConstraints, model_validator
@@ -53,5 +54,32 @@ class PeriodTransition(RequestSchema):
     )
 
 
+Reason = Annotated[str, StringConstraints(min_length=3, max_length=2000)]
+
+
 class PeriodReopen(PeriodTransition):
-    reason: Annotated[str, StringConstraints(min_length=3, max_length=2000)]
+    reason: Reason
+
+
+class PeriodClose(PeriodTransition):
+    force: bool = Field(
+        default=False,
+        description="Close even though figures are outstanding (needs a reason, which is "
+        "audited with what was outstanding)",
+    )
+    reason: Reason | None = Field(default=None, description="Why it is closed; needed to force")
+
+
+class OutstandingState(StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    REJECTED = "rejected"
+    MISSING = "missing"
+
+
+class Outstanding(ResponseSchema):
+    """A figure that stops a period closing cleanly: not approved yet, or not entered."""
+
+    period: str
+    indicator_code: str
+    state: OutstandingState

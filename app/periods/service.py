@@ -2,26 +2,38 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import date
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.service import AuditService, to_audit
 from app.auth.principal import Principal
 from app.core.clock import utcnow
+from app.core.errors import field_error
 from app.core.etag import check_if_match
 from app.periods import calendar
 from app.periods.calendar import PeriodKind
 from app.periods.exceptions import (
     FinancialYearExists,
+    InvalidCloseRequest,
     PeriodClosed,
+    PeriodDatesOutOfOrder,
     PeriodNotFound,
     PeriodNotOpen,
+    PeriodOutstanding,
     PeriodTransitionRefused,
 )
 from app.periods.models import Period, PeriodStatus
 from app.periods.repository import PeriodRepository
-from app.periods.schemas import FinancialYearRead, PeriodRead, PeriodUpdate
+from app.periods.schemas import (
+    FinancialYearRead,
+    Outstanding,
+    OutstandingState,
+    PeriodRead,
+    PeriodUpdate,
+)
 
 
 def to_read(period: Period) -> PeriodRead:
@@ -158,10 +170,11 @@ class PeriodService:
         check_if_match(if_match, period.version)
         before = to_read(period)
         changes = data.model_dump(exclude_unset=True)
-        if changes.get("data_due_date") is not None:
-            period.data_due_date = changes["data_due_date"]
-        if "board_date" in changes:
-            period.board_date = changes["board_date"]
+        due: date = changes.get("data_due_date") or period.data_due_date
+        board: date | None = changes.get("board_date", period.board_date)
+        _check_dates(period, due=due, board=board, changed=set(changes))
+        period.data_due_date = due
+        period.board_date = board
         await self.repository.flush()
         after = to_read(period)
         await self.audit.record(
@@ -187,9 +200,45 @@ class PeriodService:
             reason=None,
         )
 
+    async def closing(self, *, code: str, include_children: bool) -> list[Period]:
+        """The periods a close would lock: the period (which must be open) and, with
+        include_children, its open quarters and months."""
+        return await self._targets(
+            code=code,
+            include_children=include_children,
+            allowed_from={PeriodStatus.OPEN},
+            action="close",
+        )
+
     async def close(
-        self, *, principal: Principal, code: str, include_children: bool
+        self,
+        *,
+        principal: Principal,
+        code: str,
+        include_children: bool,
+        outstanding: Sequence[Outstanding],
+        force: bool,
+        reason: str | None,
     ) -> tuple[PeriodRead, int]:
+        """Close the period, refused (409) while figures are outstanding unless forced with a
+        reason; a forced close keeps the reason and what was outstanding in the audit trail."""
+        if force and reason is None:
+            raise InvalidCloseRequest(
+                "A forced close needs a reason.",
+                errors=[field_error("reason", "a forced close needs a reason")],
+            )
+        if outstanding and not force:
+            raise PeriodOutstanding(
+                f"Period {code} cannot close cleanly: {_summary(outstanding)}. Have them "
+                'approved or entered, or close with {"force": true, "reason": "..."}.',
+                period=code,
+                outstanding=[item.model_dump(mode="json") for item in outstanding],
+            )
+        by_period: dict[str, list[dict[str, str]]] = {}
+        for item in outstanding:
+            by_period.setdefault(item.period, []).append(
+                {"indicator_code": item.indicator_code, "state": item.state.value}
+            )
         return await self._transition(
             principal=principal,
             code=code,
@@ -197,7 +246,10 @@ class PeriodService:
             allowed_from={PeriodStatus.OPEN},
             to=PeriodStatus.CLOSED,
             action="close",
-            reason=None,
+            reason=reason,
+            extra=(lambda target: {"forced": True, "outstanding": by_period.get(target.code, [])})
+            if force
+            else None,
         )
 
     async def reopen(
@@ -223,7 +275,41 @@ class PeriodService:
         to: PeriodStatus,
         action: str,
         reason: str | None,
+        extra: Callable[[Period], dict[str, Any]] | None = None,
     ) -> tuple[PeriodRead, int]:
+        targets = await self._targets(
+            code=code, include_children=include_children, allowed_from=allowed_from, action=action
+        )
+        period = targets[0]
+        now = utcnow()
+        for target in targets:
+            before = to_read(target)
+            target.status = to
+            if to is PeriodStatus.OPEN:
+                target.opened_at = now
+            else:
+                target.closed_at = now
+            await self.repository.flush()
+            after = {**(to_audit(to_read(target)) or {}), **(extra(target) if extra else {})}
+            await self.audit.record(
+                actor=principal,
+                action=action,
+                entity_type="period",
+                entity_id=target.code,
+                before=to_audit(before),
+                after=after,
+                reason=reason,
+            )
+        return to_read(period), period.version
+
+    async def _targets(
+        self,
+        *,
+        code: str,
+        include_children: bool,
+        allowed_from: set[PeriodStatus],
+        action: str,
+    ) -> list[Period]:
         period = await self.get(code=code)
         if period.status not in allowed_from:
             hint = " Use reopen." if period.status is PeriodStatus.CLOSED else ""
@@ -241,25 +327,38 @@ class PeriodService:
             targets += [
                 found[c] for c in descendants if c in found and found[c].status in allowed_from
             ]
-        now = utcnow()
-        for target in targets:
-            before = to_read(target)
-            target.status = to
-            if to is PeriodStatus.OPEN:
-                target.opened_at = now
-            else:
-                target.closed_at = now
-            await self.repository.flush()
-            await self.audit.record(
-                actor=principal,
-                action=action,
-                entity_type="period",
-                entity_id=target.code,
-                before=to_audit(before),
-                after=to_audit(to_read(target)),
-                reason=reason,
-            )
-        return to_read(period), period.version
+        return targets
+
+
+def _check_dates(period: Period, *, due: date, board: date | None, changed: set[str]) -> None:
+    """Data is due after the period ends, and the board meets after the data is due (422
+    naming the field that was changed, or the later one when both were)."""
+    if due <= period.end_date:
+        raise PeriodDatesOutOfOrder(
+            f"The data due date must fall after the period ends ({period.end_date}).",
+            errors=[
+                field_error("data_due_date", f"must be after the period end {period.end_date}")
+            ],
+        )
+    if board is not None and board <= due:
+        field = "data_due_date" if changed == {"data_due_date"} else "board_date"
+        raise PeriodDatesOutOfOrder(
+            f"The board date ({board}) must fall after the data due date ({due}).",
+            errors=[field_error(field, "the board date must be after the data due date")],
+        )
+
+
+def _summary(outstanding: Sequence[Outstanding]) -> str:
+    counts = dict.fromkeys(OutstandingState, 0)
+    for item in outstanding:
+        counts[item.state] += 1
+    words = {
+        OutstandingState.DRAFT: "in draft",
+        OutstandingState.SUBMITTED: "awaiting approval",
+        OutstandingState.REJECTED: "rejected and not yet revised",
+        OutstandingState.MISSING: "not entered",
+    }
+    return ", ".join(f"{n} {words[state]}" for state, n in counts.items() if n)
 
 
 def _descendant_codes(code: str) -> list[str]:

@@ -5,7 +5,18 @@ from collections import defaultdict
 from collections.abc import Collection, Sequence
 from typing import Any
 
-from sqlalchemy import Select, Table, delete, func, insert, select
+from sqlalchemy import (
+    CTE,
+    ColumnElement,
+    Select,
+    Subquery,
+    Table,
+    delete,
+    func,
+    insert,
+    select,
+    union,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -137,6 +148,24 @@ class PlanRepository:
                 links.actions[objective_id].append(action_id)
         return links
 
+    async def rolled_up_codes(self, *, plan_id: uuid.UUID) -> dict[uuid.UUID, set[str]]:
+        """For each objective of a plan, the codes of the indicators counting towards it: its
+        own, its children's and those of every objective serving it, in any plan, transitively."""
+        closure = _closure(
+            select(Objective.id.label("root"), Objective.id.label("objective_id")).where(
+                Objective.plan_id == plan_id
+            )
+        )
+        rolled_up: dict[uuid.UUID, set[str]] = defaultdict(set)
+        for root, code in await self.session.execute(
+            select(closure.c.root, Indicator.code)
+            .distinct()
+            .join(objective_indicator, objective_indicator.c.objective_id == closure.c.objective_id)
+            .join(Indicator, Indicator.id == objective_indicator.c.indicator_id)
+        ):
+            rolled_up[root].add(code)
+        return rolled_up
+
     async def indicators_by_code(self, *, codes: Collection[str]) -> dict[str, uuid.UUID]:
         if not codes:
             return {}
@@ -167,16 +196,52 @@ class PlanRepository:
         await self.session.flush()
 
 
-def plan_indicator_ids(plan_id: uuid.UUID) -> Select[Any]:
-    """The ids of the indicators linked to any objective of a plan (a scorecard filter)."""
-    return (
-        select(objective_indicator.c.indicator_id)
-        .join(Objective, Objective.id == objective_indicator.c.objective_id)
-        .where(Objective.plan_id == plan_id)
+# The golden thread: an objective counts towards its parent and towards every objective it
+# serves, so what sits under it rolls up along these edges, transitively.
+def _thread_edges() -> Subquery:
+    """(contributor, towards) pairs: a child towards its parent, a server towards the served."""
+    return union(
+        select(Objective.id.label("contributor"), Objective.parent_id.label("towards")).where(
+            Objective.parent_id.is_not(None)
+        ),
+        select(objective_serves.c.objective_id, objective_serves.c.serves_id),
+    ).subquery()
+
+
+def _closure(anchor: Select[*tuple[Any, ...]]) -> CTE:
+    """The anchor's rows (..., objective_id) and, for each, a row for every objective counting
+    towards its objective, the other columns carried along. One statement whatever the depth;
+    UNION (not UNION ALL) ends the recursion on a cycle of links."""
+    closure = anchor.cte(recursive=True)
+    edges = _thread_edges()
+    carried = [column for column in closure.c if column.key != "objective_id"]
+    return closure.union(
+        select(*carried, edges.c.contributor)
+        .select_from(edges)
+        .join(closure, closure.c.objective_id == edges.c.towards)
     )
 
 
-def objectives_indicator_ids(objective_ids: Collection[uuid.UUID]) -> Select[Any]:
+def _rolled_up_indicator_ids(roots: ColumnElement[bool]) -> Select[Any]:
+    """The indicators of the objectives the condition picks and of all counting towards them."""
+    closure = _closure(select(Objective.id.label("objective_id")).where(roots))
     return select(objective_indicator.c.indicator_id).where(
-        objective_indicator.c.objective_id.in_(list(objective_ids))
+        objective_indicator.c.objective_id.in_(select(closure.c.objective_id))
     )
+
+
+def plan_indicator_ids(plan_id: uuid.UUID) -> Select[Any]:
+    """The ids of the indicators of a plan's objectives and of every objective serving them,
+    transitively (a scorecard filter)."""
+    return _rolled_up_indicator_ids(Objective.plan_id == plan_id)
+
+
+def plans_indicator_ids(plan_ids: Select[Any]) -> Select[Any]:
+    """As plan_indicator_ids, for the plans a SELECT of plan ids names."""
+    return _rolled_up_indicator_ids(Objective.plan_id.in_(plan_ids))
+
+
+def objective_indicator_ids(objective_id: uuid.UUID) -> Select[Any]:
+    """The ids of the indicators of an objective, of its children and of every objective
+    serving any of those, transitively (a scorecard filter)."""
+    return _rolled_up_indicator_ids(Objective.id == objective_id)

@@ -119,7 +119,10 @@ class ObjectiveNode(ObjectiveRead):
     indicators: list[StatusRead]
     projects: list[ProjectBrief]
     rollup: Summary = Field(
-        description="Statuses of the indicators linked here and anywhere below, counted once"
+        description=(
+            "Statuses of the indicators linked here, anywhere below and to every objective "
+            "serving these, in any plan, transitively; each counted once"
+        )
     )
     children: list[ObjectiveNode]
 

@@ -42,6 +42,7 @@ from app.plans.schemas import (
 )
 from app.projects.service import ProjectService
 from app.status.service import StatusService
+from app.users.repository import UserRepository
 
 
 def plan_read(plan: Plan) -> PlanRead:
@@ -109,19 +110,6 @@ class PlanService:
         if objective is None:
             raise ObjectiveNotFound(f"No objective has the id {objective_id}.")
         return objective
-
-    async def objective_subtree(self, *, objective_id: uuid.UUID) -> set[uuid.UUID]:
-        """The objective and every objective below it."""
-        objective = await self.get_objective(objective_id=objective_id)
-        children: dict[uuid.UUID | None, list[uuid.UUID]] = defaultdict(list)
-        for row in await self.repository.objectives(plan_id=objective.plan_id):
-            children[row.parent_id].append(row.id)
-        found, stack = {objective.id}, [objective.id]
-        while stack:
-            for child in children.get(stack.pop(), []):
-                found.add(child)
-                stack.append(child)
-        return found
 
     async def list_plans(
         self,
@@ -275,6 +263,11 @@ class PlanService:
             raise _invalid("theme", f"{theme!r} is not one of the plan's themes: {plan.themes}")
         if "parent_id" in changes:
             await self._check_parent(plan, objective, changes["parent_id"], creating=creating)
+        owner_id = changes.get("owner_id")
+        if owner_id is not None and not await UserRepository(self.session).existing_ids(
+            ids=[owner_id]
+        ):
+            raise _invalid("owner_id", f"No user has the id {owner_id}.")
         for field in ("code", "title", "description", "theme", "parent_id", "owner_id", "position"):
             if field in changes and (
                 changes[field] is not None or field not in {"title", "position"}
@@ -368,39 +361,35 @@ class PlanService:
             filters=IndicatorFilter(ids_in=[plan_indicator_ids(plan.id)]),
         )
         by_code = {status.indicator_code: status for status in rows}
+        rolled_up = await self.repository.rolled_up_codes(plan_id=plan.id)
         project_ids = {pid for ids in links.projects.values() for pid in ids}
         projects = await ProjectService(self.session).summaries(project_ids=project_ids)
         children: dict[uuid.UUID | None, list[Objective]] = defaultdict(list)
         for objective in objectives:
             children[objective.parent_id].append(objective)
 
-        def node(objective: Objective) -> tuple[ObjectiveNode, set[str]]:
-            own = [
-                by_code[code]
-                for _, code in links.indicators.get(objective.id, [])
-                if code in by_code
-            ]
-            built, codes = [], {status.indicator_code for status in own}
-            for child in children.get(objective.id, []):
-                child_node, child_codes = node(child)
-                built.append(child_node)
-                codes |= child_codes
-            return (
-                ObjectiveNode(
-                    **objective_read(objective, links).model_dump(),
-                    indicators=own,
-                    projects=[
-                        ProjectBrief.model_validate(projects[pid], from_attributes=True)
-                        for pid in sorted(links.projects.get(objective.id, []))
-                        if pid in projects
-                    ],
-                    rollup=summarise(by_code[code] for code in codes),
-                    children=built,
+        def node(objective: Objective) -> ObjectiveNode:
+            return ObjectiveNode(
+                **objective_read(objective, links).model_dump(),
+                indicators=[
+                    by_code[code]
+                    for _, code in links.indicators.get(objective.id, [])
+                    if code in by_code
+                ],
+                projects=[
+                    ProjectBrief.model_validate(projects[pid], from_attributes=True)
+                    for pid in sorted(links.projects.get(objective.id, []))
+                    if pid in projects
+                ],
+                rollup=summarise(
+                    by_code[code]
+                    for code in sorted(rolled_up.get(objective.id, ()))
+                    if code in by_code
                 ),
-                codes,
+                children=[node(child) for child in children.get(objective.id, [])],
             )
 
-        roots = [node(objective)[0] for objective in children.get(None, [])]
+        roots = [node(objective) for objective in children.get(None, [])]
         return PlanTree(
             plan=plan_read(plan), period=period_code, summary=summarise(rows), objectives=roots
         )

@@ -223,7 +223,7 @@ class ProjectService:
             actor=principal,
             action="create",
             entity_type="project",
-            entity_id=project.code,
+            entity_id=project.id,
             after=to_audit(created),
         )
         return created, project.version
@@ -263,7 +263,7 @@ class ProjectService:
             actor=principal,
             action="update",
             entity_type="project",
-            entity_id=project.code,
+            entity_id=project.id,
             before=to_audit(before),
             after=to_audit(after),
         )

@@ -1,5 +1,9 @@
 """The report filters resolved: an org unit's subtree, a plan's, an objective's or a
-committee's measures, key measures only, into the IndicatorFilter the queries take."""
+committee's measures, key measures only, into the IndicatorFilter the queries take.
+
+A plan's or an objective's measures roll up along the golden thread (children and the
+objectives serving them, transitively, in one recursive query), and a committee's include
+those of the plans it oversees."""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ from app.committees.service import CommitteeService
 from app.indicators.models import IndicatorStatus
 from app.indicators.repository import IndicatorFilter
 from app.org.service import OrgService
-from app.plans.repository import objectives_indicator_ids, plan_indicator_ids
+from app.plans.repository import objective_indicator_ids, plan_indicator_ids
 from app.plans.service import PlanService
 from app.reports.schemas import ReportFilters
 
@@ -32,8 +36,8 @@ class ReportFilterService:
             await plans.get(plan_id=filters.plan_id)
             resolved.ids_in.append(plan_indicator_ids(filters.plan_id))
         if filters.objective_id is not None:
-            subtree = await plans.objective_subtree(objective_id=filters.objective_id)
-            resolved.ids_in.append(objectives_indicator_ids(subtree))
+            await plans.get_objective(objective_id=filters.objective_id)
+            resolved.ids_in.append(objective_indicator_ids(filters.objective_id))
         if filters.committee_id is not None:
             await CommitteeService(self.session).get(committee_id=filters.committee_id)
             resolved.ids_in.append(committee_indicator_ids(filters.committee_id))

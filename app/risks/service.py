@@ -175,7 +175,7 @@ class RiskService:
             actor=principal,
             action="create",
             entity_type="risk",
-            entity_id=risk.code,
+            entity_id=risk.id,
             after=to_audit(created),
         )
         return created, risk.version
@@ -213,7 +213,7 @@ class RiskService:
             actor=principal,
             action="update",
             entity_type="risk",
-            entity_id=risk.code,
+            entity_id=risk.id,
             before=to_audit(before),
             after=to_audit(after),
         )

@@ -78,7 +78,7 @@ async def test_put_then_get_round_trips_the_figures(
         "set_by_name": body["set_by_name"],
         "updated_at": body["updated_at"],
     }
-    assert body["set_by_name"].startswith("performance_team-")
+    assert body["set_by_name"] == "Test Person"
     fetched = await client.get(url(indicator, YEAR), headers=perf)
     assert fetched.status_code == 200
     assert fetched.json() == body

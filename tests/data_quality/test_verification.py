@@ -68,7 +68,9 @@ async def test_an_auditor_marks_a_value_verified_with_a_note(
     await factory.financial_year(2025)
     perf = await factory.headers(Role.PERFORMANCE_TEAM)
     approver = await factory.headers(Role.PERFORMANCE_TEAM)
-    auditor_id = await factory.user(Role.AUDITOR, email="a.auditor@council.gov.uk")
+    auditor_id = await factory.user(
+        Role.AUDITOR, email="a.auditor@council.gov.uk", full_name="Aisha Khan"
+    )
     auditor = {"Authorization": f"Bearer {factory.token_for(auditor_id)}"}
     await create_indicator(client, perf, "VF1")
     await approve(client, perf, approver, "VF1", Q1, value=81.5)
@@ -83,7 +85,7 @@ async def test_an_auditor_marks_a_value_verified_with_a_note(
     assert body["note"] == "Traced to the rent ledger"
     assert body["current"] is True
     assert body["by_id"] == str(auditor_id)
-    assert body["by_name"] == "a.auditor@council.gov.uk"
+    assert body["by_name"] == "Aisha Khan"
     assert body["at"].endswith("Z") or body["at"].endswith("+00:00")
 
 

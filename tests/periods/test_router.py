@@ -666,15 +666,32 @@ async def test_reopening_without_a_proper_reason_is_422_and_changes_nothing(
     assert await snapshot(client, admin) == before
 
 
-@pytest.mark.parametrize("action", ["open", "close"])
 @pytest.mark.parametrize(
-    ("body", "loc"),
+    ("action", "body", "loc"),
     [
-        ({"include_children": "some"}, ["body", "include_children"]),
-        ({"include_children": True, "force": True}, ["body", "force"]),
-        ({"include_children": True, "reason": "not taken here"}, ["body", "reason"]),
+        ("open", {"include_children": "some"}, ["body", "include_children"]),
+        ("close", {"include_children": "some"}, ["body", "include_children"]),
+        ("open", {"include_children": True, "force": True}, ["body", "force"]),
+        ("close", {"include_children": True, "forced": True}, ["body", "forced"]),
+        ("open", {"include_children": True, "reason": "not taken here"}, ["body", "reason"]),
+        ("close", {"force": "yes", "reason": "board agreed"}, ["body", "force"]),
+        ("close", {"force": True}, ["body", "reason"]),
+        ("close", {"force": True, "reason": None}, ["body", "reason"]),
+        ("close", {"force": True, "reason": "no"}, ["body", "reason"]),
+        ("close", {"force": True, "reason": "x" * 2001}, ["body", "reason"]),
     ],
-    ids=["include-children-not-bool", "unknown-field", "reason-not-taken"],
+    ids=[
+        "open-include-children-not-bool",
+        "close-include-children-not-bool",
+        "open-unknown-field",
+        "close-unknown-field",
+        "open-reason-not-taken",
+        "close-force-not-bool",
+        "close-force-without-reason",
+        "close-force-with-null-reason",
+        "close-force-with-short-reason",
+        "close-force-with-oversized-reason",
+    ],
 )
 async def test_opening_or_closing_with_invalid_fields_is_422_and_changes_nothing(
     client: AsyncClient,

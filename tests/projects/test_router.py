@@ -227,7 +227,7 @@ async def test_creating_a_project_shows_its_rag_and_is_audited(
         created["milestones_completed"],
         created["milestones_overdue"],
     ) == (0, 0, 0)
-    events = await audit_events(client, council.admin.headers, "project", "P1")
+    events = await audit_events(client, council.admin.headers, "project", created["id"])
     assert [(e["action"], e["before"], e["after"]) for e in events] == [("create", None, created)]
     fetched = await client.get(f"{PROJECTS}/{created['id']}", headers=council.councillor.headers)
     assert ok(fetched) == created
@@ -327,7 +327,7 @@ async def test_the_managers_rag_with_its_reason_is_shown_beside_the_derived_one(
         None
     ] * 3
     assert cleared["rag"] == "green"
-    events = await audit_events(client, council.admin.headers, "project", "P1")
+    events = await audit_events(client, council.admin.headers, "project", project["id"])
     assert [e["action"] for e in events] == ["create", "update", "update", "update"]
     assert events[1]["before"]["manager_rag"] is None
     assert events[1]["after"] == judged
