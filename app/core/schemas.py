@@ -127,7 +127,3 @@ class Page(BaseModel, Generic[T]):
     page: int
     page_size: int
     total: int
-
-
-def model_dump_json_safe(model: BaseModel) -> dict[str, Any]:
-    return model.model_dump(mode="json")

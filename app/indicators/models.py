@@ -51,6 +51,10 @@ class Indicator(IdMixin, TimestampMixin, VersionedMixin, Base):
     unit: Mapped[str | None] = mapped_column(String(50))
     value_type: Mapped[ValueType] = mapped_column(enum_column(ValueType, "value_type"))
     decimal_places: Mapped[int]
+    # The range a figure may take; null: what the value type allows (a percentage 0-100, a
+    # count 0 or more, anything for other types).
+    min_value: Mapped[Decimal | None]
+    max_value: Mapped[Decimal | None]
     polarity: Mapped[Polarity] = mapped_column(enum_column(Polarity, "polarity"))
     frequency: Mapped[Frequency] = mapped_column(enum_column(Frequency, "frequency"), index=True)
     aggregation: Mapped[Aggregation] = mapped_column(enum_column(Aggregation, "aggregation"))

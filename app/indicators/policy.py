@@ -62,10 +62,3 @@ def sees_drafts(
         or is_assigned(principal, indicator)
         or (value is not None and entered_by(principal, value))
     )
-
-
-def user_ids(indicator: Indicator) -> set[uuid.UUID]:
-    ids = {user.id for user in indicator.collectors}
-    if indicator.owner_id:
-        ids.add(indicator.owner_id)
-    return ids

@@ -38,6 +38,7 @@ class IndicatorFilter:
         frequency: Frequency | None = None,
         is_key: bool | None = None,
         is_public: bool | None = None,
+        is_national: bool | None = None,
         status: IndicatorStatus | None = None,
         q: str | None = None,
         codes: Collection[str] | None = None,
@@ -49,6 +50,7 @@ class IndicatorFilter:
         self.frequency = frequency
         self.is_key = is_key
         self.is_public = is_public
+        self.is_national = is_national
         self.status = status
         self.q = q
         self.codes = codes
@@ -67,6 +69,8 @@ class IndicatorFilter:
             query = query.where(Indicator.is_key == self.is_key)
         if self.is_public is not None:
             query = query.where(Indicator.is_public == self.is_public)
+        if self.is_national is not None:
+            query = query.where(Indicator.is_national == self.is_national)
         if self.status is not None:
             query = query.where(Indicator.status == self.status)
         if self.codes is not None:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Response, status
+from fastapi import APIRouter, Body, Depends, Header, Query, Response, status
 from fastapi.responses import Response as PlainResponse
 
 from app.auth.dependencies import CurrentPrincipal, require
@@ -19,6 +19,7 @@ from app.indicators.schemas import (
     IndicatorRead,
     IndicatorUpdate,
     ReasonIn,
+    StepIn,
     TargetIn,
     TargetRead,
     TargetRevisionRead,
@@ -39,6 +40,9 @@ Enterer = Annotated[Principal, Depends(require(Permission.VALUES_WRITE))]
 Submitter = Annotated[Principal, Depends(require(Permission.VALUES_SUBMIT))]
 Approver = Annotated[Principal, Depends(require(Permission.VALUES_APPROVE))]
 IfMatch = Annotated[str | None, Header(description="The ETag you read; 412 if it changed")]
+# Submit and approve take no fields: a body is optional, and any field in it (an approval
+# note, say, which is not stored) is refused rather than silently dropped.
+NoFields = Annotated[StepIn | None, Body(description="No fields; an empty object or no body")]
 
 
 @router.get("", response_model=Page[IndicatorRead])
@@ -51,10 +55,14 @@ async def list_indicators(
     frequency: Frequency | None = None,
     is_key: bool | None = None,
     is_public: bool | None = None,
+    is_national: Annotated[
+        bool | None, Query(description="National (statutory) measures only, or none of them")
+    ] = None,
     status: IndicatorStatus | None = None,
     q: Annotated[str | None, Query(max_length=100, description="Search code and title")] = None,
 ) -> Page[IndicatorRead]:
-    """List indicators, filtered by org unit (with descendants), polarity, frequency and more."""
+    """List indicators, filtered by org unit (with descendants), polarity, frequency, key,
+    public, national, status and a search."""
     items, total = await IndicatorService(session).list_page(
         org_unit_code=org_unit,
         filters=IndicatorFilter(
@@ -62,6 +70,7 @@ async def list_indicators(
             frequency=frequency,
             is_key=is_key,
             is_public=is_public,
+            is_national=is_national,
             status=status,
             q=q,
         ),
@@ -220,6 +229,8 @@ async def save_value(
 async def submit_value(
     code: str,
     period: str,
+    body: NoFields = None,
+    *,
     principal: Submitter,
     session: SessionDep,
     response: Response,
@@ -237,6 +248,8 @@ async def submit_value(
 async def approve_value(
     code: str,
     period: str,
+    body: NoFields = None,
+    *,
     principal: Approver,
     session: SessionDep,
     response: Response,

@@ -45,6 +45,16 @@ class IndicatorFields(RequestSchema):
     is_key: bool | None = None
     is_public: bool | None = None
     is_national: bool | None = None
+    min_value: Measure | None = Field(
+        default=None,
+        description="The lowest figure the indicator takes; null: what the value type allows "
+        "(0 for a percentage, a count or a time)",
+    )
+    max_value: Measure | None = Field(
+        default=None,
+        description="The highest figure the indicator takes; null: what the value type allows "
+        "(100 for a percentage)",
+    )
 
 
 class IndicatorCreate(IndicatorFields):
@@ -81,6 +91,8 @@ class IndicatorRead(ResponseSchema):
     value_type: ValueType
     unit: str | None
     decimal_places: int
+    min_value: Measure | None = Field(description="null: what the value type allows")
+    max_value: Measure | None = Field(description="null: what the value type allows")
     polarity: Polarity
     frequency: Frequency
     aggregation: Aggregation
@@ -154,6 +166,10 @@ class ValueIn(RequestSchema):
     denominator: Measure | None = None
     commentary: Annotated[str, StringConstraints(max_length=10_000)] | None = None
     quality_flags: list[QualityFlag] = Field(default_factory=list, max_length=4)
+
+
+class StepIn(RequestSchema):
+    """A workflow step with nothing to say (submit, approve): unknown fields are refused."""
 
 
 class ReasonIn(RequestSchema):

@@ -16,6 +16,7 @@ from app.auth.principal import Principal
 from app.core.clock import utcnow
 from app.core.errors import InvalidInput, field_error
 from app.core.etag import check_if_match
+from app.indicators.bounds import Range, breach, empty_range, range_of
 from app.indicators.exceptions import (
     IndicatorChangeRefused,
     IndicatorCodeTaken,
@@ -65,6 +66,8 @@ def to_read(indicator: Indicator) -> IndicatorRead:
         value_type=indicator.value_type,
         unit=indicator.unit,
         decimal_places=indicator.decimal_places,
+        min_value=indicator.min_value,
+        max_value=indicator.max_value,
         polarity=indicator.polarity,
         frequency=indicator.frequency,
         aggregation=indicator.aggregation,
@@ -113,6 +116,12 @@ _SIMPLE_FIELDS = (
     "polarity",
     "frequency",
     "aggregation",
+    "min_value",
+    "max_value",
+)
+# Fields a null clears (for the others a null is the same as leaving the field out).
+_NULLABLE_FIELDS = frozenset(
+    {"definition", "rationale", "data_source", "unit", "min_value", "max_value"}
 )
 
 
@@ -177,6 +186,7 @@ class IndicatorService:
         )
         fields = data.model_dump(exclude_unset=True)
         await self._apply(indicator, fields)
+        _check_range(indicator)
         await self.repository.add(indicator=indicator)
         indicator = await self._reload(indicator.code)
         read = to_read(indicator)
@@ -214,6 +224,7 @@ class IndicatorService:
         if "status" in fields and fields["status"] is not None:
             await self._set_status(indicator, fields.pop("status"))
         await self._apply(indicator, fields)
+        _check_range(indicator)
         await self.repository.flush()
         indicator = await self._reload(indicator.code)
         read = to_read(indicator)
@@ -286,10 +297,7 @@ class IndicatorService:
 
     async def _apply(self, indicator: Indicator, fields: dict[str, Any]) -> None:
         for field in _SIMPLE_FIELDS:
-            if field in fields and (
-                fields[field] is not None
-                or field in {"definition", "rationale", "data_source", "unit"}
-            ):
+            if field in fields and (fields[field] is not None or field in _NULLABLE_FIELDS):
                 setattr(indicator, field, fields[field])
         if "tolerance" in fields:
             tolerance = fields["tolerance"]
@@ -442,6 +450,24 @@ class IndicatorService:
         return list(reversed(history))
 
 
+def allowed_range(indicator: Indicator) -> Range:
+    """What the indicator's figures may be (its own bounds, else its value type's)."""
+    return range_of(
+        value_type=indicator.value_type,
+        min_value=indicator.min_value,
+        max_value=indicator.max_value,
+    )
+
+
+def _check_range(indicator: Indicator) -> None:
+    """min_value and max_value (or the value type's defaults) leave some figure possible."""
+    problem = empty_range(allowed_range(indicator))
+    if problem is not None:
+        raise InvalidInput(
+            f"{problem.msg}.", errors=[field_error(problem.bound, problem.msg, problem.kind)]
+        )
+
+
 def _check_target_shape(indicator: Indicator, data: TargetIn) -> None:
     band = data.value is None
     if indicator.polarity is Polarity.WITHIN_RANGE and not band:
@@ -468,6 +494,15 @@ def _check_target_shape(indicator: Indicator, data: TargetIn) -> None:
             raise TargetShapeMismatch(
                 f"{field} has more than {indicator.decimal_places} decimal places.",
                 errors=[field_error(field, "too many decimal places", "decimal_places")],
+            )
+    # A target is a figure the measure could take: a percentage target of 110 is a mistake.
+    allowed = allowed_range(indicator)
+    for field in ("value", "lower", "upper", "floor"):
+        number = getattr(data, field)
+        problem = None if number is None else breach(number, allowed, what=f"target {field}")
+        if problem is not None:
+            raise TargetShapeMismatch(
+                f"{problem.msg}.", errors=[field_error(field, problem.msg, problem.kind)]
             )
 
 

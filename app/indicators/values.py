@@ -21,6 +21,7 @@ from app.core.clock import utcnow
 from app.core.errors import field_error
 from app.core.etag import check_if_match
 from app.indicators import policy
+from app.indicators.bounds import breach
 from app.indicators.exceptions import (
     InvalidValue,
     ValueNotFound,
@@ -29,7 +30,7 @@ from app.indicators.exceptions import (
 )
 from app.indicators.models import Indicator, IndicatorValue, ValueRevision
 from app.indicators.schemas import ReasonIn, ValueIn, ValueRead, ValueRevisionRead
-from app.indicators.service import IndicatorService, fits_decimal_places
+from app.indicators.service import IndicatorService, allowed_range, fits_decimal_places
 from app.measures.vocabulary import VALUE_KIND, QualityFlag, ValueStatus, ValueType
 from app.periods.models import Period
 
@@ -99,8 +100,9 @@ def check_figures(indicator: Indicator, data: FiguresIn) -> Figures:
         raise _error(
             "value", f"{indicator.code} takes at most {places} decimal places", "decimal_places"
         )
-    if indicator.value_type in {ValueType.COUNT, ValueType.TIME} and value < 0:
-        raise _error("value", f"a {indicator.value_type.value} cannot be negative", "negative")
+    outside = breach(value, allowed_range(indicator))
+    if outside is not None:
+        raise _error("value", outside.msg, outside.kind)
     if indicator.value_type is ValueType.COUNT and value != value.to_integral_value():
         raise _error("value", "a count is a whole number", "not_integer")
     flags = tuple(sorted({flag.value for flag in data.quality_flags}))

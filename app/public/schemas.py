@@ -56,7 +56,11 @@ class PublicStatus(ResponseSchema):
     )
     direction: Directions
     ytd: YearToDate
-    complete: bool
+    complete: bool = Field(description="false when some parts of the period have no figure")
+    as_at: str = Field(
+        description="The latest part with an approved figure when the period is rated before "
+        "all its parts are in (value and target are then for the parts present), else the period"
+    )
     polarity: Polarity
     value_type: ValueType
     unit: str | None

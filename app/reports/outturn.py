@@ -130,6 +130,7 @@ def _row(
         q3=quarters[2],
         q4=quarters[3],
         outturn=rated.value,
+        outturn_as_at=rated.as_at,
         outturn_complete=rated.value is not None and rated.complete,
         annual_target=target.value if target else None,
         annual_target_lower=target.lower if target and band else None,

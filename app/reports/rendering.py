@@ -6,21 +6,27 @@ from __future__ import annotations
 import csv
 import io
 import types
-from collections.abc import AsyncIterable, Iterable
+from collections.abc import AsyncIterable, Iterable, Sequence
 from decimal import Decimal
 from enum import Enum
 from typing import Annotated, Any, Union, get_args, get_origin
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import Cell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet.dimensions import ColumnDimension, DimensionHolder
 from pydantic import BaseModel
 
-from app.reports.schemas import MEASURE_COLUMNS, OUTTURN_COLUMNS, OutturnRow
+from app.reports.schemas import (
+    MEASURE_COLUMNS,
+    OUTTURN_COLUMNS,
+    ExceptionReport,
+    ExceptionRow,
+    OutturnRow,
+)
 from app.status.schemas import Scorecard, StatusRead
 
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
@@ -93,8 +99,21 @@ SCORECARD_COLUMNS = scalar_columns(StatusRead)
 
 def scorecard_csv(card: Scorecard) -> str:
     """The scorecard's rows as CSV: the scalar fields of each status, in the JSON's order."""
-    lines = [csv_line(SCORECARD_COLUMNS)]
-    lines += [csv_line(getattr(row, column) for column in SCORECARD_COLUMNS) for row in card.rows]
+    return rows_csv(card.rows, SCORECARD_COLUMNS)
+
+
+EXCEPTION_COLUMNS = scalar_columns(ExceptionRow)
+
+
+def exceptions_csv(report: ExceptionReport) -> str:
+    """The exception report's rows as CSV: the scalar fields of each row, in the JSON's order
+    (the status's, then the previous status and the flags; the actions are left out)."""
+    return rows_csv(report.rows, EXCEPTION_COLUMNS)
+
+
+def rows_csv(rows: Iterable[BaseModel], columns: Sequence[str]) -> str:
+    lines = [csv_line(columns)]
+    lines += [csv_line(getattr(row, column) for column in columns) for row in rows]
     return "".join(lines)
 
 
@@ -109,6 +128,7 @@ WIDTHS = {
     "value_type": 12,
     "unit": 12,
     "decimal_places": 9,
+    "outturn_as_at": 13,
     "outturn_complete": 10,
     "annual_target_lower": 13,
     "annual_target_upper": 13,
@@ -130,6 +150,9 @@ def xlsx_cells(sheet: WriteOnlyWorksheet, row: OutturnRow) -> list[Cell]:
         value = getattr(row, column)
         if isinstance(value, Enum):
             value = value.value
+        if isinstance(value, str):
+            # Control characters stored before titles refused them: openpyxl would raise.
+            value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
         cell = WriteOnlyCell(sheet, value=value)
         if column in MEASURE_COLUMNS and value is not None:
             cell.number_format = places

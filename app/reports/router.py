@@ -11,11 +11,19 @@ from app.auth.dependencies import require
 from app.auth.permissions import Permission
 from app.auth.principal import Principal
 from app.core.deps import SessionDep, SettingsDep, get_sessionmaker
+from app.core.errors import InvalidInput, field_error
 from app.indicators.repository import IndicatorFilter
+from app.measures.vocabulary import Rag
 from app.reports.board_pack import BoardPackService
 from app.reports.filters import ReportFilterService
 from app.reports.outturn import OutturnService, outturn_csv
-from app.reports.rendering import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, attachment, scorecard_csv
+from app.reports.rendering import (
+    CSV_MEDIA_TYPE,
+    XLSX_MEDIA_TYPE,
+    attachment,
+    exceptions_csv,
+    scorecard_csv,
+)
 from app.reports.schemas import ExceptionReport, OutturnReport, ReportFilters
 from app.reports.service import ReportService
 from app.status.dependencies import StatusServiceDep
@@ -29,12 +37,23 @@ PeriodCode = Annotated[str, Query(description="2025-26, 2025-26-Q2 or 2025-04")]
 
 def report_filters(
     org_unit: Annotated[str | None, Query(description="This org unit and all below it")] = None,
-    plan: Annotated[uuid.UUID | None, Query(description="Measures linked to the plan")] = None,
+    plan: Annotated[
+        uuid.UUID | None,
+        Query(description="Measures of the plan and of every objective serving it, transitively"),
+    ] = None,
     objective: Annotated[
-        uuid.UUID | None, Query(description="Measures linked to the objective or below it")
+        uuid.UUID | None,
+        Query(
+            description="Measures linked to the objective, below it, or to any objective "
+            "serving these, transitively"
+        ),
     ] = None,
     committee: Annotated[
-        uuid.UUID | None, Query(description="Measures reported to the committee")
+        uuid.UUID | None,
+        Query(
+            description="Measures reported to the committee: those named and its plans' "
+            "(rolled up as for plan)"
+        ),
     ] = None,
     is_key: bool | None = None,
 ) -> ReportFilters:
@@ -58,6 +77,35 @@ async def scorecard_filters(
 
 Filters = Annotated[IndicatorFilter, Depends(scorecard_filters)]
 
+_RAG_VALUES = frozenset(rag.value for rag in Rag)
+_RAGS = ", ".join(rag.value for rag in Rag)
+
+
+def rag_filter(
+    rag: Annotated[
+        list[str] | None,
+        Query(
+            description="Only the rows with these statuses: repeat it (rag=red&rag=amber) or "
+            f"give a comma list (rag=red,amber); any of {_RAGS}"
+        ),
+    ] = None,
+) -> frozenset[Rag] | None:
+    """The statuses asked for; 422 naming any that is not one."""
+    if rag is None:
+        return None
+    names = [name.strip() for value in rag for name in value.split(",") if name.strip()]
+    unknown = [name for name in names if name not in _RAG_VALUES]
+    if unknown or not names:
+        shown = ", ".join(repr(name[:50]) for name in unknown[:10]) or "nothing"
+        raise InvalidInput(
+            f"rag takes {_RAGS}, not {shown}.",
+            errors=[field_error("rag", f"one or more of {_RAGS}", "enum", at="query")],
+        )
+    return frozenset(Rag(name) for name in names)
+
+
+Rags = Annotated[frozenset[Rag] | None, Depends(rag_filter)]
+
 
 @router.get(
     "/scorecard",
@@ -68,38 +116,60 @@ async def get_scorecard(
     period: PeriodCode,
     principal: Reader,
     service: StatusServiceDep,
+    session: SessionDep,
     filters: Filters,
+    rags: Rags,
     export_format: Annotated[
         Literal["json", "csv"],
         Query(alias="format", description="csv: the rows' scalar fields, one line each"),
     ] = "json",
 ) -> Scorecard | Response:
-    """Every measure's status for a period, with a count per RAG status."""
+    """Every measure's status for a period, with a count per RAG status (of the rows shown)."""
+    reports = ReportService(session, statuses=service)
     if export_format == "csv":
-        card = await service.scorecard(principal=principal, period_code=period, filters=filters)
+        card = await reports.scorecard(
+            principal=principal, period_code=period, filters=filters, rags=rags
+        )
         return Response(
             scorecard_csv(card),
             media_type=CSV_MEDIA_TYPE,
             headers=attachment(f"scorecard-{card.period}.csv"),
         )
     # Rows serialised once per data version (app.status.cache), not validated again on the way out.
-    body = await service.scorecard_json(principal=principal, period_code=period, filters=filters)
+    body = await reports.scorecard_json(
+        principal=principal, period_code=period, filters=filters, rags=rags
+    )
     return Response(body, media_type="application/json")
 
 
-@router.get("/exceptions", response_model=ExceptionReport)
+@router.get(
+    "/exceptions",
+    response_model=ExceptionReport,
+    responses={200: {"content": {"text/csv": {}}}},
+)
 async def get_exception_report(
     period: PeriodCode,
     principal: Reader,
     session: SessionDep,
     statuses: StatusServiceDep,
     filters: Filters,
-) -> ExceptionReport:
+    export_format: Annotated[
+        Literal["json", "csv"],
+        Query(alias="format", description="csv: the rows' scalar fields, one line each"),
+    ] = "json",
+) -> ExceptionReport | Response:
     """Red and amber measures with value, target, shortfall, commentary and corrective actions;
     measures red two periods running and those with no corrective action called out."""
-    return await ReportService(session, statuses=statuses).exceptions(
+    report = await ReportService(session, statuses=statuses).exceptions(
         principal=principal, period_code=period, filters=filters
     )
+    if export_format == "csv":
+        return Response(
+            exceptions_csv(report),
+            media_type=CSV_MEDIA_TYPE,
+            headers=attachment(f"exceptions-{report.period}.csv"),
+        )
+    return report
 
 
 @router.get(

@@ -63,6 +63,10 @@ class OutturnRow(ResponseSchema):
         description="The year's value from its approved figures: the year to date while the "
         "year runs, the annual outturn once complete"
     )
+    outturn_as_at: str = Field(
+        description="The latest quarter or month with a figure while some of the year's are "
+        "missing (the outturn and its target are then for the periods present), else the year"
+    )
     outturn_complete: bool = Field(description="false while some of the year's figures are missing")
     annual_target: Measure | None
     annual_target_lower: Measure | None = Field(description="A within_range target's band")

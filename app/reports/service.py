@@ -1,8 +1,10 @@
-"""Reports built on the status engine: the exception report of red and amber measures."""
+"""Reports built on the status engine: the scorecard narrowed to some statuses, and the
+exception report of red and amber measures."""
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -12,9 +14,11 @@ from app.actions.schemas import ActionRead
 from app.actions.service import ActionService
 from app.auth.principal import Principal
 from app.indicators.repository import IndicatorFilter
+from app.measures.measure import summarise
 from app.measures.vocabulary import Rag
 from app.periods import calendar
 from app.reports.schemas import ExceptionReport, ExceptionRow, ExceptionSummary
+from app.status.schemas import Scorecard
 from app.status.service import StatusService
 
 _EXCEPTIONS = (Rag.RED, Rag.AMBER)
@@ -24,6 +28,43 @@ class ReportService:
     def __init__(self, session: AsyncSession, *, statuses: StatusService) -> None:
         self.session = session
         self.statuses = statuses
+
+    async def scorecard(
+        self,
+        *,
+        principal: Principal,
+        period_code: str,
+        filters: IndicatorFilter,
+        rags: Collection[Rag] | None = None,
+    ) -> Scorecard:
+        """The scorecard; with `rags`, only the rows with one of those statuses, and the summary
+        counts the rows shown."""
+        card = await self.statuses.scorecard(
+            principal=principal, period_code=period_code, filters=filters
+        )
+        if rags is None:
+            return card
+        rows = [row for row in card.rows if row.rag in rags]
+        return Scorecard(period=card.period, summary=summarise(rows), rows=rows)
+
+    async def scorecard_json(
+        self,
+        *,
+        principal: Principal,
+        period_code: str,
+        filters: IndicatorFilter,
+        rags: Collection[Rag] | None = None,
+    ) -> bytes:
+        """``scorecard(...)`` as JSON; the whole scorecard from rows serialised once per data
+        version (app.status.cache)."""
+        if rags is None:
+            return await self.statuses.scorecard_json(
+                principal=principal, period_code=period_code, filters=filters
+            )
+        card = await self.scorecard(
+            principal=principal, period_code=period_code, filters=filters, rags=rags
+        )
+        return card.model_dump_json().encode()
 
     async def exceptions(
         self, *, principal: Principal, period_code: str, filters: IndicatorFilter

@@ -83,5 +83,10 @@ async def status_of(
 
 
 async def close_period(client: AsyncClient, headers: Headers, period: str) -> None:
-    response = await client.post(f"{API}/periods/{period}/close", headers=headers)
+    """Close the period whatever is outstanding (forced, with a reason)."""
+    response = await client.post(
+        f"{API}/periods/{period}/close",
+        json={"force": True, "reason": "Closed for the test"},
+        headers=headers,
+    )
     assert response.status_code == 200, response.text

@@ -470,7 +470,7 @@ async def test_a_ratio_of_a_number_is_not_scaled_by_100(
     assert saved.json()["value"] == 0.75
 
 
-@pytest.mark.parametrize(("value", "kind"), [(-1, "negative"), (2.5, "not_integer")])
+@pytest.mark.parametrize(("value", "kind"), [(-1, "below_min_value"), (2.5, "not_integer")])
 async def test_a_count_is_a_whole_number_not_below_zero(
     client: AsyncClient, council: Council, value: float, kind: str
 ) -> None:

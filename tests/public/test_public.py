@@ -49,12 +49,14 @@ ROW_KEYS = {
     "direction",
     "ytd",
     "complete",
+    "as_at",
     "polarity",
     "value_type",
     "unit",
     "decimal_places",
 }
 INTERNAL = {
+    "pending",
     "owner_id",
     "collector_ids",
     "commentary",
@@ -287,3 +289,24 @@ async def test_a_current_etag_gets_304_and_a_change_a_new_etag(
     changed = await client.get(f"{PUBLIC}/{path}", params=params, headers={"If-None-Match": tag})
     assert changed.status_code == 200
     assert changed.headers["etag"] != tag
+
+
+async def test_public_scorecard_rows_say_as_at_which_part_and_never_show_a_pending_figure(
+    client: AsyncClient, council: Headers
+) -> None:
+    card = fresh(await client.get(f"{PUBLIC}/scorecard", params={"period": Q1}))
+    rows = {row["indicator_code"]: row for row in card["rows"]}
+    # PUB2 is monthly with April and May approved: Q1 is read as at May.
+    assert (rows["PUB2"]["as_at"], rows["PUB2"]["complete"]) == ("2025-05", False)
+    assert (rows["PUB2"]["ytd"]["as_at"], rows["PUB2"]["ytd"]["complete"]) == ("2025-05", False)
+    assert (rows["PUB1"]["as_at"], rows["PUB1"]["complete"]) == (Q1, True)
+
+    # PUB1's Q2 is submitted, awaiting approval: those who may approve it see it pending, the
+    # public sees neither the figure nor that it is pending.
+    internal = await client.get(f"{API}/reports/scorecard", params={"period": Q2}, headers=council)
+    assert internal.json()["rows"][0]["pending"]["value"] == 85
+    q2 = fresh(await client.get(f"{PUBLIC}/scorecard", params={"period": Q2}))
+    for row in q2["rows"]:
+        assert "pending" not in row
+        assert row["as_at"] == Q2
+    assert "85" not in str(q2)

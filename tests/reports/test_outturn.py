@@ -156,6 +156,7 @@ async def test_outturn_rows_for_quarterly_monthly_annual_and_banded_measures(
         "q3": 90,
         "q4": 84,
         "outturn": 81,
+        "outturn_as_at": YEAR,
         "outturn_complete": True,
         "annual_target": 80,
         "annual_target_lower": None,
@@ -176,7 +177,11 @@ async def test_outturn_rows_for_quarterly_monthly_annual_and_banded_measures(
     assert annual["direction_vs_last_year"] == "worsening"
     band = rows["BND"]
     assert (band["q1"], band["q2"], band["q3"], band["q4"]) == (50, 55, None, None)
-    assert (band["outturn"], band["outturn_complete"]) == (52.5, False)
+    assert (band["outturn"], band["outturn_as_at"], band["outturn_complete"]) == (
+        52.5,
+        QUARTERS[1],
+        False,
+    )
     assert (band["annual_target"], band["annual_target_lower"], band["annual_target_upper"]) == (
         None,
         40,
@@ -194,10 +199,11 @@ async def test_outturn_status_is_the_scorecards_status_for_the_year(
     card = await client.get(SCORECARD, params={"period": YEAR}, headers=perf)
     for row in card.json()["rows"]:
         mine = report[row["indicator_code"]]
-        assert (mine["outturn"], mine["annual_target"], mine["rag"]) == (
+        assert (mine["outturn"], mine["annual_target"], mine["rag"], mine["outturn_as_at"]) == (
             row["value"],
             row["target"],
             row["rag"],
+            row["as_at"],
         )
         assert mine["direction_vs_last_year"] == row["direction"]["vs_last_year"]
     assert report["NOV"]["rag"] == "missing"
