@@ -300,34 +300,34 @@ def _signals(
             for index in range(start, end + 1):
                 signals[index].add((SpcRule.TREND, step))
 
-    beyond_near = [
-        _is_beyond_near(value, point_lines, side=side)
+    near = [
+        _is_near_limit(value, point_lines, side=side)
         for value, point_lines, side in zip(xs, lines, sides, strict=True)
     ]
-    # Two of three follows the Making Data Count single chart tool since its late-2023 change
-    # (announced in NHSRplotthedots issue #194): every point beyond a near-limit line counts,
-    # including one beyond the process limit, all three points must be on the same side of the
-    # mean, and only the points beyond the near-limit line are flagged, not the third one.
-    # NHSRplotthedots itself still counts only points between the near-limit line and the
-    # process limit (close_to_limits in ptd_spc_standard), the tool's older logic.
+    # Two of three: two (or three) of three consecutive points between a near-limit line and
+    # the process limit, all three on the same side of the mean. A point beyond the process
+    # limit is special cause by itself and does not count towards this rule (it would
+    # otherwise flag its neighbour for being merely near), and only the near points are
+    # flagged, not the third one.
     for start in range(len(xs) - 2):
         window = range(start, start + 3)
         side = sides[start]
         if side == 0 or any(sides[index] != side for index in window):
             continue
-        if sum(beyond_near[index] for index in window) >= 2:
+        if sum(near[index] for index in window) >= 2:
             for index in window:
-                if beyond_near[index]:
+                if near[index]:
                     signals[index].add((SpcRule.TWO_OF_THREE, side))
     return signals
 
 
-def _is_beyond_near(value: float, lines: _Lines, *, side: int) -> bool:
-    """Whether the value lies beyond the near-limit line on its side of the mean."""
+def _is_near_limit(value: float, lines: _Lines, *, side: int) -> bool:
+    """Whether the value lies between the near-limit line and the process limit on its side
+    of the mean (on the limit itself is not beyond it)."""
     if side == _HIGH:
-        return value > lines.upper_near
+        return lines.upper_near < value <= lines.upper_limit
     if side == _LOW:
-        return value < lines.lower_near
+        return lines.lower_limit <= value < lines.lower_near
     return False
 
 

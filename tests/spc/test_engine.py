@@ -457,17 +457,13 @@ def test_one_point_beyond_the_near_line_is_not_enough() -> None:
     assert flagged(result) == []
 
 
-def test_a_point_beyond_the_process_limit_counts_towards_two_of_three() -> None:
-    # The Making Data Count tool's logic since late 2023 (NHSRplotthedots issue #194): every
-    # point beyond the near-limit line counts, including one beyond the process limit.
+def test_a_point_beyond_the_process_limit_does_not_count_towards_two_of_three() -> None:
+    # It is special cause by itself; its neighbour, merely beyond the near-limit line, is not.
     result = two_of_three([9.5, 1, 16])
 
     _, _, upper, _, upper_near = lines(result.points[20])
     assert upper_near < 9.5 < upper < 16
-    assert rules_at(result) == {
-        20: (SpcRule.TWO_OF_THREE,),
-        22: (SpcRule.OUTSIDE_LIMITS, SpcRule.TWO_OF_THREE),
-    }
+    assert rules_at(result) == {22: (SpcRule.OUTSIDE_LIMITS,)}
 
 
 def test_a_point_on_the_mean_breaks_two_of_three() -> None:
@@ -483,12 +479,13 @@ def test_a_point_on_the_mean_breaks_two_of_three() -> None:
 
 
 def test_rules_are_listed_in_rule_order() -> None:
-    # Seven points above the mean whose last three include two far beyond the near line.
-    values = [*quiet(10), 3, 4, 3, 4, 3, 30, 4, 30, *quiet(10)]
+    # Nine points above the mean: two of three near the upper limit, then one beyond it.
+    values = [*quiet(10), 3, 4, 3, 12, 3, 12, 4, 30, *quiet(10)]
 
     result = xmr(values, improvement_direction=INCREASE, run_length=6)
 
-    assert rules_at(result)[25] == (SpcRule.OUTSIDE_LIMITS, SpcRule.SHIFT, SpcRule.TWO_OF_THREE)
+    assert rules_at(result)[23] == (SpcRule.SHIFT, SpcRule.TWO_OF_THREE)
+    assert rules_at(result)[27] == (SpcRule.OUTSIDE_LIMITS, SpcRule.SHIFT)
     assert rules_at(result)[26] == (SpcRule.SHIFT,)
 
 
@@ -711,11 +708,14 @@ def reference_rules(result: SpcResult, *, run_length: int) -> list[set[SpcRule]]
     sides = []
     beyond = []
     for point in points:
-        mean, _, _, lower_near, upper_near = lines(point)
+        mean, lower, upper, lower_near, upper_near = lines(point)
         side = (point.value > mean) - (point.value < mean)
         sides.append(side)
+        # Between the near-limit line and the process limit: a point beyond the limit is
+        # special cause by itself and does not count.
         beyond.append(
-            (side > 0 and point.value > upper_near) or (side < 0 and point.value < lower_near)
+            (side > 0 and upper_near < point.value <= upper)
+            or (side < 0 and lower <= point.value < lower_near)
         )
 
     found: list[set[SpcRule]] = [set() for _ in points]
