@@ -10,6 +10,7 @@ from app.benchmarks.router import router as benchmarks_router
 from app.clients.router import router as clients_router
 from app.comments.router import router as comments_router
 from app.committees.router import router as committees_router
+from app.cycle.router import periods_router as period_close_router
 from app.cycle.router import router as cycle_router
 from app.data_quality.router import router as data_quality_router
 from app.indicators.router import router as indicators_router
@@ -35,6 +36,7 @@ for domain_router in (
     org_router,
     clients_router,
     periods_router,
+    period_close_router,
     settings_router,
     indicators_router,
     status_router,

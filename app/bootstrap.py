@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
+from app.access.permissions import Role
 from app.audit.seal import AuditSeal, install_audit_seal
-from app.auth.permissions import Role
 from app.core.changes import install_change_tracking
 from app.core.config import Settings, get_settings
 from app.core.db import create_sessionmaker, unit_of_work

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from app.auth.permissions import Role
+from app.access.permissions import Role
 from app.auth.service import AuthService
 from app.batch.parsing import parse_csv
 from app.batch.service import BatchService

@@ -14,6 +14,7 @@ from fastapi.routing import APIRoute
 
 from app.api import API_PREFIX, api_router
 from app.audit.seal import AuditSeal
+from app.auth.service import authenticate
 from app.bootstrap import app_sessionmaker, run_startup_tasks
 from app.core.config import Settings, get_settings
 from app.core.db import create_engine, create_probe_engine
@@ -117,6 +118,8 @@ def create_app(settings: Settings | None = None, *, run_startup: bool = True) ->
         generate_unique_id_function=operation_id,
     )
     app.state.settings = settings
+    # How a bearer token becomes a principal, for app.access.dependencies.
+    app.state.authenticate = authenticate
     install_error_handlers(app)
     install_outage_handler(app)
     if settings.cors_origins:

@@ -33,7 +33,7 @@ from typing import Any
 import httpx
 from sqlalchemy import insert, make_url
 
-from app.auth.permissions import Role
+from app.access.permissions import Role
 from app.core.db import create_engine
 from app.core.security import SubjectKind, create_access_token
 from app.indicators.models import Indicator, IndicatorStatus

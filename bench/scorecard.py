@@ -38,8 +38,8 @@ from alembic.config import Config
 from sqlalchemy import event, insert, make_url, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from app.access.permissions import Role
 from app.audit.seal import AuditSeal
-from app.auth.permissions import Role
 from app.bootstrap import app_sessionmaker
 from app.core.clock import today as clock_today
 from app.core.config import Environment, Settings

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.auth.permissions import Role
+from app.access.permissions import Role
 from app.core.config import Settings
 from app.core.db import unit_of_work
 from app.core.security import SubjectKind, create_access_token

@@ -19,8 +19,8 @@ from httpx import AsyncClient, Response
 from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
+from app.access.permissions import Role
 from app.audit.seal import AuditSeal
-from app.auth.permissions import Role
 from app.bootstrap import app_sessionmaker
 from app.core import clock
 from app.core.config import Settings

@@ -10,7 +10,7 @@ import pytest
 from alembic import command
 
 from app import cli
-from app.auth.permissions import Role
+from app.access.permissions import Role
 from app.auth.service import AuthService
 from app.core.config import Settings, get_settings
 from app.core.db import create_engine, create_sessionmaker, unit_of_work

@@ -27,7 +27,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import FailureGroup
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
-from app.auth.permissions import Role
+from app.access.permissions import Role
 from app.cli import openapi_document
 from tests.factories import Factory
 from tests.helpers import Headers, person

@@ -6,6 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Response, status
 
+from app.access.dependencies import CurrentPrincipal, require
+from app.access.permissions import Permission
+from app.access.principal import Principal
 from app.actions.models import ActionStatus
 from app.actions.repository import ActionFilter
 from app.actions.schemas import (
@@ -18,9 +21,6 @@ from app.actions.schemas import (
     ActionUpdateRead,
 )
 from app.actions.service import ActionService
-from app.auth.dependencies import CurrentPrincipal, require
-from app.auth.permissions import Permission
-from app.auth.principal import Principal
 from app.core.deps import SessionDep
 from app.core.etag import set_etag
 from app.core.pagination import Paging

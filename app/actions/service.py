@@ -10,6 +10,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.access.exceptions import PermissionDenied
+from app.access.permissions import ROLE_PERMISSIONS, Permission, Role
+from app.access.principal import Principal
 from app.actions.exceptions import (
     ActionClosed,
     ActionNotFound,
@@ -37,9 +40,6 @@ from app.actions.schemas import (
     ActionUpdateRead,
 )
 from app.audit.service import AuditService, to_audit
-from app.auth.exceptions import PermissionDenied
-from app.auth.permissions import ROLE_PERMISSIONS, Permission, Role
-from app.auth.principal import Principal
 from app.core.clock import today
 from app.core.errors import field_error
 from app.core.etag import check_if_match

@@ -6,11 +6,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from pydantic import AwareDatetime
 
+from app.access.dependencies import require
+from app.access.permissions import Permission
+from app.access.principal import Principal
 from app.audit.schemas import AuditEventRead, AuditVerification
 from app.audit.service import AuditService
-from app.auth.dependencies import require
-from app.auth.permissions import Permission
-from app.auth.principal import Principal
 from app.core.deps import SessionDep
 from app.core.pagination import Paging
 from app.core.schemas import Page

@@ -9,13 +9,13 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.access.principal import Principal
 from app.audit.checkpoint import Checkpoint, CheckpointInvalid
 from app.audit.hashing import GENESIS_HASH, KEYED_HMAC_SHA256, PLAIN_SHA256, event_hash
 from app.audit.models import AuditEvent
 from app.audit.repository import AuditRepository
 from app.audit.schemas import AuditEventRead, AuditVerification, VerificationFailure
 from app.audit.seal import HEAD, SEEN_AT_BEGIN, UNSEALED, seal_of
-from app.auth.principal import Principal
 from app.core.clock import utcnow
 from app.core.context import current_request_id
 

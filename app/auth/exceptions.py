@@ -1,4 +1,4 @@
-from app.core.errors import AppError, Forbidden, InvalidInput, NotAuthenticated, TooManyRequests
+from app.core.errors import AppError, NotAuthenticated, TooManyRequests
 
 
 class InvalidCredentials(NotAuthenticated):
@@ -12,11 +12,3 @@ class LoginThrottled(TooManyRequests):
 
 class UnsupportedGrant(AppError):
     status, title, slug = 400, "Unsupported grant type", "unsupported-grant-type"
-
-
-class PermissionDenied(Forbidden):
-    title, slug = "Permission denied", "permission-denied"
-
-
-class WeakPassword(InvalidInput):
-    title, slug = "Weak password", "weak-password"

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from app.auth.models import LoginFailure
-from app.org.models import OrgUnit, OrgUnitKind
+from app.org.models import OrgUnit
 from app.users.models import User
 
 
@@ -28,13 +28,6 @@ class AuthRepository:
     async def org_parent_map(self) -> dict[uuid.UUID, uuid.UUID | None]:
         rows = await self.session.execute(select(OrgUnit.id, OrgUnit.parent_id))
         return {row.id: row.parent_id for row in rows}
-
-    async def council_names(self) -> list[str]:
-        """The names of the council (the organisation's top units), which no password may hold."""
-        rows = await self.session.scalars(
-            select(OrgUnit.name).where(OrgUnit.kind == OrgUnitKind.COUNCIL)
-        )
-        return list(rows)
 
     async def failures_since(
         self, *, keys: Sequence[str], since: datetime

@@ -4,10 +4,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 
-from app.auth.dependencies import CurrentPrincipal
-from app.auth.schemas import MeRead, TokenResponse
+from app.access.dependencies import CurrentPrincipal
+from app.auth.schemas import TokenResponse
 from app.auth.service import AuthService
 from app.core.deps import SessionDep, SettingsDep
+from app.users.schemas import MeRead
 from app.users.service import UserService
 
 router = APIRouter(tags=["auth"])

@@ -11,8 +11,8 @@ from typing import NoReturn
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.access.principal import Grant, Principal
 from app.auth.exceptions import InvalidCredentials, LoginThrottled, UnsupportedGrant
-from app.auth.principal import Grant, Principal
 from app.auth.repository import AuthRepository
 from app.clients.service import ClientService
 from app.core.clock import utcnow
@@ -202,3 +202,8 @@ class AuthService:
         return Principal(
             kind=SubjectKind.USER, id=user.id, name=user.full_name, grants=grants, tree=tree
         )
+
+
+async def authenticate(session: AsyncSession, settings: Settings, token: str) -> Principal:
+    """The principal a bearer token stands for; installed as ``app.state.authenticate``."""
+    return await AuthService(session, settings=settings).principal_from_token(token=token)

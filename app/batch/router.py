@@ -5,9 +5,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse, Response
 
-from app.auth.dependencies import require
-from app.auth.permissions import Permission
-from app.auth.principal import Principal
+from app.access.dependencies import require
+from app.access.permissions import Permission
+from app.access.principal import Principal
 from app.batch.idempotency import IdempotencyStore, request_fingerprint
 from app.batch.parsing import UnsupportedMediaType, parse_csv, parse_json
 from app.batch.schemas import BatchIn, BatchResult

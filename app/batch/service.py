@@ -15,9 +15,9 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.access.permissions import Permission
+from app.access.principal import Principal
 from app.audit.service import AuditEntry, AuditService
-from app.auth.permissions import Permission
-from app.auth.principal import Principal
 from app.batch.repository import BatchRepository
 from app.batch.schemas import (
     BatchItem,

@@ -4,9 +4,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Response, status
 
-from app.auth.dependencies import require
-from app.auth.permissions import Permission
-from app.auth.principal import Principal
+from app.access.dependencies import require
+from app.access.permissions import Permission
+from app.access.principal import Principal
 from app.benchmarks.schemas import BenchmarkIn, BenchmarkRead
 from app.benchmarks.service import BenchmarkService
 from app.core.deps import SessionDep

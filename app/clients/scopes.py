@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from app.auth.permissions import Permission
+from app.access.permissions import Permission
 
 
 class ClientScope(StrEnum):

@@ -7,8 +7,8 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.access.principal import Principal
 from app.audit.service import AuditService, to_audit
-from app.auth.principal import Principal
 from app.clients.exceptions import ApiClientNotFound
 from app.clients.models import ApiClient
 from app.clients.repository import ClientRepository

@@ -6,8 +6,8 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.access.principal import Principal
 from app.audit.service import AuditService, to_audit
-from app.auth.principal import Principal
 from app.comments.exceptions import ReplyNotOnThisIndicator, UnknownPeriod
 from app.comments.models import Comment
 from app.comments.repository import CommentRepository

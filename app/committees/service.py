@@ -7,10 +7,10 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.access.exceptions import PermissionDenied
+from app.access.permissions import Permission
+from app.access.principal import Principal
 from app.audit.service import AuditService, to_audit
-from app.auth.exceptions import PermissionDenied
-from app.auth.permissions import Permission
-from app.auth.principal import Principal
 from app.committees.exceptions import CommitteeNameTaken, CommitteeNotFound, UnknownReference
 from app.committees.models import Committee, committee_indicator, committee_plan, committee_risk
 from app.committees.repository import CommitteeRepository

@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from app.auth.principal import Scope
+from app.access.principal import Scope
 from app.indicators.models import Indicator, IndicatorStatus, IndicatorValue, indicator_collector
 from app.measures.vocabulary import Frequency, ValueStatus
 from app.org.models import OrgUnit

@@ -2,17 +2,19 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Body, Depends, Query, Response
 
-from app.auth.dependencies import CurrentPrincipal, require
-from app.auth.permissions import Permission
-from app.auth.principal import Principal
+from app.access.dependencies import CurrentPrincipal, require
+from app.access.permissions import Permission
+from app.access.principal import Principal
 from app.core.deps import SessionDep
+from app.core.etag import set_etag
 from app.core.pagination import Paging
 from app.core.schemas import Page
 from app.cycle.schemas import PeriodProgress, Task, TaskAction
 from app.cycle.service import CycleService
 from app.periods.calendar import PeriodKind
+from app.periods.schemas import PeriodClose, PeriodRead
 
 router = APIRouter(tags=["reporting-cycle"])
 
@@ -63,3 +65,36 @@ async def list_my_tasks(
         limit=paging.page_size,
     )
     return Page(items=items, page=paging.page, page_size=paging.page_size, total=total)
+
+
+# Closing a period is part of the cycle (it checks what is still outstanding first), listed
+# with the other period operations.
+periods_router = APIRouter(tags=["periods"])
+
+
+@periods_router.post(
+    "/periods/{code}/close",
+    response_model=PeriodRead,
+    responses={
+        409: {
+            "description": "Figures are outstanding (`outstanding` lists each one's period, "
+            "indicator_code and state: draft, submitted, rejected or missing), or the period "
+            "is not open"
+        }
+    },
+)
+async def close_period(
+    code: str,
+    principal: Annotated[Principal, Depends(require(Permission.PERIODS_MANAGE))],
+    session: SessionDep,
+    response: Response,
+    body: Annotated[PeriodClose | None, Body()] = None,
+) -> PeriodRead:
+    """Close an open period: its values and targets are locked. Refused (409, `outstanding`)
+    while figures are in draft, submitted, rejected or not entered, unless
+    `{"force": true, "reason": "..."}` (audited with what was outstanding)."""
+    read, version = await CycleService(session).close_period(
+        principal=principal, code=code, data=body or PeriodClose()
+    )
+    set_etag(response, version)
+    return read

@@ -8,8 +8,8 @@ from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth.permissions import Permission
-from app.auth.principal import Principal
+from app.access.permissions import Permission
+from app.access.principal import Principal
 from app.core.clock import today
 from app.cycle.repository import CycleRepository
 from app.cycle.schemas import Counts, PeriodProgress, Task, TaskAction, UnitProgress

@@ -4,9 +4,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, status
 
-from app.auth.dependencies import require
-from app.auth.permissions import Permission
-from app.auth.principal import Principal
+from app.access.dependencies import require
+from app.access.permissions import Permission
+from app.access.principal import Principal
 from app.core.deps import SessionDep
 from app.data_quality.schemas import (
     Issue,

@@ -14,10 +14,10 @@ from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.access.exceptions import PermissionDenied
+from app.access.permissions import Permission
+from app.access.principal import Principal
 from app.audit.service import AuditService, to_audit
-from app.auth.exceptions import PermissionDenied
-from app.auth.permissions import Permission
-from app.auth.principal import Principal
 from app.core.clock import today
 from app.data_quality.models import ValueVerification, Verdict
 from app.data_quality.repository import DataQualityRepository

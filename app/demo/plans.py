@@ -10,10 +10,10 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.access.principal import Principal
 from app.actions.models import ActionStatus
 from app.actions.schemas import ActionCreate
 from app.actions.service import ActionService
-from app.auth.principal import Principal
 from app.core.clock import today
 from app.core.config import Settings
 from app.demo.repository import DemoRepository

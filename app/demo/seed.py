@@ -25,9 +25,9 @@ from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth.exceptions import PermissionDenied
-from app.auth.permissions import Permission, Role
-from app.auth.principal import Grant, Principal
+from app.access.exceptions import PermissionDenied
+from app.access.permissions import Permission, Role
+from app.access.principal import Grant, Principal
 from app.auth.repository import AuthRepository
 from app.core.clock import freeze, today, utcnow
 from app.core.config import Settings

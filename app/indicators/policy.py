@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import uuid
 
-from app.auth.permissions import Permission, Role
-from app.auth.principal import Principal
+from app.access.permissions import Permission, Role
+from app.access.principal import Principal
 from app.indicators.models import Indicator, IndicatorValue
 
 

@@ -5,9 +5,9 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Depends, Header, Query, Response, status
 from fastapi.responses import Response as PlainResponse
 
-from app.auth.dependencies import CurrentPrincipal, require
-from app.auth.permissions import Permission
-from app.auth.principal import Principal
+from app.access.dependencies import CurrentPrincipal, require
+from app.access.permissions import Permission
+from app.access.principal import Principal
 from app.core.deps import SessionDep
 from app.core.etag import set_etag
 from app.core.pagination import Paging

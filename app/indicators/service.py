@@ -9,10 +9,10 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.access.exceptions import PermissionDenied
+from app.access.permissions import Permission
+from app.access.principal import Principal
 from app.audit.service import AuditService, to_audit
-from app.auth.exceptions import PermissionDenied
-from app.auth.permissions import Permission
-from app.auth.principal import Principal
 from app.core.clock import utcnow
 from app.core.errors import InvalidInput, field_error
 from app.core.etag import check_if_match

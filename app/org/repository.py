@@ -15,6 +15,13 @@ class OrgRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
+    async def council_names(self) -> list[str]:
+        """The names of the council (the organisation's top units), which no password may hold."""
+        rows = await self.session.scalars(
+            select(OrgUnit.name).where(OrgUnit.kind == OrgUnitKind.COUNCIL)
+        )
+        return list(rows)
+
     async def get(self, *, unit_id: uuid.UUID) -> OrgUnit | None:
         """One org unit by its id."""
         return await self.session.get(OrgUnit, unit_id)

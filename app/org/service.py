@@ -6,10 +6,10 @@ from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.access.exceptions import PermissionDenied
+from app.access.permissions import Permission
+from app.access.principal import Principal
 from app.audit.service import AuditService, to_audit
-from app.auth.exceptions import PermissionDenied
-from app.auth.permissions import Permission
-from app.auth.principal import Principal
 from app.core.etag import check_if_match
 from app.org.exceptions import (
     OrgUnitCodeTaken,

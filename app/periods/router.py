@@ -4,20 +4,18 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Header, Response, status
 
-from app.auth.dependencies import require
-from app.auth.permissions import Permission
-from app.auth.principal import Principal
+from app.access.dependencies import require
+from app.access.permissions import Permission
+from app.access.principal import Principal
 from app.core.deps import SessionDep, SettingsDep
 from app.core.etag import set_etag
 from app.core.pagination import Paging
 from app.core.schemas import Page
-from app.cycle.service import CycleService
 from app.periods.calendar import PeriodKind
 from app.periods.models import PeriodStatus
 from app.periods.schemas import (
     FinancialYearCreate,
     FinancialYearRead,
-    PeriodClose,
     PeriodRead,
     PeriodReopen,
     PeriodTransition,
@@ -31,7 +29,6 @@ Reader = Annotated[Principal, Depends(require(Permission.PERIODS_READ))]
 Manager = Annotated[Principal, Depends(require(Permission.PERIODS_MANAGE))]
 Reopener = Annotated[Principal, Depends(require(Permission.PERIODS_REOPEN))]
 OptionalTransition = Annotated[PeriodTransition | None, Body()]
-OptionalClose = Annotated[PeriodClose | None, Body()]
 
 
 def _service(session: SessionDep, settings: SettingsDep) -> PeriodService:
@@ -125,34 +122,6 @@ async def open_period(
     """Open a future period for data entry."""
     read, version = await service.open(
         principal=principal, code=code, include_children=bool(body and body.include_children)
-    )
-    set_etag(response, version)
-    return read
-
-
-@router.post(
-    "/periods/{code}/close",
-    response_model=PeriodRead,
-    responses={
-        409: {
-            "description": "Figures are outstanding (`outstanding` lists each one's period, "
-            "indicator_code and state: draft, submitted, rejected or missing), or the period "
-            "is not open"
-        }
-    },
-)
-async def close_period(
-    code: str,
-    principal: Manager,
-    session: SessionDep,
-    response: Response,
-    body: OptionalClose = None,
-) -> PeriodRead:
-    """Close an open period: its values and targets are locked. Refused (409, `outstanding`)
-    while figures are in draft, submitted, rejected or not entered, unless
-    `{"force": true, "reason": "..."}` (audited with what was outstanding)."""
-    read, version = await CycleService(session).close_period(
-        principal=principal, code=code, data=body or PeriodClose()
     )
     set_etag(response, version)
     return read

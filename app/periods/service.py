@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.access.principal import Principal
 from app.audit.service import AuditService, to_audit
-from app.auth.principal import Principal
 from app.core.clock import utcnow
 from app.core.errors import field_error
 from app.core.etag import check_if_match

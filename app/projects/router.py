@@ -5,9 +5,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Response, status
 
-from app.auth.dependencies import require
-from app.auth.permissions import Permission
-from app.auth.principal import Principal
+from app.access.dependencies import require
+from app.access.permissions import Permission
+from app.access.principal import Principal
 from app.core.deps import SessionDep
 from app.core.etag import set_etag
 from app.core.pagination import Paging

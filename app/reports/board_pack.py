@@ -18,7 +18,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth.principal import Principal
+from app.access.principal import Principal
 from app.core.clock import today
 from app.indicators.repository import IndicatorFilter, IndicatorRepository
 from app.measures.measure import summarise

@@ -7,9 +7,9 @@ from fastapi import APIRouter, Depends, Query, Response
 from fastapi.responses import StreamingResponse
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.auth.dependencies import require
-from app.auth.permissions import Permission
-from app.auth.principal import Principal
+from app.access.dependencies import require
+from app.access.permissions import Permission
+from app.access.principal import Principal
 from app.core.deps import SessionDep, SettingsDep, get_sessionmaker
 from app.core.errors import InvalidInput, field_error
 from app.indicators.repository import IndicatorFilter

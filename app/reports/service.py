@@ -8,11 +8,11 @@ from collections.abc import Collection
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.access.principal import Principal
 from app.actions.models import ActionStatus
 from app.actions.repository import ActionRepository
 from app.actions.schemas import ActionRead
 from app.actions.service import ActionService
-from app.auth.principal import Principal
 from app.indicators.repository import IndicatorFilter
 from app.measures.measure import summarise
 from app.measures.vocabulary import Rag

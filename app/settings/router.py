@@ -4,9 +4,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Response
 
-from app.auth.dependencies import CurrentPrincipal, require
-from app.auth.permissions import Permission
-from app.auth.principal import Principal
+from app.access.dependencies import CurrentPrincipal, require
+from app.access.permissions import Permission
+from app.access.principal import Principal
 from app.core.deps import SessionDep, SettingsDep
 from app.core.etag import set_etag
 from app.settings.schemas import RagSettingsRead, ToleranceIn

@@ -6,8 +6,8 @@ from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.access.principal import Principal
 from app.audit.service import AuditService
-from app.auth.principal import Principal
 from app.core.config import Settings
 from app.core.etag import check_if_match
 from app.measures.vocabulary import Tolerance, ToleranceUnit

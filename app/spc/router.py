@@ -4,9 +4,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Response
 
-from app.auth.dependencies import CurrentPrincipal, require
-from app.auth.permissions import Permission
-from app.auth.principal import Principal
+from app.access.dependencies import CurrentPrincipal, require
+from app.access.permissions import Permission
+from app.access.principal import Principal
 from app.core.deps import SessionDep
 from app.core.etag import set_etag
 from app.spc.schemas import (

@@ -14,10 +14,10 @@ from datetime import date
 import anyio
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.access.exceptions import PermissionDenied
+from app.access.permissions import Permission
+from app.access.principal import Principal
 from app.audit.service import AuditService
-from app.auth.exceptions import PermissionDenied
-from app.auth.permissions import Permission
-from app.auth.principal import Principal
 from app.core.errors import field_error
 from app.core.etag import check_if_match
 from app.indicators.models import Indicator

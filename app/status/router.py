@@ -6,9 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from app.auth.dependencies import require
-from app.auth.permissions import Permission
-from app.auth.principal import Principal
+from app.access.dependencies import require
+from app.access.permissions import Permission
+from app.access.principal import Principal
 from app.status.dependencies import StatusServiceDep
 from app.status.schemas import StatusRead
 

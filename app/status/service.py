@@ -15,7 +15,7 @@ from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth.principal import Principal
+from app.access.principal import Principal
 from app.benchmarks.models import Benchmark
 from app.benchmarks.service import position_of
 from app.comments.models import Comment

@@ -1,4 +1,4 @@
-from app.core.errors import Conflict, NotFound
+from app.core.errors import Conflict, InvalidInput, NotFound
 
 
 class UserNotFound(NotFound):
@@ -15,3 +15,7 @@ class LastAdmin(Conflict):
 
 class RoleNotHeld(Conflict):
     title, slug = "Role not held", "role-not-held"
+
+
+class WeakPassword(InvalidInput):
+    title, slug = "Weak password", "weak-password"

@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.auth.permissions import Role
+from app.access.permissions import Role
 from app.core.clock import utcnow
 from app.core.db import Base, IdMixin, TimestampMixin, VersionedMixin
 from app.core.types import enum_column

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from app.auth.permissions import Role
+from app.access.permissions import Role
 from app.core.search import contains
 from app.org.models import OrgUnit
 from app.users.models import RoleAssignment, User

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import EmailStr, Field, StringConstraints, model_validator
 
-from app.auth.permissions import COUNCIL_WIDE_ROLES, Role
+from app.access.permissions import COUNCIL_WIDE_ROLES, Permission, Role
 from app.core.schemas import RequestSchema, ResponseSchema
 
 Password = Annotated[str, StringConstraints(min_length=12, max_length=256)]
@@ -63,3 +63,14 @@ class UserRead(ResponseSchema):
     roles: list[RoleGrantRead]
     created_at: datetime
     updated_at: datetime
+
+
+class MeRead(ResponseSchema):
+    kind: str
+    id: uuid.UUID
+    name: str
+    email: str | None
+    full_name: str | None
+    roles: list[RoleGrantRead]
+    scopes: list[str]
+    permissions: list[Permission]

@@ -7,19 +7,18 @@ from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.access.permissions import Permission, Role
+from app.access.principal import Principal
 from app.audit.service import AuditService, to_audit
-from app.auth.passwords import PasswordService
-from app.auth.permissions import Permission, Role
-from app.auth.principal import Principal
-from app.auth.schemas import MeRead
-from app.auth.schemas import RoleGrantRead as MeGrant
 from app.core.clock import utcnow
 from app.core.etag import check_if_match
 from app.org.service import OrgService
 from app.users.exceptions import EmailTaken, LastAdmin, RoleNotHeld, UserNotFound
 from app.users.models import RoleAssignment, User
+from app.users.passwords import PasswordService
 from app.users.repository import UserRepository
-from app.users.schemas import RoleGrant, RoleGrantRead, UserCreate, UserRead, UserUpdate
+from app.users.schemas import MeRead, RoleGrant, RoleGrantRead, UserCreate, UserRead, UserUpdate
+from app.users.schemas import RoleGrantRead as MeGrant
 
 
 def to_read(user: User) -> UserRead:

@@ -13,10 +13,10 @@ from httpx import AsyncClient
 from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from app.access.permissions import Role
 from app.actions.models import Action
 from app.actions.repository import ActionRepository
 from app.actions.service import ActionService
-from app.auth.permissions import Role
 from app.core.db import unit_of_work
 from app.indicators.models import Indicator
 from tests.actions.helpers import (

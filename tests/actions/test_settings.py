@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from httpx import AsyncClient
 
-from app.auth.permissions import Role
+from app.access.permissions import Role
 from tests.actions.helpers import ACTIONS, audit_count, audit_events, ok
 from tests.factories import Factory
 from tests.helpers import API, assert_invalid, assert_problem, person

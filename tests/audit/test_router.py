@@ -17,7 +17,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from app.auth.permissions import Role
+from app.access.permissions import Role
 from app.core.clock import freeze
 from tests.factories import Factory
 from tests.helpers import assert_problem, bearer

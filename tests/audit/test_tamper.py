@@ -21,12 +21,12 @@ from sqlalchemy import make_url, select, text, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
+from app.access.permissions import Role
 from app.audit.checkpoint import CheckpointFile
 from app.audit.hashing import GENESIS_HASH, KEYED_HMAC_SHA256, PLAIN_SHA256, event_hash
 from app.audit.models import AuditEvent
 from app.audit.seal import AuditSeal
 from app.audit.service import AuditEntry, AuditService
-from app.auth.permissions import Role
 from app.bootstrap import app_sessionmaker
 from app.core.config import Settings
 from app.core.db import create_engine, unit_of_work

@@ -13,10 +13,10 @@ from fastapi import FastAPI
 from httpx import AsyncClient
 from jose import jwt
 
-from app.auth.passwords import judge, personal_tokens
-from app.auth.permissions import Role
+from app.access.permissions import Role
 from app.core import security
 from app.demo.seed import DEMO_PASSWORD
+from app.users.passwords import judge, personal_tokens
 from tests.conftest import TEST_SECRET
 from tests.factories import Factory
 from tests.helpers import API, assert_invalid, assert_problem

@@ -8,7 +8,7 @@ from datetime import timedelta
 from httpx import AsyncClient
 from jose import jwt
 
-from app.auth.permissions import Role
+from app.access.permissions import Role
 from app.core.security import SubjectKind
 from tests.conftest import TEST_SECRET
 from tests.factories import Factory

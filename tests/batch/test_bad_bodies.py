@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from httpx import AsyncClient
 
-from app.auth.permissions import Role
+from app.access.permissions import Role
 from tests.factories import Factory
 from tests.helpers import Headers, assert_problem
 

@@ -19,7 +19,7 @@ from alembic import command
 from httpx import ASGITransport, AsyncClient
 from sqlalchemy import make_url
 
-from app.auth.permissions import Role
+from app.access.permissions import Role
 from app.core.config import Settings
 from app.core.db import create_engine, create_sessionmaker
 from app.main import create_app

@@ -11,7 +11,7 @@ from httpx import AsyncClient
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.auth.permissions import Role
+from app.access.permissions import Role
 from app.benchmarks.models import Benchmark
 from app.core.db import unit_of_work
 from app.indicators.models import Indicator

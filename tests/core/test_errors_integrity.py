@@ -14,7 +14,7 @@ from httpx import ASGITransport, AsyncClient
 from sqlalchemy import insert, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.auth.permissions import Role
+from app.access.permissions import Role
 from app.core.db import unit_of_work
 from app.core.errors import install_error_handlers
 from app.org.models import OrgUnit, OrgUnitKind

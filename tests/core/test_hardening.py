@@ -10,7 +10,7 @@ import pytest
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
 
-from app.auth.permissions import Role
+from app.access.permissions import Role
 from app.bootstrap import app_sessionmaker
 from app.core.config import Settings
 from app.core.db import create_engine

@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.auth.permissions import Role
+from app.access.permissions import Role
 from app.core.config import Settings
 from app.core.db import create_engine
 from app.main import create_app

@@ -7,7 +7,7 @@ from typing import Any
 
 from httpx import AsyncClient
 
-from app.auth.permissions import Role
+from app.access.permissions import Role
 from tests.cycle.helpers import AFTER_Q1_DUE, BEFORE_Q1_DUE, approve, frozen, save, step
 from tests.factories import Factory
 from tests.helpers import API, Headers, assert_problem, assert_unauthenticated, create_indicator

@@ -10,7 +10,7 @@ from httpx import AsyncClient
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from app.auth.permissions import Role
+from app.access.permissions import Role
 from app.core import clock
 from tests.factories import Factory
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from httpx import AsyncClient
 
-from app.auth.permissions import Role
+from app.access.permissions import Role
 from tests.cycle.helpers import AFTER_Q1_DUE, BEFORE_Q1_DUE, approve, frozen, save, set_target, step
 from tests.factories import Factory
 from tests.helpers import (

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from httpx import AsyncClient
 
-from app.auth.permissions import Role
+from app.access.permissions import Role
 from app.indicators.bounds import breach, empty_range, range_of
 from app.measures.vocabulary import ValueType
 from tests.factories import Factory

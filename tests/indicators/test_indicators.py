@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from httpx import AsyncClient
 
-from app.auth.permissions import Role
+from app.access.permissions import Role
 from tests.factories import Factory
 from tests.helpers import INDICATORS, Headers, Person, assert_invalid, assert_problem, person
 from tests.indicators.helpers import approved_value, create_indicator, indicator_body, set_target

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from httpx import AsyncClient
 
-from app.auth.permissions import Role
+from app.access.permissions import Role
 from app.core import clock
 from tests.factories import Factory
 from tests.helpers import INDICATORS, Person, assert_invalid, assert_problem, person

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from httpx import AsyncClient
 
-from app.auth.permissions import Role
+from app.access.permissions import Role
 from tests.factories import Factory
 from tests.helpers import assert_invalid, assert_problem, bearer
 

@@ -13,7 +13,7 @@ from httpx import AsyncClient
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from app.auth.permissions import Role
+from app.access.permissions import Role
 from app.core.db import unit_of_work
 from app.projects.service import ProjectService
 from tests.actions.helpers import PROJECTS, TODAY, audit_count, audit_events, ok

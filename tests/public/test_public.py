@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from httpx import AsyncClient, Response
 
-from app.auth.permissions import Role
+from app.access.permissions import Role
 from tests.factories import Factory
 from tests.helpers import API, INDICATORS, Headers, assert_problem, person, seed_approved
 from tests.indicators.helpers import (

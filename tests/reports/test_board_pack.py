@@ -10,7 +10,7 @@ from httpx import AsyncClient, Response
 from sqlalchemy import event, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.auth.permissions import Role
+from app.access.permissions import Role
 from app.core.db import unit_of_work
 from app.indicators.models import Indicator, IndicatorValue
 from app.status.cache import StatusCache

@@ -11,7 +11,7 @@ import pytest
 from httpx import AsyncClient
 from openpyxl import load_workbook
 
-from app.auth.permissions import Role
+from app.access.permissions import Role
 from app.reports import rendering
 from app.reports.schemas import OUTTURN_COLUMNS
 from tests.factories import Factory

@@ -14,7 +14,7 @@ from httpx import AsyncClient, Response
 from openpyxl import load_workbook
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.auth.permissions import Role
+from app.access.permissions import Role
 from app.cli import openapi_document
 from app.core import clock
 from app.reports import outturn, rendering

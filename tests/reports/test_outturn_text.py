@@ -9,7 +9,7 @@ from httpx import AsyncClient
 from openpyxl import load_workbook
 from sqlalchemy import update
 
-from app.auth.permissions import Role
+from app.access.permissions import Role
 from app.core.db import unit_of_work
 from app.indicators.models import Indicator
 from tests.factories import Factory

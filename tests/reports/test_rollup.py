@@ -13,7 +13,7 @@ from httpx import AsyncClient
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.auth.permissions import Role
+from app.access.permissions import Role
 from app.core.db import unit_of_work
 from app.plans.models import objective_serves
 from app.status.cache import StatusCache

@@ -14,7 +14,7 @@ from httpx import AsyncClient
 from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.auth.permissions import Role
+from app.access.permissions import Role
 from app.core import clock
 from app.core.db import unit_of_work
 from app.indicators.models import Indicator, IndicatorStatus, Target

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from httpx import AsyncClient
 
-from app.auth.permissions import Role
+from app.access.permissions import Role
 from tests.actions.helpers import ACTIONS, RISKS, audit_count, audit_events, make_objective, ok
 from tests.factories import Factory
 from tests.helpers import HUGE, Headers, Person, assert_invalid, assert_problem, person

@@ -13,7 +13,7 @@ from httpx import AsyncClient
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.auth.permissions import Role
+from app.access.permissions import Role
 from app.status.cache import StatusCache
 from tests.factories import Factory
 from tests.helpers import (

@@ -12,9 +12,9 @@ from sqlalchemy import event, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.sql.util import find_tables
 
+from app.access.permissions import Role
+from app.access.principal import Principal
 from app.auth.models import LoginFailure
-from app.auth.permissions import Role
-from app.auth.principal import Principal
 from app.auth.service import AuthService
 from app.core import clock
 from app.core.bulk import bulk_insert

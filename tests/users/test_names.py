@@ -7,7 +7,7 @@ from typing import Any
 
 from httpx import AsyncClient
 
-from app.auth.permissions import Role
+from app.access.permissions import Role
 from tests.cycle.helpers import AFTER_Q1_DUE, audit_events, frozen, save, set_target, step
 from tests.factories import Factory
 from tests.helpers import API, INDICATORS, bearer, create_indicator

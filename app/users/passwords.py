@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 from zxcvbn import zxcvbn
 
-from app.auth.exceptions import WeakPassword
-from app.auth.repository import AuthRepository
 from app.core.errors import field_error
 from app.core.security import hash_password, offload
+from app.org.repository import OrgRepository
+from app.users.exceptions import WeakPassword
 
 # zxcvbn's scale is 0-4; 3 is "safely unguessable: moderate protection from an offline attack"
 # (about 10^8 guesses and more). password1234 and qwertyuiop12 score 1.
@@ -86,7 +86,7 @@ class PasswordService:
     """The one way a person's password is set, reset or created."""
 
     def __init__(self, session: AsyncSession) -> None:
-        self.repository = AuthRepository(session)
+        self.repository = OrgRepository(session)
 
     async def hash_new(
         self, *, password: str, email: str, full_name: str | None, field: str = "password"

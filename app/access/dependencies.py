@@ -1,4 +1,8 @@
-"""Resolving the principal once per request, and declaring the permission a route needs."""
+"""Resolving the principal once per request, and declaring the permission a route needs.
+
+How a bearer token becomes a principal is the sign-in domain's business (``app.auth``); the
+app installs it as ``app.state.authenticate`` (see ``app.main``), so this module, which every
+router imports, imports no domain."""
 
 from __future__ import annotations
 
@@ -7,17 +11,22 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth.exceptions import PermissionDenied
-from app.auth.permissions import Permission
-from app.auth.principal import Principal
-from app.auth.service import AuthService
+from app.access.exceptions import PermissionDenied
+from app.access.permissions import Permission
+from app.access.principal import Principal
+from app.core.config import Settings
 from app.core.deps import SessionDep, SettingsDep
 from app.core.errors import NotAuthenticated
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
 _PRINCIPAL_KEY = "principal"
+
+# The installed way from a bearer token to the principal it stands for (401 when it stands
+# for no one).
+Authenticate = Callable[[AsyncSession, Settings, str], Awaitable[Principal]]
 
 
 async def current_principal(
@@ -31,7 +40,8 @@ async def current_principal(
         return cached
     if not token:
         raise NotAuthenticated("Sign in: this endpoint needs a bearer token.")
-    principal = await AuthService(session, settings=settings).principal_from_token(token=token)
+    authenticate: Authenticate = request.app.state.authenticate
+    principal = await authenticate(session, settings, token)
     setattr(request.state, _PRINCIPAL_KEY, principal)
     return principal
 

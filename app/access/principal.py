@@ -5,10 +5,18 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Protocol
 
-from app.auth.permissions import ROLE_PERMISSIONS, Permission, Role
+from app.access.permissions import ROLE_PERMISSIONS, Permission, Role
 from app.core.security import SubjectKind
-from app.org.tree import OrgTree
+
+
+class OrgTree(Protocol):
+    """What a principal needs of the organisation (``app.org.tree.OrgTree`` is one): the units
+    at and below some units."""
+
+    def subtree(self, unit_id: uuid.UUID) -> set[uuid.UUID]: ...
+    def subtrees(self, unit_ids: Iterable[uuid.UUID]) -> set[uuid.UUID]: ...
 
 
 @dataclass(frozen=True)
