@@ -1,6 +1,6 @@
 """Every domain router, mounted under /api/v1."""
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 
 from app.actions.router import router as actions_router
 from app.audit.router import router as audit_router
@@ -10,6 +10,7 @@ from app.benchmarks.router import router as benchmarks_router
 from app.clients.router import router as clients_router
 from app.comments.router import router as comments_router
 from app.committees.router import router as committees_router
+from app.core.query import reject_unknown_query_parameters
 from app.cycle.router import periods_router as period_close_router
 from app.cycle.router import router as cycle_router
 from app.data_quality.router import router as data_quality_router
@@ -29,7 +30,8 @@ from app.users.router import router as users_router
 
 API_PREFIX = "/api/v1"
 
-api_router = APIRouter(prefix=API_PREFIX)
+# Every route refuses query parameters it does not declare (app.core.query).
+api_router = APIRouter(prefix=API_PREFIX, dependencies=[Depends(reject_unknown_query_parameters)])
 for domain_router in (
     auth_router,
     users_router,
