@@ -148,6 +148,24 @@ async def audit_total(client: AsyncClient, admin: Headers) -> int:
     return total
 
 
+async def answer_and_audit(
+    client: AsyncClient,
+    *,
+    method: str,
+    url: str,
+    body: Any,
+    who: Headers | None,
+    admin: Headers,
+) -> tuple[int, int]:
+    """Call as `who` (anonymous when None): the status, and how many audit events the call
+    added. A refusal must be problem+json."""
+    before = await audit_total(client, admin)
+    response = await client.request(method, url, json=body, headers=who)
+    if response.status_code >= 400:
+        assert_problem(response, response.status_code)
+    return response.status_code, await audit_total(client, admin) - before
+
+
 # --- indicators and their values -----------------------------------------------------------
 
 

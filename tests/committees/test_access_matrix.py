@@ -20,6 +20,7 @@ from tests.helpers import (
     HUGE,
     Council,
     Person,
+    answer_and_audit,
     assert_invalid,
     assert_problem,
     assert_unauthenticated,
@@ -94,13 +95,14 @@ async def call(
     """Call the endpoint as who (anonymous when None); the status and the audit trail's
     growth."""
     method, path, body, _ = endpoint
-    before = await audit_total(client, scrutiny.people.admin.headers)
-    response = await client.request(
-        method, scrutiny.url(path), json=body, headers=who.headers if who else None
+    return await answer_and_audit(
+        client,
+        method=method,
+        url=scrutiny.url(path),
+        body=body,
+        who=who.headers if who else None,
+        admin=scrutiny.people.admin.headers,
     )
-    if response.status_code >= 400:
-        assert_problem(response, response.status_code)
-    return response.status_code, await audit_total(client, scrutiny.people.admin.headers) - before
 
 
 # --- 401: signed out -----------------------------------------------------------------------
