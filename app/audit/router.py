@@ -4,7 +4,6 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
-from pydantic import AwareDatetime
 
 from app.access.dependencies import require
 from app.access.permissions import Permission
@@ -13,7 +12,7 @@ from app.audit.schemas import AuditEventRead, AuditVerification
 from app.audit.service import AuditService
 from app.core.deps import SessionDep
 from app.core.pagination import Paging
-from app.core.schemas import Page
+from app.core.schemas import IsoDateTime, Page
 
 router = APIRouter(prefix="/audit-events", tags=["audit"])
 
@@ -29,8 +28,8 @@ async def list_audit_events(
     entity_id: str | None = None,
     actor_id: uuid.UUID | None = None,
     action: str | None = None,
-    since: AwareDatetime | None = None,
-    until: AwareDatetime | None = None,
+    since: IsoDateTime | None = None,
+    until: IsoDateTime | None = None,
 ) -> Page[AuditEventRead]:
     """The audit trail, newest first, filtered by entity, actor, action and time."""
     items, total = await AuditService(session).list(

@@ -9,7 +9,9 @@ from decimal import Decimal
 from typing import Annotated, Any, Generic, TypeVar, Union, get_args, get_origin
 
 from pydantic import (
+    AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     PlainSerializer,
@@ -71,8 +73,8 @@ class RequestSchema(BaseModel):
             raise ValueError("must be true or false")
         if kind == "number" and isinstance(value, bool):
             raise ValueError("must be a number, not true or false")
-        if kind == "temporal" and isinstance(value, int | float | Decimal):
-            raise ValueError("must be a date or time written as text (ISO 8601)")
+        if kind == "temporal":
+            return iso_text(value)
         return value
 
     @field_validator("*", mode="after")
@@ -81,6 +83,25 @@ class RequestSchema(BaseModel):
         _refuse_controls(value)
         return value
 
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+
+
+def iso_text(value: Any) -> Any:
+    """A date or time must be ISO 8601 text: pydantic would also read 0 or "0.5" as seconds
+    since 1970."""
+    if isinstance(value, str | bytes):
+        text = value.decode("latin-1") if isinstance(value, bytes) else value
+        if not _ISO_DATE.match(text.strip()):
+            raise ValueError("must be a date or time in ISO 8601 (2025-04-01, 2025-04-01T09:00Z)")
+        return value
+    if isinstance(value, bool | int | float | Decimal):
+        raise ValueError("must be a date or time written as text (ISO 8601)")
+    return value
+
+
+IsoDateTime = Annotated[AwareDatetime, BeforeValidator(iso_text)]
+"""A timezone-aware timestamp given as ISO 8601 text (for query parameters)."""
 
 _KINDS: dict[tuple[type[BaseModel], str], str | None] = {}
 

@@ -151,3 +151,28 @@ async def test_readiness_says_unavailable_while_the_database_is_away(cut_off: As
     response = await cut_off.get("/readyz")
     assert response.status_code == 503
     assert response.json() == {"status": "unavailable"}
+
+
+# Loose conversions
+
+
+@pytest.mark.parametrize("until", ["0.5", "0", "1700000000"])
+async def test_a_timestamp_in_a_query_must_be_iso_8601(
+    client: AsyncClient, factory: Factory, until: str
+) -> None:
+    auditor = (await person(factory, Role.AUDITOR)).headers
+    response = await client.get(f"{API}/audit-events", params={"until": until}, headers=auditor)
+    body = assert_problem(response, 422)
+    assert body["errors"][0]["loc"] == ["query", "until"]
+
+
+async def test_a_date_in_a_body_must_be_iso_8601_text(
+    client: AsyncClient, factory: Factory
+) -> None:
+    perf = (await person(factory, Role.PERFORMANCE_TEAM)).headers
+    for due in (0, "0", True):
+        response = await client.post(
+            f"{API}/actions", json={"title": "Recover", "due_date": due}, headers=perf
+        )
+        body = assert_problem(response, 422)
+        assert any(error["loc"][-1] == "due_date" for error in body["errors"]), body
