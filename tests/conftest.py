@@ -23,6 +23,8 @@ from httpx import ASGITransport, AsyncClient
 from sqlalchemy import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
+from app.audit.seal import AuditSeal
+from app.bootstrap import app_sessionmaker
 from app.core.config import Environment, Settings
 from app.core.db import create_engine
 from app.main import create_app
@@ -153,3 +155,29 @@ def factory(sessionmaker: async_sessionmaker[AsyncSession], settings: Settings) 
 @pytest.fixture
 def is_postgres(settings: Settings) -> bool:
     return settings.database_url.startswith("postgresql")
+
+
+@pytest.fixture
+async def committed(settings: Settings) -> AsyncIterator[tuple[AsyncClient, Factory]]:
+    """The app on a PostgreSQL database of its own whose transactions really commit, for tests
+    of concurrent writers (each request its own transaction, as in production); dropped after.
+    """
+    server = os.environ["GT_TEST_DATABASE_URL"]
+    name = f"gt_race_{uuid.uuid4().hex[:10]}"
+    await _admin_execute(server, f'CREATE DATABASE "{name}"')
+    url = make_url(server).set(database=name).render_as_string(hide_password=False)
+    await asyncio.to_thread(command.upgrade, alembic_config(url), "head")
+    # Enough connections that the writers really overlap in the database.
+    engine = create_engine(url, pool_size=8)
+    application = create_app(settings.model_copy(update={"database_url": url}), run_startup=False)
+    application.state.engine = engine
+    application.state.sessionmaker = app_sessionmaker(
+        engine, audit=AuditSeal(key=settings.audit_key.encode(), checkpoint=None)
+    )
+    try:
+        transport = ASGITransport(app=application)
+        async with AsyncClient(transport=transport, base_url="http://test") as http:
+            yield http, Factory(application.state.sessionmaker, settings)
+    finally:
+        await engine.dispose()
+        await _admin_execute(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -9,21 +9,13 @@ from __future__ import annotations
 import asyncio
 import os
 import random
-import uuid
 from collections import Counter
-from collections.abc import AsyncIterator
 from decimal import Decimal
 
 import pytest
-from alembic import command
-from httpx import ASGITransport, AsyncClient
-from sqlalchemy import make_url
+from httpx import AsyncClient
 
 from app.access.permissions import Role
-from app.core.config import Settings
-from app.core.db import create_engine, create_sessionmaker
-from app.main import create_app
-from tests.conftest import _admin_execute, alembic_config
 from tests.factories import Factory
 
 pytestmark = pytest.mark.skipif(
@@ -35,26 +27,6 @@ BATCH = "/api/v1/values/batch"
 CODES = ["CB1", "CB2", "CB3", "CB4"]
 MONTHS = ["2025-04", "2025-05", "2025-06"]
 PUSHES = 32
-
-
-@pytest.fixture
-async def committed(settings: Settings) -> AsyncIterator[tuple[AsyncClient, Factory]]:
-    server = os.environ["GT_TEST_DATABASE_URL"]
-    name = f"gt_batch_race_{uuid.uuid4().hex[:10]}"
-    await _admin_execute(server, f'CREATE DATABASE "{name}"')
-    url = make_url(server).set(database=name).render_as_string(hide_password=False)
-    await asyncio.to_thread(command.upgrade, alembic_config(url), "head")
-    # Enough connections that the pushes really overlap in the database.
-    engine = create_engine(url, pool_size=8)
-    app = create_app(settings.model_copy(update={"database_url": url}), run_startup=False)
-    app.state.engine = engine
-    app.state.sessionmaker = create_sessionmaker(engine)
-    try:
-        async with AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as http:
-            yield http, Factory(app.state.sessionmaker, settings)
-    finally:
-        await engine.dispose()
-        await _admin_execute(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 async def test_concurrent_pushes_creating_the_same_values_never_500_and_lose_nothing(

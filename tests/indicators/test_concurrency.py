@@ -7,44 +7,17 @@ from __future__ import annotations
 
 import asyncio
 import os
-import uuid
-from collections.abc import AsyncIterator
 
 import pytest
-from alembic import command
-from httpx import ASGITransport, AsyncClient
-from sqlalchemy import make_url
+from httpx import AsyncClient
 
 from app.access.permissions import Role
-from app.core.config import Settings
-from app.core.db import create_engine, create_sessionmaker
-from app.main import create_app
-from tests.conftest import _admin_execute, alembic_config
 from tests.factories import Factory
 
 pytestmark = pytest.mark.skipif(
     not os.environ.get("GT_TEST_DATABASE_URL", "").startswith("postgresql"),
     reason="row locking under real concurrency is a PostgreSQL matter",
 )
-
-
-@pytest.fixture
-async def committed(settings: Settings) -> AsyncIterator[tuple[AsyncClient, Factory]]:
-    server = os.environ["GT_TEST_DATABASE_URL"]
-    name = f"gt_race_{uuid.uuid4().hex[:10]}"
-    await _admin_execute(server, f'CREATE DATABASE "{name}"')
-    url = make_url(server).set(database=name).render_as_string(hide_password=False)
-    await asyncio.to_thread(command.upgrade, alembic_config(url), "head")
-    engine = create_engine(url, pool_size=4)
-    app = create_app(settings.model_copy(update={"database_url": url}), run_startup=False)
-    app.state.engine = engine
-    app.state.sessionmaker = create_sessionmaker(engine)
-    try:
-        async with AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as http:
-            yield http, Factory(app.state.sessionmaker, settings)
-    finally:
-        await engine.dispose()
-        await _admin_execute(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 async def test_two_concurrent_updates_one_wins_and_the_other_gets_412(

@@ -8,15 +8,14 @@ the target profile; approvers see how a figure awaiting approval would be rated.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 import pytest
 from httpx import AsyncClient
 
 from app.access.permissions import Role
 from tests.factories import Factory
-from tests.helpers import INDICATORS, Figure, Headers, create_indicator, person, seed_approved
+from tests.helpers import INDICATORS, Headers, create_indicator, person
+from tests.indicators.helpers import status_of
+from tests.status.helpers import measure, monthly
 
 Q1, Q2, Q3 = "2025-26-Q1", "2025-26-Q2", "2025-26-Q3"
 TOLERANCE = {"unit": "percent", "green_within": 1, "amber_within": 5}
@@ -27,41 +26,6 @@ async def perf(factory: Factory) -> Headers:
     await factory.financial_year(2024)
     await factory.financial_year(2025)
     return (await person(factory, Role.PERFORMANCE_TEAM)).headers
-
-
-async def measure(
-    client: AsyncClient,
-    factory: Factory,
-    perf: Headers,
-    code: str,
-    *,
-    values: Mapping[str, Figure],
-    targets: Mapping[str, Figure],
-    **indicator: Any,
-) -> None:
-    await create_indicator(client, perf, code, tolerance=TOLERANCE, **indicator)
-    for period, target in targets.items():
-        response = await client.put(
-            f"{INDICATORS}/{code}/targets/{period}", json={"value": target}, headers=perf
-        )
-        assert response.status_code in (200, 201), response.text
-    await seed_approved(factory, code, values)
-
-
-async def status_of(client: AsyncClient, headers: Headers, code: str, period: str) -> Any:
-    response = await client.get(f"{INDICATORS}/{code}/status?period={period}", headers=headers)
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
-def monthly(aggregation: str, **overrides: Any) -> dict[str, Any]:
-    return {
-        "frequency": "monthly",
-        "value_type": "number",
-        "aggregation": aggregation,
-        "decimal_places": 2,
-        **overrides,
-    }
 
 
 MONTHS = [f"2025-{m:02d}" for m in range(4, 13)]
@@ -76,6 +40,7 @@ async def test_year_to_date_is_rated_as_at_the_latest_quarter_with_a_figure(
         factory,
         perf,
         "ASC",
+        tolerance=TOLERANCE,
         values={Q1: "4.2", Q2: "4.7"},
         targets={Q1: "3.5", Q2: "3.5", Q3: "3.5"},
         polarity="lower_is_better",
@@ -100,9 +65,10 @@ async def test_a_cumulative_measure_read_mid_quarter_is_rated_against_its_latest
         factory,
         perf,
         "CT",
+        tolerance=TOLERANCE,
         values={"2025-10": "65.10", "2025-11": "74.34"},
         targets={"2025-10": "66.00", "2025-11": "75.33", "2025-12": "84.08"},
-        **monthly("latest", value_type="percentage"),
+        **monthly("latest", value_type="percentage", decimal_places=2),
     )
     q3 = await status_of(client, perf, "CT", Q3)
     november = await status_of(client, perf, "CT", "2025-11")
@@ -132,6 +98,7 @@ async def test_a_quarter_read_mid_way_takes_the_months_present_against_their_tar
         factory,
         perf,
         "PQ",
+        tolerance=TOLERANCE,
         values={"2025-07": 10, "2025-08": 11},
         targets={"2025-07": 10, "2025-08": 12, "2025-09": 30},
         **monthly(aggregation),
@@ -153,6 +120,7 @@ async def test_a_quarterly_target_holds_for_each_month_of_a_mean(
         factory,
         perf,
         "QM",
+        tolerance=TOLERANCE,
         values={"2025-07": 90, "2025-08": 94},
         targets={Q2: 95},
         **monthly("mean", value_type="percentage"),
@@ -169,6 +137,7 @@ async def test_a_sum_with_only_a_quarterly_target_is_not_rated_on_part_of_the_qu
         factory,
         perf,
         "QS",
+        tolerance=TOLERANCE,
         values={"2025-04": 10, "2025-05": 10, "2025-06": 10, "2025-07": 10},
         targets={Q1: 30, Q2: 30},
         **monthly("sum"),
@@ -189,6 +158,7 @@ async def test_the_year_to_date_keeps_whole_quarters_with_their_targets(
         factory,
         perf,
         "YS",
+        tolerance=TOLERANCE,
         values=dict.fromkeys(MONTHS[:5], 10),
         targets={Q1: 30, "2025-07": 10, "2025-08": 10, "2025-09": 10},
         **monthly("sum"),
@@ -207,6 +177,7 @@ async def test_direction_compares_the_same_months_last_year(
         factory,
         perf,
         "DL",
+        tolerance=TOLERANCE,
         values={
             "2024-07": 100,
             "2024-08": 100,
@@ -233,9 +204,10 @@ async def test_the_forecast_follows_the_target_profile(
         factory,
         perf,
         "FP",
+        tolerance=TOLERANCE,
         values={"2025-04": "10.89", "2025-05": "20.30"},
         targets=dict(zip(months, profile, strict=True)),
-        **monthly("latest", value_type="percentage"),
+        **monthly("latest", value_type="percentage", decimal_places=2),
     )
     forecast = (await status_of(client, perf, "FP", "2025-05"))["forecast"]
     # 20.30 against 20.5 is 99.02% of profile; 99 x 0.9902 = 98.03.

@@ -7,9 +7,8 @@ is tested in tests/indicators/test_values.py.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from typing import Any
 
 import pytest
 from httpx import AsyncClient
@@ -17,7 +16,7 @@ from httpx import AsyncClient
 from app.access.permissions import Role
 from app.core import clock
 from tests.factories import Factory
-from tests.helpers import INDICATORS, Figure, Headers, assert_problem, person, seed_approved
+from tests.helpers import INDICATORS, Figure, Headers, assert_problem, person
 from tests.indicators.helpers import (
     approved_value,
     create_indicator,
@@ -25,6 +24,7 @@ from tests.indicators.helpers import (
     set_target,
     status_of,
 )
+from tests.status.helpers import measure, monthly
 
 Q1, Q2 = "2025-26-Q1", "2025-26-Q2"
 
@@ -40,33 +40,6 @@ async def perf(factory: Factory) -> Headers:
 def freeze() -> Iterator[Callable[[datetime], None]]:
     yield clock.freeze
     clock.freeze(None)
-
-
-async def measure(
-    client: AsyncClient,
-    factory: Factory,
-    perf: Headers,
-    code: str,
-    *,
-    values: Mapping[str, Figure],
-    targets: Mapping[str, Mapping[str, Any]] | None = None,
-    **indicator: Any,
-) -> None:
-    """An indicator with targets set over HTTP and approved values seeded."""
-    await create_indicator(client, perf, code, **indicator)
-    for period, target in (targets or {}).items():
-        await set_target(client, perf, code, period, **target)
-    await seed_approved(factory, code, values)
-
-
-def monthly(aggregation: str, **overrides: Any) -> dict[str, Any]:
-    return {
-        "frequency": "monthly",
-        "value_type": "number",
-        "aggregation": aggregation,
-        "decimal_places": 1,
-        **overrides,
-    }
 
 
 # Combining months into a quarter
