@@ -218,11 +218,9 @@ async def _close_past_periods(session: AsyncSession) -> None:
 
 
 def _quarters_touching(period: Period) -> list[str]:
-    if period.kind is PeriodKind.QUARTER:
-        return [period.code]
     if period.kind is PeriodKind.YEAR:
         return calendar.children(period.code)
-    return [calendar.period_containing(period.start_date, kind=PeriodKind.QUARTER).code]
+    return [calendar.quarter_of(period.code)]
 
 
 # The indicators and their history

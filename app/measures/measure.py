@@ -243,9 +243,7 @@ class MeasureMath:
             return list(units)
         present, pieces = set(units), []
         for unit in units:
-            quarter = calendar.period_containing(
-                calendar.parse_period(unit).start_date, kind=PeriodKind.QUARTER
-            ).code
+            quarter = calendar.quarter_of(unit)
             months = calendar.units_of(quarter, PeriodKind.MONTH)
             if present.issuperset(months):
                 if unit == months[0]:
@@ -337,7 +335,7 @@ def _enclosing(unit: str, within: str) -> list[str]:
     spec = calendar.parse_period(unit)
     found: list[str] = []
     if spec.kind is PeriodKind.MONTH:
-        quarter = calendar.period_containing(spec.start_date, kind=PeriodKind.QUARTER).code
+        quarter = calendar.quarter_of(unit)
         found.append(quarter)
         if quarter == within:
             return found

@@ -209,6 +209,12 @@ def units_to_date(code: str, kind: PeriodKind) -> tuple[str, ...]:
     return tuple(unit for period in periods_to_date(code) for unit in units_of(period, kind))
 
 
+@lru_cache(maxsize=4096)
+def quarter_of(code: str) -> str:
+    """The quarter a month (or a quarter itself) falls in."""
+    return period_containing(parse_period(code).start_date, kind=PeriodKind.QUARTER).code
+
+
 def last_year_of(code: str) -> str | None:
     """The same period a year earlier; None where that has no code of its own (2011-12 reads
     as December 2011 too, so the year before 2012-13 cannot be named)."""
