@@ -57,8 +57,7 @@ def message(*, sender: str, to: str, subject: str, body: str, message_id: str) -
 
 async def send(target: SmtpTarget, mail: EmailMessage, *, seconds: float) -> None:
     """Send one message; raises aiosmtplib.SMTPException or OSError when it does not go."""
-    await aiosmtplib.send(
-        mail,
+    client = aiosmtplib.SMTP(
         hostname=target.hostname,
         port=target.port,
         username=target.username,
@@ -67,3 +66,17 @@ async def send(target: SmtpTarget, mail: EmailMessage, *, seconds: float) -> Non
         start_tls=target.start_tls,
         timeout=seconds,
     )
+    try:
+        await client.connect()  # TLS or STARTTLS, then AUTH with the URL's credentials
+        await client.send_message(mail)
+    except BaseException:
+        # Cancelled or failed: hang up, rather than wait on a polite QUIT to a server that
+        # may be the reason.
+        client.close()
+        raise
+    try:
+        await client.quit()
+    except aiosmtplib.SMTPException:
+        pass  # the message was accepted; a lost goodbye changes nothing
+    finally:
+        client.close()

@@ -145,6 +145,7 @@ class WorkerRepository:
             return []
         rows = await self.session.execute(
             select(Indicator, Period, IndicatorValue.status)
+            .select_from(Indicator)
             .join(Period, Period.id.in_(list(period_ids)))
             .outerjoin(
                 IndicatorValue,

@@ -129,11 +129,14 @@ class Worker:
         summary.delivered, summary.failed = delivered, failed
         return summary
 
-    async def drain(self, *, now: datetime | None = None, max_passes: int = 20) -> PassSummary:
-        """Passes at `now` until one finds nothing to do; the sum of what they did."""
+    async def drain(
+        self, *, now: datetime | None = None, scan: bool = True, max_passes: int = 20
+    ) -> PassSummary:
+        """Passes at `now` until one finds nothing to do (reminders scanned in the first, when
+        `scan`); the sum of what they did."""
         total = PassSummary()
         for index in range(max_passes):
-            step = await self.run_once(now=now, scan=index == 0)
+            step = await self.run_once(now=now, scan=scan and index == 0)
             total.reminders += step.reminders
             total.events += step.events
             total.digests += step.digests
