@@ -27,8 +27,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.core.clock import utcnow
 from app.core.config import Settings
 from app.core.db import unit_of_work
+from app.core.errors import AppError
 from app.events.models import Channel, Delivery, DeliveryStatus, EventType, OutboxEvent
 from app.notifications.models import EmailPreference, Notification, NotificationSetting
+from app.status.service import StatusService
 from app.webhooks.models import Webhook
 from app.webhooks.repository import WebhookRepository
 from app.worker import mail, reminders, sender
@@ -190,6 +192,8 @@ class Worker:
         payload = event.payload
         title, body = str(payload.get("title", event.event_type)), str(payload.get("body", ""))
         data: dict[str, Any] = payload.get("data") or {}
+        if event.event_type == EventType.STATUS_CHANGED.value:
+            data = {**data, "status": await self._status(session, data)}
         ids = {uuid.UUID(text) for text in event.recipient_ids}
         people = await repository.active_people(ids=ids)
         settings = await repository.preferences(user_ids=[person.id for person in people])
@@ -241,6 +245,18 @@ class Worker:
                     created_at=now,
                 )
             )
+
+    async def _status(self, session: AsyncSession, data: dict[str, Any]) -> dict[str, Any] | None:
+        """The measure's status for the period as approved figures give it now (no drafts:
+        a subscriber is not someone who may act on them); None when it has none."""
+        try:
+            status = await StatusService(session, settings=self.settings).status(
+                principal=None, code=str(data["indicator_code"]), period_code=str(data["period"])
+            )
+        except (AppError, KeyError):
+            return None
+        dumped: dict[str, Any] = status.model_dump(mode="json")
+        return dumped
 
     # Digests
 

@@ -143,6 +143,9 @@ async def test_a_receiver_that_never_accepts_is_marked_failed_after_the_last_try
         ("status.changed", "failed", 2),
     }
     assert len(calls.calls) == 4
+    status_call = next(json.loads(body) for _, body, _ in calls.calls if b"status.changed" in body)
+    assert status_call["data"]["status"]["rag"] in {"green", "amber", "red", "data_only"}
+    assert status_call["data"]["status"]["value"] == 64.2
     failed = await client.get(
         f"{API}/outbox/deliveries", headers=admin, params={"status": "failed", "channel": "webhook"}
     )
