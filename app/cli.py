@@ -152,7 +152,7 @@ async def _worker(*, once: bool) -> int:
         loop.add_signal_handler(signal_number, stop.set)
     try:
         if once:
-            summary = await worker.drain()
+            summary = await worker.drain(max_passes=1_000_000)
             await worker.aclose()
             print(json.dumps(dataclasses.asdict(summary)))
         else:

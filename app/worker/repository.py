@@ -114,7 +114,10 @@ class WorkerRepository:
 
     async def lock_setting(self, *, user_id: uuid.UUID) -> NotificationSetting | None:
         query = select(NotificationSetting).where(NotificationSetting.user_id == user_id)
-        found: NotificationSetting | None = await self.session.scalar(self._locked(query))
+        if self.is_postgres:
+            # Waits for a worker making this digest; what it took is then no longer waiting.
+            query = query.with_for_update()
+        found: NotificationSetting | None = await self.session.scalar(query)
         return found
 
     async def waiting_for_digest(self, *, user_id: uuid.UUID) -> Sequence[Notification]:

@@ -16,7 +16,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -71,7 +71,6 @@ class PassSummary:
     digests: int = 0
     delivered: int = 0
     failed: int = 0
-    errors: list[str] = field(default_factory=list)
 
     @property
     def busy(self) -> bool:
@@ -274,6 +273,8 @@ class Worker:
                 if preference is EmailPreference.DAILY and not self._digest_time(setting, now):
                     continue
                 waiting = await repository.waiting_for_digest(user_id=user_id)
+                if not waiting:
+                    continue  # another worker sent it meanwhile
                 for notification in waiting:
                     notification.digest_pending = False
                 person = await repository.person(user_id=user_id)
