@@ -7,9 +7,9 @@ import pytest
 from httpx import AsyncClient
 
 from app.access.permissions import Role
-from tests.appraisals.helpers import API, YEAR, Team, machine_client, ok, service_plan, set_manager
+from tests.appraisals.helpers import YEAR, Team, machine_client, ok, service_plan, set_manager
 from tests.factories import Factory
-from tests.helpers import Headers, person
+from tests.helpers import API, Headers, person
 
 
 @pytest.fixture

@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 from httpx import AsyncClient
 
-from tests.appraisals.helpers import API, YEAR, Team, machine_client
+from tests.appraisals.helpers import YEAR, Team, machine_client
 from tests.factories import Factory
-from tests.helpers import Headers, answer_and_audit, assert_problem
+from tests.helpers import API, Headers, answer_and_audit, assert_problem
 
 # (name, method, path, body); {person}, {objective} and {review} are filled in per team.
 Endpoint = tuple[str, str, str, dict[str, Any] | None]
@@ -151,12 +151,12 @@ async def test_my_objectives_are_mine_alone(
 ) -> None:
     mine = await client.get(f"{API}/me/objectives", headers=team.staff.headers)
     managers = await client.get(f"{API}/me/objectives", headers=team.hos.headers)
-    machine = await client.get(f"{API}/me/objectives", headers=machine)
+    as_machine = await client.get(f"{API}/me/objectives", headers=machine)
 
     assert [o["id"] for o in mine.json()["items"]] == [team.personal["id"]]
     assert mine.json()["total"] == 1
     assert managers.json() == {"items": [], "page": 1, "page_size": 50, "total": 0}
-    assert_problem(machine, 404)
+    assert_problem(as_machine, 404)
 
 
 async def test_others_see_only_how_many_personal_objectives_serve_an_objective(

@@ -8,9 +8,9 @@ from typing import Any
 from httpx import AsyncClient
 
 from app.access.permissions import Role
-from tests.appraisals.helpers import API, PLANS, YEAR, Team, ok, service_plan, set_manager
+from tests.appraisals.helpers import PLANS, YEAR, Team, ok, service_plan, set_manager
 from tests.factories import Factory
-from tests.helpers import HUGE, assert_invalid, assert_problem, audit_total, person
+from tests.helpers import API, HUGE, assert_invalid, assert_problem, audit_total, person
 
 USERS = f"{API}/users"
 
