@@ -14,7 +14,7 @@ from fastapi.routing import APIRoute
 
 from app.api import API_PREFIX, api_router
 from app.audit.seal import AuditSeal
-from app.auth.service import authenticate
+from app.auth.service import make_authenticate
 from app.bootstrap import app_sessionmaker, run_startup_tasks
 from app.core.config import Settings, get_settings
 from app.core.db import create_engine, create_probe_engine
@@ -119,7 +119,8 @@ def create_app(settings: Settings | None = None, *, run_startup: bool = True) ->
     )
     app.state.settings = settings
     # How a bearer token becomes a principal, for app.access.dependencies.
-    app.state.authenticate = authenticate
+    # The service's own tokens, and the OpenID Connect provider's when one is configured.
+    app.state.authenticate = make_authenticate(settings)
     install_error_handlers(app)
     install_outage_handler(app)
     if settings.cors_origins:

@@ -2,7 +2,7 @@
 
 from app.actions.models import Action, ActionUpdate
 from app.audit.models import AuditEvent
-from app.auth.models import LoginFailure
+from app.auth.models import LoginFailure, RefreshToken
 from app.batch.models import IdempotencyKey
 from app.benchmarks.models import Benchmark
 from app.clients.models import ApiClient
@@ -43,6 +43,7 @@ __all__ = [
     "Period",
     "Plan",
     "Project",
+    "RefreshToken",
     "Risk",
     "RoleAssignment",
     "Target",
