@@ -20,6 +20,7 @@ from app.core.config import Settings, get_settings
 from app.core.db import create_engine, create_probe_engine
 from app.core.errors import install_error_handlers
 from app.core.logging import configure_logging
+from app.core.metrics import MetricsMiddleware, install_pool_metrics
 from app.core.middleware import (
     BodySizeLimitMiddleware,
     ControlCharacterMiddleware,
@@ -93,6 +94,7 @@ def create_app(settings: Settings | None = None, *, run_startup: bool = True) ->
             pool_size=settings.database_pool_size,
         )
         app.state.engine = engine
+        install_pool_metrics(engine)
         app.state.probe_engine = create_probe_engine(settings.database_url)
         app.state.sessionmaker = app_sessionmaker(engine, audit=AuditSeal.from_settings(settings))
         # This worker's computed statuses, kept per data version (app.status.cache).
@@ -137,11 +139,14 @@ def create_app(settings: Settings | None = None, *, run_startup: bool = True) ->
             ],
             expose_headers=["ETag", "Location", "X-Request-ID", "Retry-After"],
         )
-    # Outermost last: request id, security headers, body size limit, control characters.
+    # Outermost last: metrics, request id, security headers, body size limit, control characters.
     app.add_middleware(ControlCharacterMiddleware)
     app.add_middleware(BodySizeLimitMiddleware, limit_for=body_limit_for(settings))
     app.add_middleware(SecurityHeadersMiddleware, exempt={f"{API_PREFIX}/docs"})
     app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(MetricsMiddleware)
+    # Scrape-time readings from the database (app.core.metrics): domains append theirs.
+    app.state.metrics_probes = []
     app.include_router(health_router)
     app.include_router(api_router)
     return app
