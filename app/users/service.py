@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Collection, Sequence
 
@@ -19,6 +20,8 @@ from app.users.passwords import PasswordService
 from app.users.repository import UserRepository
 from app.users.schemas import MeRead, RoleGrant, RoleGrantRead, UserCreate, UserRead, UserUpdate
 from app.users.schemas import RoleGrantRead as MeGrant
+
+logger = logging.getLogger("app.users")
 
 
 def to_read(user: User) -> UserRead:
@@ -212,6 +215,16 @@ class UserService:
         wanted = {(grant.role, grant.org_unit_code) for grant in grants}
         to_add = [g for g in _unique(grants) if (g.role, g.org_unit_code) not in held]
         to_remove = [a for key, a in held.items() if key in managed and key not in wanted]
+        if (
+            user.is_active
+            and any(a.role is Role.ADMIN for a in to_remove)
+            and sum(a.role is Role.ADMIN for a in user.roles) == 1
+            and await self.repository.count_active_admins() <= 1
+        ):
+            # The council's last admin keeps the role until another is appointed, whatever
+            # the groups say: otherwise nobody could administer the service any more.
+            logger.warning("the last admin is out of the admin group; the role is kept")
+            to_remove = [a for a in to_remove if a.role is not Role.ADMIN]
         if not to_add and not to_remove:
             return False
         before = to_read(user)

@@ -36,7 +36,9 @@ AUDIENCE = "api://golden-thread-test"
 EMAIL = "pat@council.gov.uk"
 GROUP_PERFORMANCE = "6f1c6a5e-0000-4000-8000-000000000001"
 GROUP_HOU = "6f1c6a5e-0000-4000-8000-000000000002"
+GROUP_ADMIN = "6f1c6a5e-0000-4000-8000-000000000003"
 GROUP_ROLES = {
+    GROUP_ADMIN: [{"role": "admin"}],
     GROUP_PERFORMANCE: [{"role": "performance_team"}],
     GROUP_HOU: [{"role": "head_of_service", "org_unit_code": "HOU"}],
 }
@@ -235,6 +237,20 @@ async def test_a_provider_token_signs_the_person_in_and_their_group_grants_the_m
     assert len(syncs) == 2
     # The provider's keys were fetched once for both sign-ins.
     assert provider.hits["/keys"] == 1
+
+
+async def test_the_last_admin_keeps_the_role_when_out_of_the_admin_group(
+    oidc_client: AsyncClient, provider: Provider, factory: Factory
+) -> None:
+    await factory.user(Role.ADMIN, email=EMAIL)
+
+    def roles(response: Any) -> list[str]:
+        assert response.status_code == 200, response.text
+        return [grant["role"] for grant in response.json()["roles"]]
+
+    assert roles(await _me(oidc_client, provider.token(groups=[]))) == ["admin"]
+    await factory.user(Role.ADMIN, email="another.admin@council.gov.uk")
+    assert roles(await _me(oidc_client, provider.token(groups=["other"]))) == []
 
 
 async def test_the_services_own_tokens_still_work_beside_the_providers(
