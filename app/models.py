@@ -3,7 +3,7 @@
 from app.actions.models import Action, ActionUpdate
 from app.appraisals.models import AppraisalReview, PersonalObjective
 from app.audit.models import AuditEvent
-from app.auth.models import LoginFailure
+from app.auth.models import LoginFailure, RefreshToken
 from app.batch.models import IdempotencyKey
 from app.benchmarks.models import Benchmark
 from app.clients.models import ApiClient
@@ -53,6 +53,7 @@ __all__ = [
     "PersonalObjective",
     "Plan",
     "Project",
+    "RefreshToken",
     "Risk",
     "RoleAssignment",
     "Target",

@@ -44,3 +44,12 @@ class OutboxRepository:
             select(func.count()).select_from(OutboxEvent).where(OutboxEvent.dispatched_at.is_(None))
         )
         return count or 0
+
+    async def delivery_counts(self) -> dict[tuple[Channel, DeliveryStatus], int]:
+        """How many deliveries there are of each channel and status."""
+        rows = await self.session.execute(
+            select(Delivery.channel, Delivery.status, func.count()).group_by(
+                Delivery.channel, Delivery.status
+            )
+        )
+        return {(row[0], row[1]): int(row[2]) for row in rows}

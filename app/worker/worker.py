@@ -24,6 +24,7 @@ import aiosmtplib
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.core import metrics
 from app.core.clock import utcnow
 from app.core.config import Settings
 from app.core.db import unit_of_work
@@ -409,6 +410,7 @@ class Worker:
                 delivery.last_error = None
                 return False
             delivery.last_error = (attempt.error or "failed")[:ERROR_TEXT_LIMIT]
+            metrics.record_delivery_failure(channel=delivery.channel.value)
             gone = delivery.max_attempts is not None and attempts >= delivery.max_attempts
             if gone or attempt.final:
                 delivery.status = DeliveryStatus.FAILED

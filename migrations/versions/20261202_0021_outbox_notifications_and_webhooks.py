@@ -1,7 +1,7 @@
 """the outbox, in-app notifications, email preferences, webhooks and their deliveries
 
 Revision ID: 0021
-Revises: 0017
+Revises: 0020
 Create Date: 2026-12-02 01:06:35.313975+00:00
 """
 
@@ -14,7 +14,7 @@ import app.core.types
 
 
 revision: str = '0021'
-down_revision: str | None = '0017'
+down_revision: str | None = '0020'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from httpx import AsyncClient
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import func, select
 
 from app.access.permissions import Role
@@ -101,9 +102,14 @@ async def test_a_refusing_mail_server_is_retried_visible_and_nothing_is_lost(
     await rejected(client, desk)  # the approver's request succeeds whatever the mail server says
 
     start = soon()
+    failures_before = await _metric(client, "gt_outbox_delivery_failures_total", channel="email")
     await worker.drain(now=start, scan=False)
 
     assert mailbox.to(desk.collector_email) == []
+    # GET /metrics shows the waiting emails and the failed attempts.
+    assert await _metric(client, "gt_outbox_depth", kind="email", status="pending") == 2
+    failures = await _metric(client, "gt_outbox_delivery_failures_total", channel="email")
+    assert failures - failures_before == 2  # the collector's and the owner's
     admin = await person(factory, Role.ADMIN)
     response = await client.get(
         f"{API}/outbox/deliveries", headers=admin.headers, params={"status": "pending"}
@@ -285,3 +291,13 @@ async def test_a_query_by_an_auditor_and_a_reply_to_a_comment_notify(
     [reply] = (await my_notifications(client, councillor.headers))["items"]
     assert reply["event_type"] == "comment.replied"
     assert reply["body"] == "Staff shortages."
+
+
+async def _metric(client: AsyncClient, name: str, **labels: str) -> float:
+    response = await client.get("/metrics")
+    assert response.status_code == 200, response.text
+    for family in text_string_to_metric_families(response.text):
+        for sample in family.samples:
+            if sample.name == name and sample.labels == labels:
+                return float(sample.value)
+    return 0.0
