@@ -29,6 +29,7 @@ from app.core.middleware import (
 from app.core.outage import install_outage_handler
 from app.health import router as health_router
 from app.status.cache import StatusCache
+from app.status.store import StatusStore
 
 logger = logging.getLogger("app")
 
@@ -95,8 +96,9 @@ def create_app(settings: Settings | None = None, *, run_startup: bool = True) ->
         app.state.engine = engine
         app.state.probe_engine = create_probe_engine(settings.database_url)
         app.state.sessionmaker = app_sessionmaker(engine, audit=AuditSeal.from_settings(settings))
-        # This worker's computed statuses, kept per data version (app.status.cache).
-        app.state.status_cache = StatusCache()
+        # This worker's computed statuses, kept per data version (app.status.cache), in front
+        # of those stored in the database for every worker (app.status.store).
+        app.state.status_cache = StatusCache(store=StatusStore(app.state.sessionmaker))
         if run_startup:
             await run_startup_tasks(app.state.sessionmaker, settings)
             tune_garbage_collector()

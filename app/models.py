@@ -19,6 +19,7 @@ from app.projects.models import Milestone, Project
 from app.risks.models import Risk
 from app.settings.models import CouncilSetting
 from app.spc.models import IndicatorSpcSetting
+from app.status.models import StatusSnapshot, StoredStatus
 from app.users.models import RoleAssignment, User
 
 __all__ = [
@@ -45,6 +46,8 @@ __all__ = [
     "Project",
     "Risk",
     "RoleAssignment",
+    "StatusSnapshot",
+    "StoredStatus",
     "Target",
     "TargetRevision",
     "User",
