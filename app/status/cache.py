@@ -14,8 +14,11 @@ One reader differs from another only in ``value_status``: those who may act on a
 working step, everyone else only whether an approved figure exists. Both variants are kept, each
 serialised once.
 
-Each worker process makes one cache in its lifespan and hands it to the status service; a
-service given none, and a transaction that has written and not yet committed, computes afresh.
+Each worker process makes one cache in its lifespan, with the store of statuses every worker
+shares (``app.status.store``) behind it, and hands it to the status service: what the memory
+lacks is read from the store, and only what the store lacks or holds under an older version is
+computed (and stored). A service given no cache, and a transaction that has written and not yet
+committed, computes afresh.
 """
 
 from __future__ import annotations

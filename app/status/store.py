@@ -187,8 +187,3 @@ def _row(period: str, status: CachedStatus) -> dict[str, Any]:
         "external": None if external == internal else external.decode(),
     }
 
-
-async def forget(session: AsyncSession) -> None:
-    """Drop every stored status (they are computed again when next read)."""
-    await session.execute(delete(_ROWS))
-    await session.execute(delete(_HEADERS))

@@ -3,6 +3,8 @@ version they were computed at, never read under another."""
 
 from __future__ import annotations
 
+import asyncio
+import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack
 from datetime import UTC, date, datetime, timedelta
@@ -11,13 +13,15 @@ from typing import Any
 
 import pytest
 from httpx import ASGITransport, AsyncClient
-from sqlalchemy import text, update
+from sqlalchemy import event, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from app.access.permissions import Role
+from app.audit.seal import AuditSeal
+from app.bootstrap import app_sessionmaker
 from app.core import clock
 from app.core.config import Settings
-from app.core.db import unit_of_work
+from app.core.db import create_engine, unit_of_work
 from app.indicators.models import Target
 from app.main import create_app
 from app.status.cache import StatusCache
@@ -212,3 +216,53 @@ async def test_a_worker_reads_no_statuses_for_a_period_that_does_not_exist(
     assert empty.json()["rows"] == []
     again = await (await start_worker()).get(SCORECARD, params={"period": Q1}, headers=perf)
     assert again.json() == empty.json()
+
+
+@pytest.mark.skipif(
+    not os.environ.get("GT_TEST_DATABASE_URL", "").startswith("postgresql"),
+    reason="workers in processes of their own are a PostgreSQL matter (SQLite is one process)",
+)
+async def test_workers_asking_at_once_compute_the_statuses_once(
+    committed: tuple[AsyncClient, Factory], settings: Settings
+) -> None:
+    """Three workers, each with an engine of its own on a database whose transactions really
+    commit, asked for the same scorecard at the same moment: one computes it under the
+    period's claim, the others wait for it and read what it stored."""
+    client, factory = committed
+    await factory.financial_year(2025)
+    perf = await factory.headers(Role.PERFORMANCE_TEAM)
+    await three_measures(client, factory, perf)
+    url = factory.sessionmaker.kw["bind"].url
+    computed: list[int] = []
+    async with AsyncExitStack() as stack:
+        workers = []
+        for number in range(3):
+            engine = create_engine(url.render_as_string(hide_password=False))
+            stack.push_async_callback(engine.dispose)
+
+            def note(*args: Any, number: int = number) -> None:
+                if "approved_value" in args[2]:
+                    computed.append(number)
+
+            event.listen(engine.sync_engine, "before_cursor_execute", note)
+            app = create_app(
+                settings.model_copy(update={"database_url": str(url)}), run_startup=False
+            )
+            maker = app_sessionmaker(
+                engine, audit=AuditSeal(key=settings.audit_key.encode(), checkpoint=None)
+            )
+            app.state.sessionmaker = maker
+            app.state.status_cache = StatusCache(store=StatusStore(maker))
+            workers.append(
+                await stack.enter_async_context(
+                    AsyncClient(transport=ASGITransport(app=app), base_url="http://worker")
+                )
+            )
+        answers = await asyncio.gather(
+            *(worker.get(SCORECARD, params={"period": Q1}, headers=perf) for worker in workers)
+        )
+
+    assert [answer.status_code for answer in answers] == [200, 200, 200]
+    assert answers[0].json() == answers[1].json() == answers[2].json()
+    assert rags(answers[0].json()) == {"S1": "green", "S2": "green", "S3": "red"}
+    assert len(set(computed)) == 1  # one worker read the figures; the others read its statuses
