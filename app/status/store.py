@@ -186,4 +186,3 @@ def _row(period: str, status: CachedStatus) -> dict[str, Any]:
         "internal": internal.decode(),
         "external": None if external == internal else external.decode(),
     }
-
