@@ -1,7 +1,7 @@
 """stored statuses: computed once and read by every worker (status_snapshot, stored_status)
 
 Revision ID: 0022
-Revises: 0015
+Revises: 0017
 Create Date: 2026-12-02 01:10:00+00:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from app.core.types import UTCDateTime
 
 revision: str = "0022"
-down_revision: str | None = "0015"
+down_revision: str | None = "0017"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
