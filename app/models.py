@@ -22,6 +22,7 @@ from app.projects.models import Milestone, Project
 from app.risks.models import Risk
 from app.settings.models import CouncilSetting
 from app.spc.models import IndicatorSpcSetting
+from app.status.models import StatusSnapshot, StoredStatus
 from app.users.models import RoleAssignment, User
 from app.webhooks.models import Webhook
 
@@ -56,6 +57,8 @@ __all__ = [
     "RefreshToken",
     "Risk",
     "RoleAssignment",
+    "StatusSnapshot",
+    "StoredStatus",
     "Target",
     "TargetRevision",
     "User",
