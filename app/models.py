@@ -14,7 +14,7 @@ from app.data_quality.models import ValueVerification
 from app.indicators.models import Indicator, IndicatorValue, Target, TargetRevision, ValueRevision
 from app.org.models import OrgUnit
 from app.periods.models import Period
-from app.plans.models import Objective, Plan
+from app.plans.models import Objective, Plan, PlanVersion
 from app.projects.models import Milestone, Project
 from app.risks.models import Risk
 from app.settings.models import CouncilSetting
@@ -42,6 +42,7 @@ __all__ = [
     "OrgUnit",
     "Period",
     "Plan",
+    "PlanVersion",
     "Project",
     "Risk",
     "RoleAssignment",

@@ -22,7 +22,7 @@ from app.indicators.repository import IndicatorFilter
 from app.measures.vocabulary import Rag
 from app.periods import calendar
 from app.periods.calendar import PeriodKind
-from app.plans.models import PlanKind, PlanStatus
+from app.plans.models import PlanKind
 from app.plans.schemas import ObjectiveCreate, ObjectiveUpdate, PlanCreate
 from app.plans.service import PlanService
 from app.projects.schemas import MilestoneCreate, ProjectCreate
@@ -52,7 +52,6 @@ async def seed_plans(session: AsyncSession, *, settings: Settings, performance: 
             org_unit_code="DBC",
             start_year=year - 1,
             end_year=year + 2,
-            status=PlanStatus.APPROVED,
             themes=["People", "Place", "Progress", "Outcomes"],
         ),
     )
@@ -136,7 +135,6 @@ async def seed_plans(session: AsyncSession, *, settings: Settings, performance: 
                 org_unit_code=kind_code,
                 start_year=year,
                 end_year=year,
-                status=PlanStatus.APPROVED,
             ),
         )
         objective, _ = await plans.create_objective(
