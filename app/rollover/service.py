@@ -22,6 +22,7 @@ from app.audit.service import AuditEntry, AuditService
 from app.core.clock import utcnow
 from app.core.errors import field_error
 from app.indicators.models import Indicator, IndicatorStatus
+from app.indicators.bounds import Range
 from app.indicators.service import allowed_range
 from app.measures.vocabulary import VALUE_KIND
 from app.periods import calendar
@@ -319,6 +320,7 @@ class RolloverService:
         }
         reason = f"rolled over from {from_year}"
         for indicator in await self.repository.indicators():
+            allowed = allowed_range(indicator)
             basis = (
                 last_by.get(indicator.id, {})
                 if data.targets is TargetRule.LAST_YEAR_TARGETS
@@ -369,6 +371,7 @@ class RolloverService:
                     existing=existing,
                     period=periods.get(new_code),
                     reason=reason,
+                    allowed=allowed,
                 )
                 work.rows.append(proposed)
                 if proposed.outcome is Outcome.CREATED:
@@ -425,10 +428,14 @@ class RolloverService:
         existing: dict[TargetKey, dict[str, Any]],
         period: Period | None,
         reason: str,
+        allowed: Range,
     ) -> TargetRollover:
+        # Built from what the rules computed, so not validated again (24,000 rows of a
+        # large council's year).
+        row = TargetRollover.model_construct
         kept = existing.get((indicator.id, code))
         if kept is not None:
-            return TargetRollover(
+            return row(
                 indicator_code=indicator.code,
                 period=code,
                 outcome=Outcome.KEPT,
@@ -446,17 +453,17 @@ class RolloverService:
                 polarity=indicator.polarity,
                 uplift_pct=data.uplift_pct,
                 places=indicator.decimal_places,
-                allowed=allowed_range(indicator),
+                allowed=allowed,
             )
         if isinstance(proposal, rules.Refusal):
-            return TargetRollover(
+            return row(
                 indicator_code=indicator.code,
                 period=code,
                 outcome=Outcome.SKIPPED,
                 reason=proposal.reason,
                 detail=proposal.detail,
             )
-        return TargetRollover(
+        return row(
             indicator_code=indicator.code,
             period=code,
             outcome=Outcome.CREATED,
