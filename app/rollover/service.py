@@ -21,8 +21,8 @@ from app.access.principal import Principal
 from app.audit.service import AuditEntry, AuditService
 from app.core.clock import utcnow
 from app.core.errors import field_error
-from app.indicators.models import Indicator, IndicatorStatus
 from app.indicators.bounds import Range
+from app.indicators.models import Indicator, IndicatorStatus
 from app.indicators.service import allowed_range
 from app.measures.vocabulary import VALUE_KIND
 from app.periods import calendar
