@@ -3,7 +3,7 @@ financial year (service plans), numbered versions whose approved states are kept
 they were rolled over from
 
 Revision ID: 0016
-Revises: 0020
+Revises: 0021
 Create Date: 2026-12-02 01:20:00+00:00
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 import app.core.types
 
 revision: str = "0016"
-down_revision: str | None = "0020"
+down_revision: str | None = "0021"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
