@@ -10,7 +10,7 @@ from app.access.permissions import Permission
 from app.access.principal import Principal
 from app.batch.idempotency import IdempotencyStore, request_fingerprint
 from app.batch.parsing import UnsupportedMediaType, parse_csv, parse_json
-from app.batch.schemas import BatchIn, BatchResult
+from app.batch.schemas import BatchResult
 from app.batch.service import BatchService
 from app.core.deps import SessionDep
 
@@ -26,11 +26,28 @@ ENDPOINT = "POST /values/batch"
         "requestBody": {
             "required": True,
             "content": {
-                "application/json": {"schema": BatchIn.model_json_schema()},
+                # BatchIn, its items typed as BatchItem (app.openapi).
+                "application/json": {
+                    "schema": {"$ref": "#/components/schemas/BatchIn"},
+                    "example": {
+                        "items": [
+                            {"indicator_code": "HS01", "period": "2025-26-Q2", "value": 81.5},
+                            {
+                                "indicator_code": "HS02",
+                                "period": "2025-26-Q2",
+                                "numerator": 42,
+                                "denominator": 50,
+                                "quality_flags": ["provisional"],
+                            },
+                        ],
+                        "submit": False,
+                        "atomic": True,
+                    },
+                },
                 "text/csv": {
                     "schema": {"type": "string"},
                     "example": "indicator_code,period,value,numerator,denominator,commentary,"
-                    "quality_flags\nHS08,2025-26-Q2,81.5,,,On track,provisional\n",
+                    "quality_flags\nHS01,2025-26-Q2,81.5,,,On track,provisional\n",
                 },
             },
         }
