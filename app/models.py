@@ -1,6 +1,7 @@
 """Imports every domain's models so the metadata (and Alembic) sees all tables."""
 
 from app.actions.models import Action, ActionUpdate
+from app.appraisals.models import AppraisalReview, PersonalObjective
 from app.audit.models import AuditEvent
 from app.auth.models import LoginFailure
 from app.batch.models import IdempotencyKey
@@ -25,6 +26,7 @@ __all__ = [
     "Action",
     "ActionUpdate",
     "ApiClient",
+    "AppraisalReview",
     "AuditEvent",
     "Base",
     "Benchmark",
@@ -41,6 +43,7 @@ __all__ = [
     "Objective",
     "OrgUnit",
     "Period",
+    "PersonalObjective",
     "Plan",
     "Project",
     "Risk",

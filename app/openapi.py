@@ -65,6 +65,8 @@ TAGS: dict[str, str] = {
     "committees": "Committees and the indicators and plans reported to them.",
     "actions": "Action plans: what is being done about a measure or objective, and progress.",
     "projects": "Projects and their milestones.",
+    "appraisals": "Personal objectives and mid-year reviews, seen by the person, their line "
+    "managers and admins only.",
     "risks": "The risk register: likelihood, impact and the controls in place.",
     "audit": "The audit trail: who changed what, when, sealed against tampering.",
     "health": "Liveness and readiness for load balancers and orchestrators.",
