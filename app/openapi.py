@@ -155,6 +155,7 @@ _ANSWERS: dict[str, str] = {
     "503": "The database cannot be reached just now: retry after Retry-After",
 }
 _VALIDATION_STATUSES = {"400", "422"}
+_PAGING = {"page", "page_size"}
 _SUCCESS = {"200": "OK", "201": "Created", "202": "Accepted", "204": "No content"}
 
 
@@ -200,7 +201,8 @@ def _statuses(route: APIRoute, method: str, operation: dict[str, Any], auth: str
         statuses |= {"401", "403"}
     elif auth == "optional":
         statuses.add("401")  # a token that is sent must be valid
-    if any(p["in"] == "path" for p in params):
+    # A path names a resource; so may a query parameter (a period, an org unit): 404 if absent.
+    if any(p["in"] == "path" or p["name"] not in _PAGING for p in params if p["in"] != "header"):
         statuses.add("404")
     if method in {"post", "put", "patch", "delete"}:
         statuses.add("409")
