@@ -91,8 +91,8 @@ async def test_put_then_get_round_trips_the_figures(
         (YEAR, LG_INFORM["source"]),
         (Q1, "LG Inform Q1"),
     ]
-    assert listed.json()[1]["comparators"] == []
-    assert listed.json()[1]["upper_quartile"] is None
+    assert listed.json()["items"][1]["comparators"] == []
+    assert listed.json()["items"][1]["upper_quartile"] is None
 
 
 async def test_a_put_replaces_the_figures_and_is_audited(

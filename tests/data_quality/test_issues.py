@@ -313,10 +313,10 @@ async def test_queried_value_is_one_an_auditor_has_queried(
         counted = await summary(client, auditor)
 
     assert before == []
-    assert [(i["type"], i["indicator_code"], i["period"]) for i in after.json()] == [
+    assert [(i["type"], i["indicator_code"], i["period"]) for i in after.json()["items"]] == [
         ("queried_value", "QV1", Q1)
     ]
-    assert "No evidence for the numerator" in after.json()[0]["detail"]
+    assert "No evidence for the numerator" in after.json()["items"][0]["detail"]
     assert only(counted["issues"], "queried_value")
 
 

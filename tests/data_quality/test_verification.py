@@ -148,7 +148,7 @@ async def test_a_queried_value_shows_up_as_a_data_quality_issue(
 
     assert response.status_code == 200, response.text
     assert [(i["indicator_code"], i["period"]) for i in response.json()["items"]] == [("VF1", Q1)]
-    assert "Figure looks high" in response.json()[0]["detail"]
+    assert "Figure looks high" in response.json()["items"][0]["detail"]
 
 
 async def test_a_later_verified_verdict_clears_the_query(

@@ -735,7 +735,7 @@ async def test_drafts_are_invisible_to_councillors(
             factory, outsider, "WST" if outsider is Role.HEAD_OF_SERVICE else "PLA"
         )
         listed = await client.get(f"{INDICATORS}/PI1/values", headers=elsewhere.headers)
-        assert [v["status"] for v in listed.json()] == ["approved"]
+        assert [v["status"] for v in listed.json()["items"]] == ["approved"]
         assert_problem(
             await client.get(value_url("PI1", "2025-26-Q2"), headers=elsewhere.headers), 404
         )
@@ -743,7 +743,7 @@ async def test_drafts_are_invisible_to_councillors(
     # Those who may act on drafts see all three.
     for insider in (collector, head, council.perf, council.auditor, council.admin):
         listed = await client.get(f"{INDICATORS}/PI1/values", headers=insider.headers)
-        assert [(v["period"], v["status"]) for v in listed.json()] == [
+        assert [(v["period"], v["status"]) for v in listed.json()["items"]] == [
             (Q1, "approved"),
             ("2025-26-Q2", "draft"),
             ("2025-26-Q3", "submitted"),
@@ -771,7 +771,7 @@ async def test_values_list_by_financial_year(
     this_year = await client.get(
         url, params={"financial_year": "2025-26"}, headers=council.head.headers
     )
-    assert [v["period"] for v in this_year.json()] == [Q1]
+    assert [v["period"] for v in this_year.json()["items"]] == [Q1]
 
 
 # Concurrency
