@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 import secrets
@@ -15,12 +16,13 @@ from fastapi.routing import APIRoute
 from app import __version__
 from app.api import API_PREFIX, api_router
 from app.audit.seal import AuditSeal
-from app.auth.service import authenticate
+from app.auth.service import make_authenticate
 from app.bootstrap import app_sessionmaker, run_startup_tasks
 from app.core.config import Settings, get_settings
 from app.core.db import create_engine, create_probe_engine
 from app.core.errors import install_error_handlers
 from app.core.logging import configure_logging
+from app.core.metrics import MetricsMiddleware, install_pool_metrics
 from app.core.middleware import (
     BodySizeLimitMiddleware,
     ControlCharacterMiddleware,
@@ -30,9 +32,11 @@ from app.core.middleware import (
 from app.core.outage import install_outage_handler
 from app.core.query import reject_unknown_query_parameters
 from app.docs import install_docs
+from app.events.service import outbox_probe
 from app.health import router as health_router
 from app.openapi import install_openapi
 from app.status.cache import StatusCache
+from app.worker.worker import Worker
 
 logger = logging.getLogger("app")
 
@@ -98,16 +102,27 @@ def create_app(settings: Settings | None = None, *, run_startup: bool = True) ->
             pool_size=settings.database_pool_size,
         )
         app.state.engine = engine
+        install_pool_metrics(engine)
         app.state.probe_engine = create_probe_engine(settings.database_url)
         app.state.sessionmaker = app_sessionmaker(engine, audit=AuditSeal.from_settings(settings))
         # This worker's computed statuses, kept per data version (app.status.cache).
         app.state.status_cache = StatusCache()
+        worker_task: asyncio.Task[None] | None = None
+        stop = asyncio.Event()
         if run_startup:
             await run_startup_tasks(app.state.sessionmaker, settings)
             tune_garbage_collector()
+            if settings.worker_in_process:
+                # The outbox worker beside the server (GT_WORKER_IN_PROCESS=0 to run
+                # `python -m app.cli worker` on its own instead).
+                worker = Worker(app.state.sessionmaker, settings)
+                worker_task = asyncio.create_task(worker.run_forever(stop), name="outbox-worker")
         try:
             yield
         finally:
+            stop.set()
+            if worker_task is not None:
+                await worker_task
             await app.state.probe_engine.dispose()
             await engine.dispose()
 
@@ -126,7 +141,8 @@ def create_app(settings: Settings | None = None, *, run_startup: bool = True) ->
     app.state.settings = settings
     install_openapi(app, version=__version__, summary=SUMMARY, description=DESCRIPTION)
     # How a bearer token becomes a principal, for app.access.dependencies.
-    app.state.authenticate = authenticate
+    # The service's own tokens, and the OpenID Connect provider's when one is configured.
+    app.state.authenticate = make_authenticate(settings)
     install_error_handlers(app)
     install_outage_handler(app)
     if settings.cors_origins:
@@ -143,7 +159,7 @@ def create_app(settings: Settings | None = None, *, run_startup: bool = True) ->
             ],
             expose_headers=["ETag", "Link", "Location", "X-Request-ID", "Retry-After"],
         )
-    # Outermost last: request id, security headers, body size limit, control characters.
+    # Outermost last: metrics, request id, security headers, body size limit, control characters.
     app.add_middleware(ControlCharacterMiddleware)
     app.add_middleware(BodySizeLimitMiddleware, limit_for=body_limit_for(settings))
     app.add_middleware(
@@ -151,6 +167,9 @@ def create_app(settings: Settings | None = None, *, run_startup: bool = True) ->
         exempt={f"{API_PREFIX}/docs", f"{API_PREFIX}/docs/oauth2-redirect", f"{API_PREFIX}/redoc"},
     )
     app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(MetricsMiddleware)
+    # Scrape-time readings from the database (app.core.metrics): domains append theirs.
+    app.state.metrics_probes = [outbox_probe]
     # Every route refuses query parameters it does not declare (app.core.query).
     app.include_router(health_router, dependencies=[Depends(reject_unknown_query_parameters)])
     app.include_router(api_router)

@@ -69,6 +69,9 @@ TAGS: dict[str, str] = {
     "managers and admins only.",
     "risks": "The risk register: likelihood, impact and the controls in place.",
     "audit": "The audit trail: who changed what, when, sealed against tampering.",
+    "notifications": "Who is told what, and how: each person's notification settings.",
+    "webhooks": "Subscriptions that receive signed events (Standard Webhooks) as they happen.",
+    "outbox": "The event outbox: what has been sent to subscribers and what is still to go.",
     "health": "Liveness and readiness for load balancers and orchestrators.",
     "docs": "This document, its human-readable forms and the problem types it uses.",
 }
