@@ -12,6 +12,9 @@ WORKDIR /srv
 COPY pyproject.toml uv.lock ./
 RUN uv sync --frozen --no-dev --no-install-project
 COPY app ./app
+COPY README.md ./
+# The project itself (editable), so the golden-thread command is on PATH in the image.
+RUN uv sync --frozen --no-dev
 COPY migrations ./migrations
 COPY alembic.ini ./
 # The runtime writes no bytecode (PYTHONDONTWRITEBYTECODE): compile ours here, once.

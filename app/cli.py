@@ -16,6 +16,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import inspect
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.access.permissions import Role
@@ -49,6 +51,35 @@ def openapi_document() -> dict[str, Any]:
 
     document: dict[str, Any] = create_app(run_startup=False).openapi()
     return document
+
+
+def database_refusal() -> str | None:
+    """Why the database named by GT_DATABASE_URL cannot be used, in one line; None if it can.
+
+    An SQLite file that does not exist is not created (it would be an empty database the
+    command then fails on); a database without the schema is named as such."""
+    url = make_url(get_settings().database_url)
+    shown = url.render_as_string(hide_password=True)
+    file = url.database if url.get_backend_name() == "sqlite" else None
+    if file not in (None, "", ":memory:") and not Path(str(file)).exists():
+        return f"no database at {shown}: set GT_DATABASE_URL, or create it with `make migrate`"
+    return asyncio.run(_probe(url.render_as_string(hide_password=False), shown))
+
+
+async def _probe(database_url: str, shown: str) -> str | None:
+    engine = create_engine(database_url)
+    try:
+        async with engine.connect() as connection:
+            migrated = await connection.run_sync(
+                lambda sync: inspect(sync).has_table("alembic_version")
+            )
+    except Exception as exc:  # any failure to connect is the one line we print
+        return f"cannot reach the database at {shown}: {type(exc).__name__}: {str(exc)[:200]}"
+    finally:
+        await engine.dispose()
+    if not migrated:
+        return f"the database at {shown} has no schema: run `make migrate` (alembic upgrade head)"
+    return None
 
 
 def write_openapi(output: Path) -> None:
@@ -240,6 +271,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     worker.add_argument("--once", action="store_true", help="one drain, then exit")
 
     args = parser.parse_args(argv)
+    if args.command != "openapi" and (refusal := database_refusal()):
+        print(f"golden-thread: {refusal}", file=sys.stderr)
+        return 2
     if args.command == "openapi":
         write_openapi(args.output)
     elif args.command == "create-admin":

@@ -9,10 +9,11 @@ import secrets
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 
+from app import __version__
 from app.api import API_PREFIX, api_router
 from app.audit.seal import AuditSeal
 from app.auth.service import make_authenticate
@@ -29,14 +30,18 @@ from app.core.middleware import (
     SecurityHeadersMiddleware,
 )
 from app.core.outage import install_outage_handler
+from app.core.query import reject_unknown_query_parameters
+from app.docs import install_docs
 from app.events.service import outbox_probe
 from app.health import router as health_router
+from app.openapi import install_openapi
 from app.status.cache import StatusCache
 from app.status.store import StatusStore
 from app.worker.worker import Worker
 
 logger = logging.getLogger("app")
 
+SUMMARY = "Performance management for UK councils"
 DESCRIPTION = """
 Golden Thread runs a council's performance management framework: plans and objectives,
 performance indicators with targets, RAG status and direction of travel, action plans, risks,
@@ -125,16 +130,18 @@ def create_app(settings: Settings | None = None, *, run_startup: bool = True) ->
 
     app = FastAPI(
         title="Golden Thread",
-        version="1.0.0",
-        summary="Performance management for UK councils",
+        version=__version__,
+        summary=SUMMARY,
         description=DESCRIPTION,
         openapi_url=f"{API_PREFIX}/openapi.json",
-        docs_url=f"{API_PREFIX}/docs",
+        # Served from assets shipped with the app, not a CDN (app.docs).
+        docs_url=None,
         redoc_url=None,
         lifespan=lifespan,
         generate_unique_id_function=operation_id,
     )
     app.state.settings = settings
+    install_openapi(app, version=__version__, summary=SUMMARY, description=DESCRIPTION)
     # How a bearer token becomes a principal, for app.access.dependencies.
     # The service's own tokens, and the OpenID Connect provider's when one is configured.
     app.state.authenticate = make_authenticate(settings)
@@ -152,18 +159,23 @@ def create_app(settings: Settings | None = None, *, run_startup: bool = True) ->
                 "Idempotency-Key",
                 "X-Request-ID",
             ],
-            expose_headers=["ETag", "Location", "X-Request-ID", "Retry-After"],
+            expose_headers=["ETag", "Link", "Location", "X-Request-ID", "Retry-After"],
         )
     # Outermost last: metrics, request id, security headers, body size limit, control characters.
     app.add_middleware(ControlCharacterMiddleware)
     app.add_middleware(BodySizeLimitMiddleware, limit_for=body_limit_for(settings))
-    app.add_middleware(SecurityHeadersMiddleware, exempt={f"{API_PREFIX}/docs"})
+    app.add_middleware(
+        SecurityHeadersMiddleware,
+        exempt={f"{API_PREFIX}/docs", f"{API_PREFIX}/docs/oauth2-redirect", f"{API_PREFIX}/redoc"},
+    )
     app.add_middleware(RequestIdMiddleware)
     app.add_middleware(MetricsMiddleware)
     # Scrape-time readings from the database (app.core.metrics): domains append theirs.
     app.state.metrics_probes = [outbox_probe]
-    app.include_router(health_router)
+    # Every route refuses query parameters it does not declare (app.core.query).
+    app.include_router(health_router, dependencies=[Depends(reject_unknown_query_parameters)])
     app.include_router(api_router)
+    install_docs(app, prefix=API_PREFIX)
     return app
 
 

@@ -116,3 +116,20 @@ def test_export_outturn_writes_the_csv_the_api_serves(
     assert header.startswith("indicator_code,")
     assert [row.split(",")[0] for row in rows] == ["CLI1"]
     assert cli.main(["export-outturn", "1999-00"]) == 2
+
+
+def test_without_a_database_the_command_refuses_in_one_line_and_creates_none(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "nowhere.db"
+    monkeypatch.setenv("GT_DATABASE_URL", f"sqlite+aiosqlite:///{missing}")
+    get_settings.cache_clear()
+    try:
+        assert cli.main(["seed-demo"]) == 2
+    finally:
+        get_settings.cache_clear()
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "no database at" in err
+    assert "Traceback" not in err
+    assert not missing.exists()

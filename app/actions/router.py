@@ -23,7 +23,7 @@ from app.actions.schemas import (
 from app.actions.service import ActionService
 from app.core.deps import SessionDep
 from app.core.etag import set_etag
-from app.core.pagination import Paging
+from app.core.pagination import Paging, page_of
 from app.core.schemas import Page
 
 # No prefix: the action RAG thresholds live under /settings with the other council settings.
@@ -105,12 +105,13 @@ async def update_action(
     return read
 
 
-@router.get("/actions/{action_id}/updates", tags=TAGS, response_model=list[ActionUpdateRead])
+@router.get("/actions/{action_id}/updates", tags=TAGS, response_model=Page[ActionUpdateRead])
 async def list_action_updates(
-    action_id: uuid.UUID, _: Reader, session: SessionDep
-) -> list[ActionUpdateRead]:
+    action_id: uuid.UUID, _: Reader, session: SessionDep, paging: Paging
+) -> Page[ActionUpdateRead]:
     """The action's progress updates, oldest first."""
-    return await ActionService(session).list_updates(action_id=action_id)
+    updates = await ActionService(session).list_updates(action_id=action_id)
+    return Page(**page_of(updates, paging))
 
 
 @router.post(

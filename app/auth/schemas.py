@@ -1,11 +1,20 @@
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from app.core.schemas import ResponseSchema
 
 
 class TokenResponse(ResponseSchema):
+    model_config = ConfigDict(
+        from_attributes=True,
+        json_schema_extra={
+            "examples": [
+                {"access_token": "eyJhbGciOi...", "token_type": "bearer", "expires_in": 3600}
+            ]
+        },
+    )
+
     access_token: str
     token_type: str = "bearer"  # noqa: S105 - the OAuth2 token type, not a secret
     expires_in: int

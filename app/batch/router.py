@@ -14,7 +14,6 @@ from app.batch.parsing import UnsupportedMediaType, load_json, parse_csv, parse_
 from app.batch.schemas import (
     REQUIRED_TARGET_CSV_COLUMNS,
     TARGET_CSV_COLUMNS,
-    BatchIn,
     BatchResult,
     TargetBatchIn,
     TargetBatchResult,
@@ -41,11 +40,28 @@ IdempotencyKeyHeader = Annotated[
         "requestBody": {
             "required": True,
             "content": {
-                "application/json": {"schema": BatchIn.model_json_schema()},
+                # BatchIn, its items typed as BatchItem (app.openapi).
+                "application/json": {
+                    "schema": {"$ref": "#/components/schemas/BatchIn"},
+                    "example": {
+                        "items": [
+                            {"indicator_code": "HS01", "period": "2025-26-Q2", "value": 81.5},
+                            {
+                                "indicator_code": "HS02",
+                                "period": "2025-26-Q2",
+                                "numerator": 42,
+                                "denominator": 50,
+                                "quality_flags": ["provisional"],
+                            },
+                        ],
+                        "submit": False,
+                        "atomic": True,
+                    },
+                },
                 "text/csv": {
                     "schema": {"type": "string"},
                     "example": "indicator_code,period,value,numerator,denominator,commentary,"
-                    "quality_flags\nHS08,2025-26-Q2,81.5,,,On track,provisional\n",
+                    "quality_flags\nHS01,2025-26-Q2,81.5,,,On track,provisional\n",
                 },
             },
         }
@@ -123,11 +139,25 @@ def parse_targets(body: bytes, media_type: str, atomic: bool) -> tuple[list[RawI
         "requestBody": {
             "required": True,
             "content": {
-                "application/json": {"schema": TargetBatchIn.model_json_schema()},
+                # TargetBatchIn, its items typed as TargetBatchItem (app.openapi).
+                "application/json": {
+                    "schema": {"$ref": "#/components/schemas/TargetBatchIn"},
+                    "example": {
+                        "items": [
+                            {
+                                "indicator_code": "HOU01",
+                                "period": "2026-27-Q1",
+                                "value": 82,
+                                "reason": "Agreed in the 2026-27 service plan",
+                            }
+                        ],
+                        "atomic": True,
+                    },
+                },
                 "text/csv": {
                     "schema": {"type": "string"},
                     "example": "indicator_code,period,value,lower,upper,floor,reason\n"
-                    "HS08,2026-27-Q1,82,,,75,Agreed in the 2026-27 service plan\n",
+                    "HOU01,2026-27-Q1,82,,,75,Agreed in the 2026-27 service plan\n",
                 },
             },
         }

@@ -11,6 +11,8 @@ from app.benchmarks.schemas import BenchmarkIn, BenchmarkRead
 from app.benchmarks.service import BenchmarkService
 from app.core.deps import SessionDep
 from app.core.etag import set_etag
+from app.core.pagination import Paging, page_of
+from app.core.schemas import Page
 
 router = APIRouter(prefix="/indicators", tags=["benchmarks"])
 
@@ -19,10 +21,12 @@ Writer = Annotated[Principal, Depends(require(Permission.INDICATORS_WRITE))]
 IfMatch = Annotated[str | None, Header(description="The ETag you read; 412 if it changed")]
 
 
-@router.get("/{code}/benchmarks", response_model=list[BenchmarkRead])
-async def list_benchmarks(code: str, _: Reader, session: SessionDep) -> list[BenchmarkRead]:
+@router.get("/{code}/benchmarks", response_model=Page[BenchmarkRead])
+async def list_benchmarks(
+    code: str, _: Reader, session: SessionDep, paging: Paging
+) -> Page[BenchmarkRead]:
     """Every period's comparator figures for the indicator, in period order."""
-    return await BenchmarkService(session).list_benchmarks(code=code)
+    return Page(**page_of(await BenchmarkService(session).list_benchmarks(code=code), paging))
 
 
 @router.get("/{code}/benchmarks/{period}", response_model=BenchmarkRead)

@@ -10,19 +10,24 @@ from app.access.principal import Principal
 from app.comments.schemas import CommentCreate, CommentRead
 from app.comments.service import CommentService
 from app.core.deps import SessionDep
+from app.core.pagination import Paging, page_of
+from app.core.schemas import Page
 
 router = APIRouter(prefix="/indicators/{code}/comments", tags=["comments"])
 
 
-@router.get("", response_model=list[CommentRead])
+@router.get("", response_model=Page[CommentRead])
 async def list_comments(
     code: str,
     _: Annotated[Principal, Depends(require(Permission.INDICATORS_READ))],
     session: SessionDep,
+    paging: Paging,
     period: Annotated[str | None, Query(description="Only comments on this period")] = None,
-) -> list[CommentRead]:
+) -> Page[CommentRead]:
     """Scrutiny questions and answers on an indicator, oldest first."""
-    return await CommentService(session).list(code=code, period_code=period)
+    return Page(
+        **page_of(await CommentService(session).list(code=code, period_code=period), paging)
+    )
 
 
 @router.post("", response_model=CommentRead, status_code=status.HTTP_201_CREATED)

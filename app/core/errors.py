@@ -22,7 +22,9 @@ from starlette.routing import Match
 logger = logging.getLogger("app.errors")
 
 PROBLEM_JSON = "application/problem+json"
-PROBLEM_TYPE_PREFIX = "urn:golden-thread:problem:"
+# Each problem's `type` links to its entry on the problem types page (app.docs), which says
+# what it means and what to do.
+PROBLEM_TYPE_PREFIX = "/api/v1/problems/"
 
 
 class AppError(Exception):
@@ -89,6 +91,78 @@ class InvalidInput(AppError):
 
 class TooManyRequests(AppError):
     status, title, slug = 429, "Too many requests", "too-many-requests"
+
+
+# Problems answered by the shared handlers rather than an AppError subclass.
+_HANDLER_PROBLEMS: tuple[tuple[str, int, str, str], ...] = (
+    ("malformed", 400, "Malformed request", "The body is not valid JSON (or CSV): fix it."),
+    (
+        "invalid-input",
+        422,
+        "Invalid input",
+        "Fields or query parameters are invalid; each is named in `errors` with what is wrong.",
+    ),
+    ("duplicate", 409, "Conflict", "A resource with the same unique key already exists."),
+    (
+        "still-referenced",
+        409,
+        "Conflict",
+        "Other records still refer to this one; remove or change them first.",
+    ),
+    (
+        "precondition-failed",
+        412,
+        "Precondition failed",
+        "The resource changed since you read "
+        "it (If-Match does not match its ETag): read it again, then retry.",
+    ),
+    (
+        "payload-too-large",
+        413,
+        "Payload too large",
+        "The body is larger than this endpoint takes: send less, or split it.",
+    ),
+    (
+        "service-unavailable",
+        503,
+        "Service unavailable",
+        "The database cannot be reached just now: retry after Retry-After seconds.",
+    ),
+)
+
+
+@dataclass(frozen=True)
+class ProblemType:
+    slug: str
+    status: int
+    titles: tuple[str, ...]
+    meaning: str
+
+
+def problem_types() -> list[ProblemType]:
+    """Every problem `type` the service answers with, from the AppError subclasses loaded (the
+    app's domains) and the shared handlers; one entry a slug."""
+    found: dict[str, tuple[int, list[str], list[str]]] = {}
+
+    def add(slug: str, status: int, title: str, meaning: str) -> None:
+        entry = found.setdefault(slug, (status, [], []))
+        if title not in entry[1]:
+            entry[1].append(title)
+        if meaning and meaning not in entry[2]:
+            entry[2].append(meaning)
+
+    for slug, status, title, meaning in _HANDLER_PROBLEMS:
+        add(slug, status, title, meaning)
+    pending: list[type[AppError]] = [AppError]
+    while pending:
+        kind = pending.pop()
+        pending.extend(kind.__subclasses__())
+        doc = " ".join((kind.__doc__ or "").split()) if "__doc__" in vars(kind) else ""
+        add(kind.slug, kind.status, kind.title, doc)
+    return [
+        ProblemType(slug, status, tuple(titles), " ".join(meanings) or titles[0] + ".")
+        for slug, (status, titles, meanings) in sorted(found.items())
+    ]
 
 
 def field_error(

@@ -250,13 +250,18 @@ _CONTENT_POLICY = (
     b"default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
     b"frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 )
+# The interactive docs run their own scripts, all served from here: nothing from elsewhere.
+_DOCS_POLICY = (
+    b"default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    b"img-src 'self' data:; worker-src 'self' blob:; frame-ancestors 'none'; base-uri 'none'"
+)
 
 
 class SecurityHeadersMiddleware:
     """``nosniff`` and no framing on every answer; ``Cache-Control: no-store`` on answers to an
     authenticated request (they may hold what only that reader may see), unless the route set
     its own; a strict Content-Security-Policy on HTML and SVG (the interactive docs at
-    ``exempt`` load their own scripts)."""
+    ``exempt`` run their own scripts, from this server only)."""
 
     def __init__(self, app: ASGIApp, *, exempt: Iterable[str] = ()) -> None:
         self.app = app
@@ -277,8 +282,9 @@ class SecurityHeadersMiddleware:
                 if authenticated and b"cache-control" not in names:
                     headers.append((b"cache-control", b"no-store"))
                 content_type = dict(headers).get(b"content-type", b"")
-                if not exempt and content_type.split(b";")[0].strip() in _RENDERED:
-                    headers.append((b"content-security-policy", _CONTENT_POLICY))
+                if content_type.split(b";")[0].strip() in _RENDERED:
+                    policy = _DOCS_POLICY if exempt else _CONTENT_POLICY
+                    headers.append((b"content-security-policy", policy))
                 message["headers"] = headers
             await send(message)
 

@@ -19,6 +19,8 @@ from pydantic import (
     field_validator,
 )
 
+from app.core.pagination import link_page
+
 
 def _json_number(value: Decimal) -> int | float:
     # JSON has one number type; integral Decimals go out as integers, others as the shortest
@@ -144,7 +146,14 @@ T = TypeVar("T")
 
 
 class Page(BaseModel, Generic[T]):
-    items: list[T]
-    page: int
-    page_size: int
-    total: int
+    """One page of a list: every list answers with this envelope, and a `Link` header naming
+    its first, previous, next and last pages."""
+
+    items: list[T] = Field(description="This page's items")
+    page: int = Field(description="1-based page number", examples=[1])
+    page_size: int = Field(description="Items per page (max 500)", examples=[50])
+    total: int = Field(description="Items in the whole list, over every page", examples=[123])
+
+    def model_post_init(self, context: Any, /) -> None:
+        # Built as a request's answer: its neighbours go in the Link header.
+        link_page(self.page, self.page_size, self.total)

@@ -8,6 +8,8 @@ from app.access.dependencies import require
 from app.access.permissions import Permission
 from app.access.principal import Principal
 from app.core.deps import SessionDep
+from app.core.pagination import Paging, page_of
+from app.core.schemas import Page
 from app.data_quality.schemas import (
     Issue,
     IssueType,
@@ -35,28 +37,31 @@ async def get_data_quality_summary(
     )
 
 
-@router.get("/data-quality/issues", response_model=list[Issue])
+@router.get("/data-quality/issues", response_model=Page[Issue])
 async def list_data_quality_issues(
     period: PeriodCode,
     principal: Reader,
     session: SessionDep,
+    paging: Paging,
     org_unit: OrgUnit = None,
     issue_type: Annotated[IssueType | None, Query(alias="type")] = None,
-) -> list[Issue]:
+) -> Page[Issue]:
     """Every data-quality issue in a period, by org unit and indicator (types in the README)."""
-    return await DataQualityService(session).issues(
+    issues = await DataQualityService(session).issues(
         principal=principal, period_code=period, org_unit_code=org_unit, issue_type=issue_type
     )
+    return Page(**page_of(issues, paging))
 
 
 @router.get(
-    "/indicators/{code}/values/{period}/verification", response_model=list[VerificationRead]
+    "/indicators/{code}/values/{period}/verification", response_model=Page[VerificationRead]
 )
 async def list_value_verifications(
-    code: str, period: str, _: Reader, session: SessionDep
-) -> list[VerificationRead]:
+    code: str, period: str, _: Reader, session: SessionDep, paging: Paging
+) -> Page[VerificationRead]:
     """Auditors' verdicts on a value, newest first; `current` says whether it still applies."""
-    return await DataQualityService(session).verifications(code=code, period_code=period)
+    verdicts = await DataQualityService(session).verifications(code=code, period_code=period)
+    return Page(**page_of(verdicts, paging))
 
 
 @router.post(

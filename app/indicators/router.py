@@ -10,7 +10,7 @@ from app.access.permissions import Permission
 from app.access.principal import Principal
 from app.core.deps import SessionDep
 from app.core.etag import set_etag
-from app.core.pagination import Paging
+from app.core.pagination import Paging, page_of
 from app.core.schemas import Page
 from app.indicators.models import IndicatorStatus
 from app.indicators.repository import IndicatorFilter
@@ -136,10 +136,12 @@ async def retire_indicator(
     return read
 
 
-@router.get("/{code}/targets", response_model=list[TargetRead])
-async def list_targets(code: str, _: Reader, session: SessionDep) -> list[TargetRead]:
+@router.get("/{code}/targets", response_model=Page[TargetRead])
+async def list_targets(
+    code: str, _: Reader, session: SessionDep, paging: Paging
+) -> Page[TargetRead]:
     """Every target in force for the indicator, in period order."""
-    return await IndicatorService(session).list_targets(code=code)
+    return Page(**page_of(await IndicatorService(session).list_targets(code=code), paging))
 
 
 @router.get("/{code}/targets/{period}", response_model=TargetRead)
@@ -172,25 +174,28 @@ async def set_target(
     return target
 
 
-@router.get("/{code}/targets/{period}/history", response_model=list[TargetRevisionRead])
+@router.get("/{code}/targets/{period}/history", response_model=Page[TargetRevisionRead])
 async def get_target_history(
-    code: str, period: str, _: Reader, session: SessionDep
-) -> list[TargetRevisionRead]:
+    code: str, period: str, _: Reader, session: SessionDep, paging: Paging
+) -> Page[TargetRevisionRead]:
     """Every change to a period's target, newest first: old and new value, who, when, why."""
-    return await IndicatorService(session).target_history(code=code, period_code=period)
+    history = await IndicatorService(session).target_history(code=code, period_code=period)
+    return Page(**page_of(history, paging))
 
 
-@router.get("/{code}/values", response_model=list[ValueRead])
+@router.get("/{code}/values", response_model=Page[ValueRead])
 async def list_values(
     code: str,
     principal: Reader,
     session: SessionDep,
+    paging: Paging,
     financial_year: Annotated[str | None, Query(description="e.g. 2025-26")] = None,
-) -> list[ValueRead]:
+) -> Page[ValueRead]:
     """The indicator's values: drafts for those who may act on them, else approved only."""
-    return await ValueService(session).list_values(
+    values = await ValueService(session).list_values(
         principal=principal, code=code, financial_year=financial_year
     )
+    return Page(**page_of(values, paging))
 
 
 @router.get("/{code}/values/{period}", response_model=ValueRead)
@@ -281,9 +286,12 @@ async def reject_value(
     return read
 
 
-@router.get("/{code}/values/{period}/history", response_model=list[ValueRevisionRead])
+@router.get("/{code}/values/{period}/history", response_model=Page[ValueRevisionRead])
 async def get_value_history(
-    code: str, period: str, principal: CurrentPrincipal, session: SessionDep
-) -> list[ValueRevisionRead]:
+    code: str, period: str, principal: CurrentPrincipal, session: SessionDep, paging: Paging
+) -> Page[ValueRevisionRead]:
     """Every revision of a period's value, oldest first (for those who may see drafts)."""
-    return await ValueService(session).history(principal=principal, code=code, period_code=period)
+    history = await ValueService(session).history(
+        principal=principal, code=code, period_code=period
+    )
+    return Page(**page_of(history, paging))

@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
 from app.core.schemas import Measure, RequestSchema, ResponseSchema
 from app.indicators.models import IndicatorStatus
@@ -58,6 +58,21 @@ class IndicatorFields(RequestSchema):
 
 
 class IndicatorCreate(IndicatorFields):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "code": "HOU09",
+                    "title": "Households in temporary accommodation",
+                    "value_type": "count",
+                    "polarity": "lower_is_better",
+                    "frequency": "quarterly",
+                    "org_unit_code": "HOU",
+                }
+            ]
+        }
+    )
+
     code: IndicatorCode
     title: Title
     value_type: ValueType
@@ -159,6 +174,14 @@ class TargetRevisionRead(ResponseSchema):
 
 
 class ValueIn(RequestSchema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"value": 98.62, "commentary": "On track", "quality_flags": ["provisional"]}
+            ]
+        }
+    )
+
     value: Measure | None = Field(
         default=None, description="May be left out when numerator and denominator are given"
     )

@@ -9,7 +9,7 @@ from app.access.permissions import Permission
 from app.access.principal import Principal
 from app.core.deps import SessionDep, SettingsDep
 from app.core.etag import set_etag
-from app.core.pagination import Paging
+from app.core.pagination import Paging, page_of
 from app.core.schemas import Page
 from app.periods.calendar import PeriodKind
 from app.periods.models import PeriodStatus
@@ -54,10 +54,12 @@ async def create_financial_year(
     return year
 
 
-@router.get("/financial-years", response_model=list[FinancialYearRead])
-async def list_financial_years(_: Reader, service: Service) -> list[FinancialYearRead]:
+@router.get("/financial-years", response_model=Page[FinancialYearRead])
+async def list_financial_years(
+    _: Reader, service: Service, paging: Paging
+) -> Page[FinancialYearRead]:
     """Every financial year, oldest first (periods are listed by GET /periods)."""
-    return await service.list_years()
+    return Page(**page_of(await service.list_years(), paging))
 
 
 @router.get("/financial-years/{code}", response_model=FinancialYearRead)

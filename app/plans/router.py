@@ -10,7 +10,7 @@ from app.access.permissions import Permission
 from app.access.principal import Principal
 from app.core.deps import SessionDep
 from app.core.etag import set_etag
-from app.core.pagination import Paging
+from app.core.pagination import Paging, page_of
 from app.core.schemas import Page
 from app.plans.models import PlanKind, PlanStatus
 from app.plans.schemas import (
@@ -204,12 +204,12 @@ async def get_plan_tree(
     )
 
 
-@router.get("/plans/{plan_id}/objectives", response_model=list[ObjectiveRead])
+@router.get("/plans/{plan_id}/objectives", response_model=Page[ObjectiveRead])
 async def list_objectives(
-    plan_id: uuid.UUID, _: Reader, session: SessionDep
-) -> list[ObjectiveRead]:
+    plan_id: uuid.UUID, _: Reader, session: SessionDep, paging: Paging
+) -> Page[ObjectiveRead]:
     """A plan's objectives with their links, in order."""
-    return await PlanService(session).objectives(plan_id=plan_id)
+    return Page(**page_of(await PlanService(session).objectives(plan_id=plan_id), paging))
 
 
 @router.post(

@@ -10,7 +10,7 @@ from app.access.permissions import Permission
 from app.access.principal import Principal
 from app.core.deps import SessionDep
 from app.core.etag import set_etag
-from app.core.pagination import Paging
+from app.core.pagination import Paging, page_of
 from app.core.schemas import Page
 from app.projects.models import ProjectStatus
 from app.projects.repository import ProjectFilter
@@ -88,12 +88,13 @@ async def update_project(
     return read
 
 
-@router.get("/{project_id}/milestones", response_model=list[MilestoneRead])
+@router.get("/{project_id}/milestones", response_model=Page[MilestoneRead])
 async def list_milestones(
-    project_id: uuid.UUID, _: Reader, session: SessionDep
-) -> list[MilestoneRead]:
+    project_id: uuid.UUID, _: Reader, session: SessionDep, paging: Paging
+) -> Page[MilestoneRead]:
     """The project's milestones in due-date order."""
-    return await ProjectService(session).list_milestones(project_id=project_id)
+    milestones = await ProjectService(session).list_milestones(project_id=project_id)
+    return Page(**page_of(milestones, paging))
 
 
 @router.post(

@@ -589,7 +589,7 @@ async def test_a_long_progress_note_is_kept_whole(client: AsyncClient, council: 
 
     assert ok(response, 201)["note"] == note.strip()
     listed = await client.get(f"{ACTIONS}/{action['id']}/updates", headers=council.hos.headers)
-    assert [u["note"] for u in listed.json()] == [note.strip()]
+    assert [u["note"] for u in listed.json()["items"]] == [note.strip()]
 
 
 async def test_updates_are_listed_oldest_first(client: AsyncClient, council: Council) -> None:
@@ -602,7 +602,7 @@ async def test_updates_are_listed_oldest_first(client: AsyncClient, council: Cou
     response = await client.get(path, headers=council.councillor.headers)
 
     assert response.status_code == 200
-    assert [(u["note"], u["update_date"]) for u in response.json()] == [
+    assert [(u["note"], u["update_date"]) for u in response.json()["items"]] == [
         ("First", "2025-05-01"),
         ("Second", "2025-06-01"),
     ]

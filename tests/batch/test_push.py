@@ -204,7 +204,7 @@ async def test_a_json_push_submits_what_it_stores_and_updates_changed_figures(
     second = await client.post(BATCH, json={"items": items}, headers=perf)
     assert second.json()["results"][0]["outcome"] == "updated"
     history = await client.get("/api/v1/indicators/H000/values/2025-04/history", headers=perf)
-    assert [r["action"] for r in history.json()] == ["save", "submit", "save"]
+    assert [r["action"] for r in history.json()["items"]] == ["save", "submit", "save"]
 
 
 async def test_bad_batches_are_answered_with_problem_json(

@@ -87,12 +87,12 @@ async def test_put_then_get_round_trips_the_figures(
     quarter = {"source": "LG Inform Q1", "national_median": 71}
     assert (await put(client, perf, indicator, Q1, quarter)).status_code == 201
     listed = await client.get(url(indicator), headers=perf)
-    assert [(b["period"], b["source"]) for b in listed.json()] == [
+    assert [(b["period"], b["source"]) for b in listed.json()["items"]] == [
         (YEAR, LG_INFORM["source"]),
         (Q1, "LG Inform Q1"),
     ]
-    assert listed.json()[1]["comparators"] == []
-    assert listed.json()[1]["upper_quartile"] is None
+    assert listed.json()["items"][1]["comparators"] == []
+    assert listed.json()["items"][1]["upper_quartile"] is None
 
 
 async def test_a_put_replaces_the_figures_and_is_audited(
@@ -243,7 +243,7 @@ async def test_unknown_indicators_and_unset_benchmarks_are_404(
     assert_problem(await client.get(url("NOPE", YEAR), headers=perf), 404)
     assert_problem(await client.get(url(indicator, YEAR), headers=perf), 404)
     assert_problem(await client.get(url(indicator, "2031-32"), headers=perf), 404)
-    assert (await client.get(url(indicator), headers=perf)).json() == []
+    assert (await client.get(url(indicator), headers=perf)).json()["items"] == []
 
 
 async def test_a_retired_indicator_takes_no_new_benchmark(

@@ -67,7 +67,7 @@ async def listed(
 ) -> list[dict[str, Any]]:
     response = await client.get(path, params=params, headers=headers)
     assert response.status_code == 200, response.text
-    found: list[dict[str, Any]] = response.json()
+    found: list[dict[str, Any]] = response.json()["items"]
     return found
 
 

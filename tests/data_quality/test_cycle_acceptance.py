@@ -60,7 +60,9 @@ async def test_a_value_entered_after_its_due_date_is_reported_late(
         headers=auditor,
     )
     assert issues.status_code == 200, issues.text
-    assert [(i["indicator_code"], i["period"]) for i in issues.json()] == [("RC01", "2025-26-Q1")]
+    assert [(i["indicator_code"], i["period"]) for i in issues.json()["items"]] == [
+        ("RC01", "2025-26-Q1")
+    ]
     summary = (
         await client.get("/api/v1/data-quality/summary?period=2025-26-Q1", headers=auditor)
     ).json()

@@ -37,7 +37,7 @@ async def issues(
 ) -> list[Issue]:
     response = await client.get(ISSUES, params={"period": period, **params}, headers=headers)
     assert response.status_code == 200, response.text
-    return [(i["type"], i["indicator_code"], i["period"]) for i in response.json()]
+    return [(i["type"], i["indicator_code"], i["period"]) for i in response.json()["items"]]
 
 
 async def summary(
@@ -313,10 +313,10 @@ async def test_queried_value_is_one_an_auditor_has_queried(
         counted = await summary(client, auditor)
 
     assert before == []
-    assert [(i["type"], i["indicator_code"], i["period"]) for i in after.json()] == [
+    assert [(i["type"], i["indicator_code"], i["period"]) for i in after.json()["items"]] == [
         ("queried_value", "QV1", Q1)
     ]
-    assert "No evidence for the numerator" in after.json()[0]["detail"]
+    assert "No evidence for the numerator" in after.json()["items"][0]["detail"]
     assert only(counted["issues"], "queried_value")
 
 
@@ -330,7 +330,7 @@ async def test_issues_carry_the_indicator_unit_and_value_status(
         response = await client.get(ISSUES, params={"period": Q1}, headers=auditor)
 
     assert response.status_code == 200
-    [issue] = response.json()
+    [issue] = response.json()["items"]
     assert issue["type"] == "unapproved_value"
     assert issue["indicator_title"] == "Void turnaround"
     assert issue["org_unit_code"] == "HOU-OPT"

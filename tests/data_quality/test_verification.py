@@ -58,7 +58,7 @@ async def verify(
 async def verdicts(client: AsyncClient, headers: Headers) -> list[dict[str, Any]]:
     response = await client.get(VERIFICATION, headers=headers)
     assert response.status_code == 200, response.text
-    found: list[dict[str, Any]] = response.json()
+    found: list[dict[str, Any]] = response.json()["items"]
     return found
 
 
@@ -147,8 +147,8 @@ async def test_a_queried_value_shows_up_as_a_data_quality_issue(
     )
 
     assert response.status_code == 200, response.text
-    assert [(i["indicator_code"], i["period"]) for i in response.json()] == [("VF1", Q1)]
-    assert "Figure looks high" in response.json()[0]["detail"]
+    assert [(i["indicator_code"], i["period"]) for i in response.json()["items"]] == [("VF1", Q1)]
+    assert "Figure looks high" in response.json()["items"][0]["detail"]
 
 
 async def test_a_later_verified_verdict_clears_the_query(
@@ -163,7 +163,7 @@ async def test_a_later_verified_verdict_clears_the_query(
         headers=people.auditor,
     )
 
-    assert response.json() == []
+    assert response.json()["items"] == []
 
 
 async def test_the_performance_team_may_read_verdicts_but_not_give_them(

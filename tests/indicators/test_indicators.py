@@ -316,7 +316,7 @@ async def test_indicator_with_values_is_retired_and_its_values_kept(
     assert (await client.get(f"{INDICATORS}/RT1", headers=perf)).json()["status"] == "retired"
     values = await client.get(f"{INDICATORS}/RT1/values", headers=perf)
     assert values.status_code == 200
-    assert [(v["period"], v["value"]) for v in values.json()] == [("2025-26-Q1", 71.5)]
+    assert [(v["period"], v["value"]) for v in values.json()["items"]] == [("2025-26-Q1", 71.5)]
 
 
 async def test_indicator_that_never_had_a_value_is_deleted(

@@ -75,7 +75,7 @@ async def test_targets_list_in_period_order(client: AsyncClient, perf: Person) -
         await set_target(client, perf.headers, "TG3", period, value=value)
     response = await client.get(f"{INDICATORS}/TG3/targets", headers=perf.headers)
     assert response.status_code == 200
-    assert [(t["period"], t["value"]) for t in response.json()] == [
+    assert [(t["period"], t["value"]) for t in response.json()["items"]] == [
         ("2025-26", 85),
         ("2025-26-Q1", 81),
         ("2025-26-Q3", 83),
@@ -93,7 +93,7 @@ async def test_history_keeps_every_change_newest_first_with_who_when_and_why(
 
     response = await client.get(f"{target_url('TH1', '2025-26-Q2')}/history", headers=perf.headers)
     assert response.status_code == 200, response.text
-    history: list[dict[str, Any]] = response.json()
+    history: list[dict[str, Any]] = response.json()["items"]
     assert [(h["value"], h["floor"], h["reason"], h["changed_by_id"]) for h in history] == [
         (78, 70, None, str(perf.id)),
         (75, None, "Fewer staff", str(head.id)),
@@ -121,7 +121,7 @@ async def test_history_keeps_the_order_of_changes_made_within_one_clock_tick(
 
     response = await client.get(f"{target_url('TH3', '2025-26-Q2')}/history", headers=perf.headers)
     assert response.status_code == 200, response.text
-    assert [h["value"] for h in response.json()] == [50, 70, 60, 80]
+    assert [h["value"] for h in response.json()["items"]] == [50, 70, 60, 80]
 
 
 async def test_history_of_a_target_never_set_is_404(client: AsyncClient, perf: Person) -> None:
@@ -263,7 +263,7 @@ async def test_targets_may_be_set_ahead_but_a_closed_period_is_locked(
         "value"
     ] == 80
     history = await client.get(f"{target_url('CP1', '2025-26-Q1')}/history", headers=perf.headers)
-    assert len(history.json()) == 1
+    assert len(history.json()["items"]) == 1
 
 
 async def test_retired_indicator_takes_no_new_targets(client: AsyncClient, perf: Person) -> None:
@@ -300,7 +300,7 @@ async def test_targets_are_set_in_scope_only(
 
     anonymous = await client.put(url, json={"value": 1})
     assert_problem(anonymous, 401)
-    assert len((await client.get(f"{url}/history", headers=perf.headers)).json()) == 3
+    assert len((await client.get(f"{url}/history", headers=perf.headers)).json()["items"]) == 3
 
 
 async def test_readers_see_targets_and_their_history(

@@ -89,7 +89,7 @@ async def history(
 ) -> list[dict[str, Any]]:
     response = await client.get(f"{value_url(code, period)}/history", headers=headers)
     assert response.status_code == 200, response.text
-    revisions: list[dict[str, Any]] = response.json()
+    revisions: list[dict[str, Any]] = response.json()["items"]
     return revisions
 
 
@@ -636,7 +636,7 @@ async def test_changing_an_approved_value_sends_it_back_as_revised_while_reports
     )
     assert "revised" not in public["quality_flags"]
     listed = await client.get(f"{INDICATORS}/PI1/values", headers=council.councillor.headers)
-    assert [v["value"] for v in listed.json()] == [70]
+    assert [v["value"] for v in listed.json()["items"]] == [70]
     card = await client.get(
         f"{API}/reports/scorecard", params={"period": Q1}, headers=council.councillor.headers
     )
@@ -717,7 +717,9 @@ async def test_drafts_are_invisible_to_councillors(
     councillor = council.councillor.headers
     listed = await client.get(f"{INDICATORS}/PI1/values", headers=councillor)
     assert listed.status_code == 200
-    assert [(v["period"], v["status"], v["value"]) for v in listed.json()] == [(Q1, "approved", 70)]
+    assert [(v["period"], v["status"], v["value"]) for v in listed.json()["items"]] == [
+        (Q1, "approved", 70)
+    ]
     for period in ("2025-26-Q2", "2025-26-Q3"):
         assert_problem(await client.get(value_url("PI1", period), headers=councillor), 404)
         assert_problem(
@@ -733,7 +735,7 @@ async def test_drafts_are_invisible_to_councillors(
             factory, outsider, "WST" if outsider is Role.HEAD_OF_SERVICE else "PLA"
         )
         listed = await client.get(f"{INDICATORS}/PI1/values", headers=elsewhere.headers)
-        assert [v["status"] for v in listed.json()] == ["approved"]
+        assert [v["status"] for v in listed.json()["items"]] == ["approved"]
         assert_problem(
             await client.get(value_url("PI1", "2025-26-Q2"), headers=elsewhere.headers), 404
         )
@@ -741,7 +743,7 @@ async def test_drafts_are_invisible_to_councillors(
     # Those who may act on drafts see all three.
     for insider in (collector, head, council.perf, council.auditor, council.admin):
         listed = await client.get(f"{INDICATORS}/PI1/values", headers=insider.headers)
-        assert [(v["period"], v["status"]) for v in listed.json()] == [
+        assert [(v["period"], v["status"]) for v in listed.json()["items"]] == [
             (Q1, "approved"),
             ("2025-26-Q2", "draft"),
             ("2025-26-Q3", "submitted"),
@@ -754,7 +756,7 @@ async def test_staff_who_neither_collect_nor_own_see_approved_values_only(
     await save_value(client, council.collector.headers, "PI1", Q1, value=72)
     assert_problem(await client.get(value_url("PI1", Q1), headers=council.other_staff.headers), 404)
     listed = await client.get(f"{INDICATORS}/PI1/values", headers=council.other_staff.headers)
-    assert listed.json() == []
+    assert listed.json()["items"] == []
 
 
 async def test_values_list_by_financial_year(
@@ -765,11 +767,11 @@ async def test_values_list_by_financial_year(
     await save_value(client, council.head.headers, "PI1", Q1, value=70)
     url = f"{INDICATORS}/PI1/values"
     everything = await client.get(url, headers=council.head.headers)
-    assert [v["period"] for v in everything.json()] == ["2024-25-Q4", Q1]
+    assert [v["period"] for v in everything.json()["items"]] == ["2024-25-Q4", Q1]
     this_year = await client.get(
         url, params={"financial_year": "2025-26"}, headers=council.head.headers
     )
-    assert [v["period"] for v in this_year.json()] == [Q1]
+    assert [v["period"] for v in this_year.json()["items"]] == [Q1]
 
 
 # Concurrency

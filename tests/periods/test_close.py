@@ -52,7 +52,7 @@ async def test_closing_with_figures_outstanding_is_409_naming_each_and_changes_n
         response = await close(client, perf, Q1)
 
     body = assert_problem(response, 409)
-    assert body["type"].endswith(":outstanding")
+    assert body["type"].endswith("/problems/outstanding")
     assert body["outstanding"] == [
         {"period": Q1, "indicator_code": "DRF", "state": "draft"},
         {"period": Q1, "indicator_code": "MIS", "state": "missing"},

@@ -242,8 +242,8 @@ async def test_the_years_are_listed_oldest_first(
     response = await client.get(FY, headers=officer)
 
     assert response.status_code == 200
-    assert [year["code"] for year in response.json()] == ["2024-25", "2025-26", "2026-27"]
-    assert [year["start_date"] for year in response.json()] == [
+    assert [year["code"] for year in response.json()["items"]] == ["2024-25", "2025-26", "2026-27"]
+    assert [year["start_date"] for year in response.json()["items"]] == [
         "2024-04-01",
         "2025-04-01",
         "2026-04-01",

@@ -162,7 +162,9 @@ async def test_readers_without_plans_write_see_projects_but_cannot_change_them(
 
     assert await codes(client, reader.headers) == ["P1"]
     assert ok(await client.get(path, headers=reader.headers))["milestones_total"] == 1
-    assert len((await client.get(f"{path}/milestones", headers=reader.headers)).json()) == 1
+    assert (
+        len((await client.get(f"{path}/milestones", headers=reader.headers)).json()["items"]) == 1
+    )
     for method, url, body in [
         ("POST", PROJECTS, project_body("P2")),
         ("PATCH", path, {"title": "Mine"}),
@@ -398,7 +400,7 @@ async def test_milestones_are_listed_by_due_date_and_changed_with_if_match(
     later = await add_milestone(client, hos, project["id"], "2025-12-01")
     sooner = await add_milestone(client, hos, project["id"], "2025-06-01")
 
-    listed = (await client.get(base, headers=hos)).json()
+    listed = (await client.get(base, headers=hos)).json()["items"]
     one = await client.get(f"{base}/{sooner['id']}", headers=hos)
     stale = await client.patch(
         f"{base}/{sooner['id']}",

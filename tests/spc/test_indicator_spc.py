@@ -619,7 +619,7 @@ async def test_the_outlier_check_fits_the_limits_as_the_settings_say(
             headers=auditor,
         )
         assert response.status_code == 200, response.text
-        return [issue["indicator_code"] for issue in response.json()]
+        return [issue["indicator_code"] for issue in response.json()["items"]]
 
     assert await outliers() == ["DQ1"]
     body = {"recalculate_at": [{"period": "2025-06", "reason": "New contractor"}]}
