@@ -16,6 +16,13 @@ from app.org.models import OrgUnit
 from app.periods.models import Period
 from app.plans.models import Objective, Plan
 from app.projects.models import Milestone, Project
+from app.publications.models import (
+    Meeting,
+    Publication,
+    PublicationComment,
+    PublicationContent,
+)
+from app.reports.models import Narrative
 from app.risks.models import Risk
 from app.settings.models import CouncilSetting
 from app.spc.models import IndicatorSpcSetting
@@ -37,12 +44,17 @@ __all__ = [
     "IndicatorSpcSetting",
     "IndicatorValue",
     "LoginFailure",
+    "Meeting",
     "Milestone",
+    "Narrative",
     "Objective",
     "OrgUnit",
     "Period",
     "Plan",
     "Project",
+    "Publication",
+    "PublicationComment",
+    "PublicationContent",
     "Risk",
     "RoleAssignment",
     "Target",

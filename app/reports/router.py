@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Header, Query, Response
 from fastapi.responses import StreamingResponse
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -12,10 +12,12 @@ from app.access.permissions import Permission
 from app.access.principal import Principal
 from app.core.deps import SessionDep, SettingsDep, get_sessionmaker
 from app.core.errors import InvalidInput, field_error
+from app.core.etag import set_etag
 from app.indicators.repository import IndicatorFilter
 from app.measures.vocabulary import Rag
-from app.reports.board_pack import BoardPackService
+from app.reports.board_pack import MEDIA_TYPES, BoardPackService, PackFormat
 from app.reports.filters import ReportFilterService
+from app.reports.narratives import NarrativeService
 from app.reports.outturn import OutturnService, outturn_csv
 from app.reports.rendering import (
     CSV_MEDIA_TYPE,
@@ -24,7 +26,13 @@ from app.reports.rendering import (
     exceptions_csv,
     scorecard_csv,
 )
-from app.reports.schemas import ExceptionReport, OutturnReport, ReportFilters
+from app.reports.schemas import (
+    ExceptionReport,
+    NarrativeIn,
+    NarrativeRead,
+    OutturnReport,
+    ReportFilters,
+)
 from app.reports.service import ReportService
 from app.status.dependencies import StatusServiceDep
 from app.status.schemas import Scorecard
@@ -212,21 +220,68 @@ async def get_outturn(
 @router.get(
     "/board-pack",
     response_class=Response,
-    responses={200: {"content": {"text/html": {}}, "description": "A printable HTML page"}},
+    responses={
+        200: {
+            "description": "The pack as a printable HTML page, a PDF or a Word document",
+            "content": {
+                MEDIA_TYPES[PackFormat.HTML]: {"schema": {"type": "string"}},
+                MEDIA_TYPES[PackFormat.PDF]: {"schema": {"type": "string", "format": "binary"}},
+                MEDIA_TYPES[PackFormat.DOCX]: {"schema": {"type": "string", "format": "binary"}},
+            },
+        }
+    },
 )
 async def get_board_pack(
     period: PeriodCode,
     principal: Reader,
     session: SessionDep,
+    settings: SettingsDep,
     statuses: StatusServiceDep,
     filters: Filters,
     export_format: Annotated[
-        Literal["html"], Query(alias="format", description="html: a printable page")
-    ] = "html",
+        PackFormat,
+        Query(alias="format", description="html: a printable page; pdf: A4; docx: Word"),
+    ] = PackFormat.HTML,
 ) -> Response:
-    """The Performance Board pack: summary counts, exceptions with commentary and actions, and
-    an XmR chart for each key indicator."""
-    html = await BoardPackService(session, statuses=statuses).html(
-        principal=principal, period_code=period, filters=filters
+    """The Performance Board pack: summary, narratives, every measure by plan, exceptions with
+    commentary and owned actions, risks, projects and milestones, and key indicator charts."""
+    service = BoardPackService(session, statuses=statuses, settings=settings)
+    pack = await service.content(principal=principal, period_code=period, filters=filters)
+    body = await service.render(pack=pack, export_format=export_format)
+    headers = {}
+    if export_format is not PackFormat.HTML:
+        headers = attachment(f"board-pack-{pack.period_code}.{export_format.value}")
+    return Response(body, media_type=MEDIA_TYPES[export_format], headers=headers)
+
+
+@router.get("/narratives/{period}/{org_unit}", response_model=NarrativeRead)
+async def get_narrative(
+    period: str, org_unit: str, _: Reader, session: SessionDep, response: Response
+) -> NarrativeRead:
+    """What an org unit says about its performance in the period, as printed in the pack."""
+    read, version = await NarrativeService(session).get(period_code=period, org_unit_code=org_unit)
+    set_etag(response, version)
+    return read
+
+
+@router.put("/narratives/{period}/{org_unit}", response_model=NarrativeRead)
+async def put_narrative(
+    period: str,
+    org_unit: str,
+    body: NarrativeIn,
+    principal: Annotated[Principal, Depends(require(Permission.NARRATIVES_WRITE))],
+    session: SessionDep,
+    response: Response,
+    if_match: Annotated[str | None, Header()] = None,
+) -> NarrativeRead:
+    """Write the org unit's narrative for the period (performance team; directors and heads of
+    service in their scope)."""
+    read, version = await NarrativeService(session).put(
+        principal=principal,
+        period_code=period,
+        org_unit_code=org_unit,
+        data=body,
+        if_match=if_match,
     )
-    return Response(html, media_type="text/html")
+    set_etag(response, version)
+    return read
