@@ -14,12 +14,14 @@ from typing import Annotated, Any, Union, get_args, get_origin
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
-from openpyxl.styles import Font
+from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet.dimensions import ColumnDimension, DimensionHolder
+from openpyxl.worksheet.properties import PageSetupProperties
 from pydantic import BaseModel
 
+from app.measures.vocabulary import ValueType
 from app.reports.schemas import (
     MEASURE_COLUMNS,
     OUTTURN_COLUMNS,
@@ -117,12 +119,39 @@ def rows_csv(rows: Iterable[BaseModel], columns: Sequence[str]) -> str:
     return "".join(lines)
 
 
-# XLSX
+# XLSX: for people, not a data dump. Headings in words, codes in words, figures in their own
+# number format (percentages as per cent, money in pounds, the unit after other figures), RAG
+# cells filled and worded, a filter on every column, the heading row and code column frozen,
+# and printing set up: landscape, fitted to the page width, the heading row on every page.
 
+LABELS = {
+    "indicator_code": "Code",
+    "title": "Measure",
+    "org_unit_code": "Org unit",
+    "is_key": "Key",
+    "frequency": "Frequency",
+    "polarity": "Polarity",
+    "value_type": "Value type",
+    "unit": "Unit",
+    "decimal_places": "Decimal places",
+    "q1": "Q1",
+    "q2": "Q2",
+    "q3": "Q3",
+    "q4": "Q4",
+    "outturn": "Outturn",
+    "outturn_as_at": "Outturn as at",
+    "outturn_complete": "Complete",
+    "annual_target": "Annual target",
+    "annual_target_lower": "Target band from",
+    "annual_target_upper": "Target band to",
+    "rag": "RAG",
+    "last_year_outturn": "Last year",
+    "direction_vs_last_year": "Against last year",
+}
 WIDTHS = {
-    "indicator_code": 14,
+    "indicator_code": 12,
     "title": 48,
-    "org_unit_code": 14,
+    "org_unit_code": 11,
     "frequency": 11,
     "polarity": 17,
     "value_type": 12,
@@ -133,55 +162,107 @@ WIDTHS = {
     "annual_target_lower": 13,
     "annual_target_upper": 13,
     "last_year_outturn": 13,
-    "direction_vs_last_year": 16,
+    "direction_vs_last_year": 17,
 }
+RAG_FILLS = {
+    "green": ("007F3B", "FFFFFF"),
+    "amber": ("FFB81C", "212B32"),
+    "red": ("D5281B", "FFFFFF"),
+    "data_only": ("D8DDE0", "212B32"),
+    "missing": ("D8DDE0", "212B32"),
+}
+_HEADING_FILL = PatternFill("solid", fgColor="F0F4F5")
 
 
-def number_format(places: int) -> str:
-    """A plain number format with the indicator's decimal places (values such as 78.5 are
-    already percentages, so no % format)."""
-    return "#,##0" + ("." + "0" * places if places else "")
+def word(value: str) -> str:
+    """An enum code as words: higher_is_better -> Higher is better."""
+    return value.replace("_", " ").capitalize()
+
+
+def number_format(places: int, value_type: ValueType | None = None, unit: str | None = None) -> str:
+    """The number format for a figure of the value type, to its decimal places: percentages
+    are stored as fractions (58.0 -> 0.58) and shown as 58.0%, money as pounds, other figures
+    with their unit after them."""
+    digits = "#,##0" + ("." + "0" * places if places else "")
+    if value_type is ValueType.PERCENTAGE:
+        return digits + "%"
+    if value_type is ValueType.CURRENCY:
+        return '"\u00a3"' + digits
+    if unit and value_type is not None:
+        safe = unit.replace('"', "")[:20]
+        return f'{digits}" {safe}"'
+    return digits
 
 
 def xlsx_cells(sheet: WriteOnlyWorksheet, row: OutturnRow) -> list[Cell]:
     cells = []
-    places = number_format(row.decimal_places)
+    places = number_format(row.decimal_places, row.value_type, row.unit)
     for column in OUTTURN_COLUMNS:
         value = getattr(row, column)
-        if isinstance(value, Enum):
-            value = value.value
-        if isinstance(value, str):
-            # Control characters stored before titles refused them: openpyxl would raise.
-            value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
-        cell = WriteOnlyCell(sheet, value=value)
         if column in MEASURE_COLUMNS and value is not None:
+            cell = WriteOnlyCell(
+                sheet, value=value / 100 if row.value_type is ValueType.PERCENTAGE else value
+            )
             cell.number_format = places
+        elif column == "rag":
+            cell = WriteOnlyCell(sheet, value=word(value.value) if value else None)
+            if value is not None:
+                fill, ink = RAG_FILLS[value.value]
+                cell.fill = PatternFill("solid", fgColor=fill)
+                cell.font = Font(bold=True, color=ink)
+        elif isinstance(value, bool):
+            cell = WriteOnlyCell(sheet, value="Yes" if value else "No")
+        elif isinstance(value, Enum):
+            cell = WriteOnlyCell(sheet, value=word(str(value.value)))
         elif isinstance(value, str):
+            # Control characters stored before titles refused them: openpyxl would raise.
+            cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("\ufffd", value))
             # A title such as "=SUM(...)" is text, never a formula.
             cell.data_type = "s"
+        else:
+            cell = WriteOnlyCell(sheet, value=value)
         cells.append(cell)
     return cells
 
 
 async def outturn_xlsx(rows: AsyncIterable[OutturnRow], *, year_code: str) -> bytes:
-    """A workbook with one sheet: bold frozen header, numbers as numbers in the indicator's
-    decimal places. Write-only, so rows go to disk as they come rather than into memory."""
+    """A workbook with one sheet, for people (see above). Write-only, so rows go to disk as
+    they come rather than into memory."""
     book = Workbook(write_only=True)
     sheet: WriteOnlyWorksheet = book.create_sheet(title=f"Outturn {year_code}")
-    sheet.freeze_panes = "A2"
-    # The stubs leave column_dimensions off write-only sheets; openpyxl has them.
+    sheet.freeze_panes = "B2"
+    # The stubs leave these off write-only sheets; openpyxl has them.
     widths: DimensionHolder[str, ColumnDimension] = sheet.column_dimensions  # type: ignore[attr-defined]
     for index, column in enumerate(OUTTURN_COLUMNS, start=1):
         widths[get_column_letter(index)].width = WIDTHS.get(column, 12)
+    _print_setup(sheet)
     bold = Font(bold=True)
     header = []
     for column in OUTTURN_COLUMNS:
-        cell = WriteOnlyCell(sheet, value=column)
+        cell = WriteOnlyCell(sheet, value=LABELS.get(column, word(column)))
         cell.font = bold
+        cell.fill = _HEADING_FILL
         header.append(cell)
     sheet.append(header)
+    count = 0
     async for row in rows:
         sheet.append(xlsx_cells(sheet, row))
+        count += 1
+    last = get_column_letter(len(OUTTURN_COLUMNS))
+    sheet.auto_filter.ref = f"A1:{last}{count + 1}"  # type: ignore[attr-defined]
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def _print_setup(sheet: WriteOnlyWorksheet) -> None:
+    """Landscape A4, as wide as the page and as many pages long as it takes, the heading row
+    and code column on every printed page."""
+    page: Any = sheet
+    page.page_setup.orientation = "landscape"
+    page.page_setup.paperSize = 9  # A4
+    page.page_setup.fitToWidth = 1
+    page.page_setup.fitToHeight = 0
+    page.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    page.print_title_rows = "1:1"
+    page.print_title_cols = "A:A"

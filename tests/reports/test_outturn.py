@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from httpx import AsyncClient, Response
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.access.permissions import Role
@@ -359,10 +360,17 @@ async def test_text_a_spreadsheet_would_run_is_defused(
 # XLSX
 
 
-async def test_xlsx_holds_numbers_as_numbers_with_a_bold_frozen_header(
+async def test_the_xlsx_outturn_is_ready_for_people(
     client: AsyncClient, factory: Factory, perf: Headers
 ) -> None:
+    """Numbers as numbers in their value type's format (per cent, pounds), headings and codes
+    in words, RAG filled and worded, a filter, frozen heading and code, and print setup."""
     await seed_council(client, factory, perf)
+    await create_indicator(
+        client, perf, "GBP", frequency="annual", value_type="currency", decimal_places=2
+    )
+    await set_target(client, perf, "GBP", "2025-26", value=1000)
+    await seed_approved(factory, "GBP", {"2025-26": 1250})
     response = await get_outturn(client, perf, fmt="xlsx")
     assert response.headers["content-type"] == rendering.XLSX_MEDIA_TYPE
     assert response.headers["content-disposition"] == 'attachment; filename="outturn-2025-26.xlsx"'
@@ -370,27 +378,38 @@ async def test_xlsx_holds_numbers_as_numbers_with_a_bold_frozen_header(
     sheet = book.active
     assert sheet is not None
     assert sheet.title == "Outturn 2025-26"
-    assert sheet.freeze_panes == "A2"
+    assert sheet.freeze_panes == "B2"  # the heading row and the code column
     header = [cell.value for cell in sheet[1]]
-    assert header == OUTTURN_COLUMNS
+    assert header[:3] == ["Code", "Measure", "Org unit"]
     assert all(cell.font.bold for cell in sheet[1])
     assert sheet.column_dimensions["B"].width == 48
-    rows = {row[0].value: dict(zip(header, row, strict=True)) for row in sheet.iter_rows(min_row=2)}
-    assert list(rows) == ["ANN", "BND", "MON", "QTR"]
-    qtr, mon, ann = rows["QTR"], rows["MON"], rows["ANN"]
-    assert [qtr[q].value for q in ("q1", "q2", "q3", "q4", "outturn")] == [70, 80, 90, 84, 81]
-    assert all(isinstance(qtr[q].value, int | float) for q in ("q1", "outturn", "annual_target"))
-    assert qtr["outturn"].number_format == "#,##0.0"
+    assert sheet.auto_filter.ref == f"A1:{get_column_letter(len(OUTTURN_COLUMNS))}{sheet.max_row}"
+    assert sheet.page_setup.orientation == "landscape"
+    assert sheet.page_setup.fitToWidth == 1
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage is True
+    assert sheet.print_title_rows == "$1:$1"
+    rows = {
+        row[0].value: dict(zip(OUTTURN_COLUMNS, row, strict=True))
+        for row in sheet.iter_rows(min_row=2)
+    }
+    assert list(rows) == ["ANN", "BND", "GBP", "MON", "QTR"]
+    qtr, mon, ann, gbp = rows["QTR"], rows["MON"], rows["ANN"], rows["GBP"]
+    # A percentage is a fraction shown as per cent: 81.0% is 0.81.
+    assert [qtr[q].value for q in ("q1", "q2", "q3", "q4", "outturn")] == pytest.approx(
+        [0.70, 0.80, 0.90, 0.84, 0.81]
+    )
+    assert qtr["outturn"].number_format == "#,##0.0%"
+    assert gbp["outturn"].value == 1250
+    assert gbp["outturn"].number_format == '"\u00a3"#,##0.00'
     assert mon["outturn"].value == 78
     assert mon["outturn"].number_format == "#,##0"
     assert ann["outturn"].value == pytest.approx(47.25)
     assert ann["outturn"].number_format == "#,##0.00"
     assert ann["q1"].value is None
-    assert (qtr["rag"].value, qtr["direction_vs_last_year"].value) == ("green", "improving")
-    assert qtr["is_key"].value is True
-
-
-# Who may export
+    assert (qtr["rag"].value, qtr["direction_vs_last_year"].value) == ("Green", "Improving")
+    assert qtr["rag"].fill.fgColor.rgb.endswith("007F3B")
+    assert qtr["polarity"].value == "Higher is better"
+    assert qtr["is_key"].value == "Yes"
 
 
 async def test_who_may_export_the_outturn(
