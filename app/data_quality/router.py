@@ -1,13 +1,14 @@
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Depends, Query, Response, status
 
 from app.access.dependencies import require
 from app.access.permissions import Permission
 from app.access.principal import Principal
 from app.core.deps import SessionDep
+from app.core.tabular import CSV_MEDIA_TYPE, attachment, flat_columns, flat_csv
 from app.data_quality.schemas import (
     Issue,
     IssueType,
@@ -23,6 +24,7 @@ Reader = Annotated[Principal, Depends(require(Permission.DATA_QUALITY_READ))]
 Verifier = Annotated[Principal, Depends(require(Permission.DATA_QUALITY_VERIFY))]
 PeriodCode = Annotated[str, Query(description="2025-26, 2025-26-Q2 or 2025-04")]
 OrgUnit = Annotated[str | None, Query(description="This org unit and all below it")]
+ISSUE_COLUMNS = flat_columns(Issue)
 
 
 @router.get("/data-quality/summary", response_model=QualitySummary)
@@ -35,18 +37,33 @@ async def get_data_quality_summary(
     )
 
 
-@router.get("/data-quality/issues", response_model=list[Issue])
+@router.get(
+    "/data-quality/issues",
+    response_model=list[Issue],
+    responses={200: {"content": {CSV_MEDIA_TYPE: {"schema": {"type": "string"}}}}},
+)
 async def list_data_quality_issues(
     period: PeriodCode,
     principal: Reader,
     session: SessionDep,
     org_unit: OrgUnit = None,
     issue_type: Annotated[IssueType | None, Query(alias="type")] = None,
-) -> list[Issue]:
+    export_format: Annotated[
+        Literal["json", "csv"],
+        Query(alias="format", description="csv: every field of each issue, one line each"),
+    ] = "json",
+) -> list[Issue] | Response:
     """Every data-quality issue in a period, by org unit and indicator (types in the README)."""
-    return await DataQualityService(session).issues(
+    issues = await DataQualityService(session).issues(
         principal=principal, period_code=period, org_unit_code=org_unit, issue_type=issue_type
     )
+    if export_format == "csv":
+        return Response(
+            flat_csv(issues, ISSUE_COLUMNS),
+            media_type=CSV_MEDIA_TYPE,
+            headers=attachment(f"data-quality-issues-{period}.csv"),
+        )
+    return issues
 
 
 @router.get(

@@ -1,15 +1,12 @@
-"""Reports as files: CSV text (with formula injection defused), the outturn workbook, media
-types and download headers. No I/O beyond the bytes handed back."""
+"""Reports as files: CSV text (app.core.tabular), the outturn workbook, media types and
+download headers. No I/O beyond the bytes handed back."""
 
 from __future__ import annotations
 
-import csv
 import io
-import types
-from collections.abc import AsyncIterable, Iterable, Sequence
-from decimal import Decimal
+from collections.abc import AsyncIterable
 from enum import Enum
-from typing import Annotated, Any, Union, get_args, get_origin
+from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -19,8 +16,16 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet.dimensions import ColumnDimension, DimensionHolder
 from openpyxl.worksheet.properties import PageSetupProperties
-from pydantic import BaseModel
 
+from app.core.tabular import (
+    CSV_MEDIA_TYPE,
+    attachment,
+    csv_cell,
+    csv_line,
+    defuse,
+    flat_columns,
+    flat_csv,
+)
 from app.measures.vocabulary import ValueType
 from app.reports.schemas import (
     MEASURE_COLUMNS,
@@ -31,41 +36,7 @@ from app.reports.schemas import (
 )
 from app.status.schemas import Scorecard, StatusRead
 
-CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def attachment(filename: str) -> dict[str, str]:
-    return {"Content-Disposition": f'attachment; filename="{filename}"'}
-
-
-# CSV
-
-
-def csv_cell(value: Any) -> str:
-    """One field as CSV text: exact decimals, lower-case booleans, enum values, '' for null."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    if isinstance(value, Enum):
-        return str(value.value)
-    if isinstance(value, str):
-        return defuse(value)
-    return str(value)
-
-
-def defuse(text: str) -> str:
-    """Text a spreadsheet would run as a formula is prefixed with a quote (CSV injection)."""
-    return "'" + text if text[:1] in {"=", "+", "-", "@", "\t", "\r"} else text
-
-
-def csv_line(fields: Iterable[Any]) -> str:
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerow([csv_cell(field) for field in fields])
-    return buffer.getvalue()
 
 
 def outturn_csv_header() -> bytes:
@@ -76,47 +47,23 @@ def outturn_csv_line(row: OutturnRow) -> bytes:
     return csv_line(getattr(row, column) for column in OUTTURN_COLUMNS).encode()
 
 
-def scalar_columns(model: type[BaseModel]) -> list[str]:
-    """The fields of a model that hold one value (not an object or a list), in order."""
-    return [name for name, field in model.model_fields.items() if _is_scalar(field.annotation)]
-
-
-def _is_scalar(annotation: Any) -> bool:
-    origin = get_origin(annotation)
-    members = get_args(annotation) if origin in (Union, types.UnionType) else (annotation,)
-    for member in members:
-        if get_origin(member) is Annotated:
-            member = get_args(member)[0]
-        if member is type(None):
-            continue
-        if get_origin(member) is not None:
-            return False
-        if isinstance(member, type) and issubclass(member, BaseModel):
-            return False
-    return True
-
-
-SCORECARD_COLUMNS = scalar_columns(StatusRead)
+_SCORECARD = flat_columns(StatusRead)
+SCORECARD_COLUMNS = [name for name, _ in _SCORECARD]
 
 
 def scorecard_csv(card: Scorecard) -> str:
-    """The scorecard's rows as CSV: the scalar fields of each status, in the JSON's order."""
-    return rows_csv(card.rows, SCORECARD_COLUMNS)
+    """The scorecard's rows as CSV: every field of each status, nested ones flattened."""
+    return flat_csv(card.rows, _SCORECARD)
 
 
-EXCEPTION_COLUMNS = scalar_columns(ExceptionRow)
+_EXCEPTIONS = flat_columns(ExceptionRow)
+EXCEPTION_COLUMNS = [name for name, _ in _EXCEPTIONS]
 
 
 def exceptions_csv(report: ExceptionReport) -> str:
-    """The exception report's rows as CSV: the scalar fields of each row, in the JSON's order
-    (the status's, then the previous status and the flags; the actions are left out)."""
-    return rows_csv(report.rows, EXCEPTION_COLUMNS)
-
-
-def rows_csv(rows: Iterable[BaseModel], columns: Sequence[str]) -> str:
-    lines = [csv_line(columns)]
-    lines += [csv_line(getattr(row, column) for column in columns) for row in rows]
-    return "".join(lines)
+    """The exception report's rows as CSV: every field, nested ones flattened, the actions as
+    JSON in one column."""
+    return flat_csv(report.rows, _EXCEPTIONS)
 
 
 # XLSX: for people, not a data dump. Headings in words, codes in words, figures in their own
@@ -266,3 +213,6 @@ def _print_setup(sheet: WriteOnlyWorksheet) -> None:
     page.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
     page.print_title_rows = "1:1"
     page.print_title_cols = "A:A"
+
+
+__all__ = ["CSV_MEDIA_TYPE", "attachment", "csv_cell", "csv_line", "defuse"]

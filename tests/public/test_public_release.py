@@ -58,3 +58,45 @@ async def test_the_public_scorecard_hides_a_period_until_its_board_date_when_so_
     assert released.json()["rows"][0]["value"] == 81
     series = (await client.get(f"{API}/public/indicators/PUB")).json()["series"]
     assert [point["period"] for point in series] == [Q1]
+
+
+async def test_the_public_scorecard_as_csv_names_the_open_government_licence(
+    client: AsyncClient, factory: Factory
+) -> None:
+    await factory.financial_year(2025)
+    perf = (await person(factory, Role.PERFORMANCE_TEAM)).headers
+    await create_indicator(client, perf, "PUB", is_public=True, frequency="quarterly")
+    await set_target(client, perf, "PUB", Q1, value=80)
+    await seed_approved(factory, "PUB", {Q1: 81})
+    response = await client.get(f"{API}/public/scorecard", params={"period": Q1, "format": "csv"})
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "text/csv; charset=utf-8"
+    assert "open-government-licence/version/3" in response.headers["link"]
+    assert 'rel="license"' in response.headers["link"]
+    header, line = response.text.splitlines()[:2]
+    assert header.startswith("indicator_code,")
+    assert "direction_vs_previous" in header
+    assert line.startswith("PUB,")
+    again = await client.get(
+        f"{API}/public/scorecard",
+        params={"period": Q1, "format": "csv"},
+        headers={"If-None-Match": response.headers["etag"]},
+    )
+    assert again.status_code == 304
+    json_answer = await client.get(f"{API}/public/scorecard", params={"period": Q1})
+    assert "open-government-licence" in json_answer.headers["link"]
+
+
+async def test_data_quality_issues_as_csv(client: AsyncClient, factory: Factory) -> None:
+    await factory.financial_year(2025)
+    perf = (await person(factory, Role.PERFORMANCE_TEAM)).headers
+    await create_indicator(client, perf, "NOVAL", frequency="quarterly")
+    params = {"period": Q1}
+    issues = (await client.get(f"{API}/data-quality/issues", params=params, headers=perf)).json()
+    response = await client.get(
+        f"{API}/data-quality/issues", params={**params, "format": "csv"}, headers=perf
+    )
+    assert response.status_code == 200, response.text
+    lines = response.text.splitlines()
+    assert len(lines) == len(issues) + 1
+    assert set(issues[0]) <= set(lines[0].split(","))
