@@ -4,7 +4,7 @@ download headers. No I/O beyond the bytes handed back."""
 from __future__ import annotations
 
 import io
-from collections.abc import AsyncIterable
+from collections.abc import AsyncIterable, Callable
 from enum import Enum
 from typing import Any
 
@@ -152,22 +152,13 @@ def xlsx_cells(sheet: WriteOnlyWorksheet, row: OutturnRow) -> list[Cell]:
             )
             cell.number_format = places
         elif column == "rag":
-            cell = WriteOnlyCell(sheet, value=word(value.value) if value else None)
-            if value is not None:
-                fill, ink = RAG_FILLS[value.value]
-                cell.fill = PatternFill("solid", fgColor=fill)
-                cell.font = Font(bold=True, color=ink)
+            cell = _rag_cell(sheet, value) if value else WriteOnlyCell(sheet, value=None)
         elif isinstance(value, bool):
             cell = WriteOnlyCell(sheet, value="Yes" if value else "No")
         elif isinstance(value, Enum):
             cell = WriteOnlyCell(sheet, value=word(str(value.value)))
-        elif isinstance(value, str):
-            # Control characters stored before titles refused them: openpyxl would raise.
-            cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("\ufffd", value))
-            # A title such as "=SUM(...)" is text, never a formula.
-            cell.data_type = "s"
         else:
-            cell = WriteOnlyCell(sheet, value=value)
+            cell = _text_cell(sheet, value)
         cells.append(cell)
     return cells
 
@@ -183,14 +174,7 @@ async def outturn_xlsx(rows: AsyncIterable[OutturnRow], *, year_code: str) -> by
     for index, column in enumerate(OUTTURN_COLUMNS, start=1):
         widths[get_column_letter(index)].width = WIDTHS.get(column, 12)
     _print_setup(sheet)
-    bold = Font(bold=True)
-    header = []
-    for column in OUTTURN_COLUMNS:
-        cell = WriteOnlyCell(sheet, value=LABELS.get(column, word(column)))
-        cell.font = bold
-        cell.fill = _HEADING_FILL
-        header.append(cell)
-    sheet.append(header)
+    sheet.append(_headings(sheet, [LABELS.get(column, word(column)) for column in OUTTURN_COLUMNS]))
     count = 0
     async for row in rows:
         sheet.append(xlsx_cells(sheet, row))
@@ -216,3 +200,100 @@ def _print_setup(sheet: WriteOnlyWorksheet) -> None:
 
 
 __all__ = ["CSV_MEDIA_TYPE", "attachment", "csv_cell", "csv_line", "defuse"]
+
+
+# The scorecard as a workbook: (heading, how to read it from a status, kind), kind one of
+# "text", "measure" (in the row's own format), "points" (a shortfall: percentage points for a
+# percentage, so never a per cent format), "rag", "word".
+_SCORECARD_SHEET: list[tuple[str, Callable[[StatusRead], Any], str, float]] = [
+    ("Code", lambda r: r.indicator_code, "text", 12),
+    ("Measure", lambda r: r.title, "text", 48),
+    ("Org unit", lambda r: r.org_unit_code, "text", 11),
+    ("Period", lambda r: r.period, "text", 11),
+    ("Value", lambda r: r.value, "measure", 12),
+    ("Target", lambda r: r.target, "measure", 12),
+    ("Band from", lambda r: r.target_band.lower if r.target_band else None, "measure", 12),
+    ("Band to", lambda r: r.target_band.upper if r.target_band else None, "measure", 12),
+    ("RAG", lambda r: r.rag, "rag", 11),
+    ("Short by", lambda r: r.shortfall, "points", 12),
+    ("Since last period", lambda r: r.direction.vs_previous, "word", 16),
+    ("Against last year", lambda r: r.direction.vs_last_year, "word", 16),
+    ("Year to date", lambda r: r.ytd.value, "measure", 13),
+    ("Year to date target", lambda r: r.ytd.target, "measure", 13),
+    ("Year to date RAG", lambda r: r.ytd.rag, "rag", 12),
+    ("Year-end forecast", lambda r: r.forecast.value if r.forecast else None, "measure", 13),
+    ("Forecast RAG", lambda r: r.forecast.rag if r.forecast else None, "rag", 12),
+    ("Benchmark quartile", lambda r: r.benchmark.quartile if r.benchmark else None, "text", 11),
+    ("Value status", lambda r: r.value_status, "word", 12),
+    ("Commentary", lambda r: r.commentary, "text", 60),
+]
+
+
+def scorecard_xlsx(card: Scorecard) -> bytes:
+    """The scorecard as a workbook for people, set up like the outturn's."""
+    book = Workbook(write_only=True)
+    sheet: WriteOnlyWorksheet = book.create_sheet(title=f"Scorecard {card.period}")
+    sheet.freeze_panes = "B2"
+    widths: DimensionHolder[str, ColumnDimension] = sheet.column_dimensions  # type: ignore[attr-defined]
+    for index, (_, _, _, width) in enumerate(_SCORECARD_SHEET, start=1):
+        widths[get_column_letter(index)].width = width
+    _print_setup(sheet)
+    sheet.append(_headings(sheet, [heading for heading, _, _, _ in _SCORECARD_SHEET]))
+    for row in card.rows:
+        measure = number_format(row.decimal_places, row.value_type, row.unit)
+        points = number_format(row.decimal_places) + (
+            '" pts"' if row.value_type is ValueType.PERCENTAGE else ""
+        )
+        cells = []
+        for _, read, kind, _ in _SCORECARD_SHEET:
+            value = read(row)
+            if value is None:
+                cells.append(WriteOnlyCell(sheet, value=None))
+            elif kind == "measure":
+                percent = row.value_type is ValueType.PERCENTAGE
+                cell = WriteOnlyCell(sheet, value=value / 100 if percent else value)
+                cell.number_format = measure
+                cells.append(cell)
+            elif kind == "points":
+                cell = WriteOnlyCell(sheet, value=value)
+                cell.number_format = points
+                cells.append(cell)
+            elif kind == "rag":
+                cells.append(_rag_cell(sheet, value))
+            elif kind == "word":
+                cells.append(WriteOnlyCell(sheet, value=word(str(value.value))))
+            else:
+                cells.append(_text_cell(sheet, value))
+        sheet.append(cells)
+    last = get_column_letter(len(_SCORECARD_SHEET))
+    sheet.auto_filter.ref = f"A1:{last}{len(card.rows) + 1}"  # type: ignore[attr-defined]
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _headings(sheet: WriteOnlyWorksheet, labels: list[str]) -> list[Cell]:
+    cells = []
+    for label in labels:
+        cell = WriteOnlyCell(sheet, value=label)
+        cell.font = Font(bold=True)
+        cell.fill = _HEADING_FILL
+        cells.append(cell)
+    return cells
+
+
+def _rag_cell(sheet: WriteOnlyWorksheet, rag: Any) -> Cell:
+    cell = WriteOnlyCell(sheet, value=word(rag.value))
+    fill, ink = RAG_FILLS[rag.value]
+    cell.fill = PatternFill("solid", fgColor=fill)
+    cell.font = Font(bold=True, color=ink)
+    return cell
+
+
+def _text_cell(sheet: WriteOnlyWorksheet, value: Any) -> Cell:
+    if not isinstance(value, str):
+        return WriteOnlyCell(sheet, value=value)
+    # Control characters stored before titles refused them: openpyxl would raise.
+    cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("\ufffd", value))
+    cell.data_type = "s"  # "=SUM(...)" in a title is text, never a formula
+    return cell

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
+import anyio
 from fastapi import APIRouter, Depends, Header, Query, Response
 from fastapi.responses import StreamingResponse
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -25,6 +26,7 @@ from app.reports.rendering import (
     attachment,
     exceptions_csv,
     scorecard_csv,
+    scorecard_xlsx,
 )
 from app.reports.schemas import (
     ExceptionReport,
@@ -41,6 +43,8 @@ router = APIRouter(prefix="/reports", tags=["reports"])
 
 Reader = Annotated[Principal, Depends(require(Permission.REPORTS_READ))]
 PeriodCode = Annotated[str, Query(description="2025-26, 2025-26-Q2 or 2025-04")]
+_TEXT: dict[str, Any] = {"schema": {"type": "string"}}
+_BINARY: dict[str, Any] = {"schema": {"type": "string", "format": "binary"}}
 
 
 def report_filters(
@@ -118,7 +122,14 @@ Rags = Annotated[frozenset[Rag] | None, Depends(rag_filter)]
 @router.get(
     "/scorecard",
     response_model=Scorecard,
-    responses={200: {"content": {"text/csv": {}}}},
+    responses={
+        200: {
+            "content": {
+                CSV_MEDIA_TYPE: _TEXT,
+                XLSX_MEDIA_TYPE: _BINARY,
+            }
+        }
+    },
 )
 async def get_scorecard(
     period: PeriodCode,
@@ -128,12 +139,24 @@ async def get_scorecard(
     filters: Filters,
     rags: Rags,
     export_format: Annotated[
-        Literal["json", "csv"],
-        Query(alias="format", description="csv: the rows' scalar fields, one line each"),
+        Literal["json", "csv", "xlsx"],
+        Query(
+            alias="format",
+            description="csv: every field of each row, nested ones flattened; xlsx: for people",
+        ),
     ] = "json",
 ) -> Scorecard | Response:
     """Every measure's status for a period, with a count per RAG status (of the rows shown)."""
     reports = ReportService(session, statuses=service)
+    if export_format == "xlsx":
+        card = await reports.scorecard(
+            principal=principal, period_code=period, filters=filters, rags=rags
+        )
+        return Response(
+            await anyio.to_thread.run_sync(scorecard_xlsx, card),
+            media_type=XLSX_MEDIA_TYPE,
+            headers=attachment(f"scorecard-{card.period}.xlsx"),
+        )
     if export_format == "csv":
         card = await reports.scorecard(
             principal=principal, period_code=period, filters=filters, rags=rags
@@ -153,7 +176,7 @@ async def get_scorecard(
 @router.get(
     "/exceptions",
     response_model=ExceptionReport,
-    responses={200: {"content": {"text/csv": {}}}},
+    responses={200: {"content": {CSV_MEDIA_TYPE: _TEXT}}},
 )
 async def get_exception_report(
     period: PeriodCode,
@@ -163,7 +186,10 @@ async def get_exception_report(
     filters: Filters,
     export_format: Annotated[
         Literal["json", "csv"],
-        Query(alias="format", description="csv: the rows' scalar fields, one line each"),
+        Query(
+            alias="format",
+            description="csv: every field of each row, nested ones flattened (actions as JSON)",
+        ),
     ] = "json",
 ) -> ExceptionReport | Response:
     """Red and amber measures with value, target, shortfall, commentary and corrective actions;
@@ -183,7 +209,7 @@ async def get_exception_report(
 @router.get(
     "/outturn",
     response_model=OutturnReport,
-    responses={200: {"content": {"text/csv": {}, XLSX_MEDIA_TYPE: {}}}},
+    responses={200: {"content": {CSV_MEDIA_TYPE: _TEXT, XLSX_MEDIA_TYPE: _BINARY}}},
 )
 async def get_outturn(
     year: Annotated[str, Query(description="A financial year, e.g. 2025-26")],
@@ -224,9 +250,9 @@ async def get_outturn(
         200: {
             "description": "The pack as a printable HTML page, a PDF or a Word document",
             "content": {
-                MEDIA_TYPES[PackFormat.HTML]: {"schema": {"type": "string"}},
-                MEDIA_TYPES[PackFormat.PDF]: {"schema": {"type": "string", "format": "binary"}},
-                MEDIA_TYPES[PackFormat.DOCX]: {"schema": {"type": "string", "format": "binary"}},
+                MEDIA_TYPES[PackFormat.HTML]: _TEXT,
+                MEDIA_TYPES[PackFormat.PDF]: _BINARY,
+                MEDIA_TYPES[PackFormat.DOCX]: _BINARY,
             },
         }
     },

@@ -586,3 +586,29 @@ async def test_the_year_whose_predecessor_has_no_code_of_its_own_still_exports(
         None,
         "not_available",
     )
+
+
+async def test_the_xlsx_scorecard_is_ready_for_people(
+    client: AsyncClient, factory: Factory, perf: Headers
+) -> None:
+    await create_indicator(client, perf, "PCT", value_type="percentage", decimal_places=1)
+    await set_target(client, perf, "PCT", "2025-26-Q1", value=80)
+    await seed_approved(factory, "PCT", {"2025-26-Q1": "66.4"})
+    response = await client.get(
+        f"{API}/reports/scorecard", params={"period": "2025-26-Q1", "format": "xlsx"}, headers=perf
+    )
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == rendering.XLSX_MEDIA_TYPE
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    assert sheet is not None
+    header = [cell.value for cell in sheet[1]]
+    row = dict(zip(header, sheet[2], strict=True))
+    assert row["Code"].value == "PCT"
+    assert row["Value"].value == pytest.approx(0.664)
+    assert row["Value"].number_format == "#,##0.0%"
+    assert row["Short by"].value == pytest.approx(13.6)
+    assert row["Short by"].number_format == '#,##0.0" pts"'
+    assert row["RAG"].value == "Red"
+    assert sheet.freeze_panes == "B2"
+    assert sheet.auto_filter.ref == f"A1:{get_column_letter(len(header))}2"
+    assert sheet.page_setup.orientation == "landscape"
