@@ -10,6 +10,7 @@ council-entered text may hold any character, and the PDF core fonts cover Latin-
 from __future__ import annotations
 
 import io
+import logging
 from functools import cache
 from pathlib import Path
 
@@ -29,6 +30,8 @@ from app.reports.pack.content import (
 )
 
 FONT = "dejavu"
+# fpdf2 notes every SVG element it does not draw (<title>, <desc>): not news for the logs.
+logging.getLogger("fpdf.svg").setLevel(logging.ERROR)
 _INK = (33, 43, 50)
 _MUTED = (76, 98, 114)
 _RULE = (0, 94, 184)
@@ -213,7 +216,7 @@ def _table(pdf: FPDF, block: Table) -> None:
             line_height=4.4,
             padding=1.2,
             repeat_headings=1,
-            wrapmode=WrapMode.CHAR,
+            wrapmode=WrapMode.WORD,
             cell_fill_mode=TableCellFillMode.NONE,
         ) as table:
             head = table.row()
