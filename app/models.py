@@ -1,8 +1,9 @@
 """Imports every domain's models so the metadata (and Alembic) sees all tables."""
 
 from app.actions.models import Action, ActionUpdate
+from app.appraisals.models import AppraisalReview, PersonalObjective
 from app.audit.models import AuditEvent
-from app.auth.models import LoginFailure
+from app.auth.models import LoginFailure, RefreshToken
 from app.batch.models import IdempotencyKey
 from app.benchmarks.models import Benchmark
 from app.clients.models import ApiClient
@@ -32,6 +33,7 @@ __all__ = [
     "Action",
     "ActionUpdate",
     "ApiClient",
+    "AppraisalReview",
     "AuditEvent",
     "Base",
     "Benchmark",
@@ -50,11 +52,13 @@ __all__ = [
     "Objective",
     "OrgUnit",
     "Period",
+    "PersonalObjective",
     "Plan",
     "Project",
     "Publication",
     "PublicationComment",
     "PublicationContent",
+    "RefreshToken",
     "Risk",
     "RoleAssignment",
     "Target",

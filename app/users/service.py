@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -11,14 +12,23 @@ from app.access.permissions import Permission, Role
 from app.access.principal import Principal
 from app.audit.service import AuditService, to_audit
 from app.core.clock import utcnow
+from app.core.errors import field_error
 from app.core.etag import check_if_match
 from app.org.service import OrgService
-from app.users.exceptions import EmailTaken, LastAdmin, RoleNotHeld, UserNotFound
+from app.users.exceptions import (
+    EmailTaken,
+    InvalidManager,
+    LastAdmin,
+    RoleNotHeld,
+    UserNotFound,
+)
 from app.users.models import RoleAssignment, User
 from app.users.passwords import PasswordService
 from app.users.repository import UserRepository
 from app.users.schemas import MeRead, RoleGrant, RoleGrantRead, UserCreate, UserRead, UserUpdate
 from app.users.schemas import RoleGrantRead as MeGrant
+
+logger = logging.getLogger("app.users")
 
 
 def to_read(user: User) -> UserRead:
@@ -28,6 +38,7 @@ def to_read(user: User) -> UserRead:
         full_name=user.full_name,
         job_title=user.job_title,
         is_active=user.is_active,
+        manager_id=user.manager_id,
         roles=[
             RoleGrantRead(role=r.role, org_unit_code=r.org_unit.code if r.org_unit else None)
             for r in user.roles
@@ -64,13 +75,20 @@ class UserService:
         org_unit_code: str | None,
         offset: int,
         limit: int,
+        manager_id: uuid.UUID | None = None,
     ) -> tuple[list[UserRead], int]:
         unit_ids = None
         if org_unit_code is not None:
             unit = await self.org.get_unit(code=org_unit_code)
             unit_ids = (await self.org.tree()).subtree(unit.id)
         users, total = await self.repository.list(
-            q=q, is_active=is_active, role=role, org_unit_ids=unit_ids, offset=offset, limit=limit
+            q=q,
+            is_active=is_active,
+            role=role,
+            org_unit_ids=unit_ids,
+            manager_id=manager_id,
+            offset=offset,
+            limit=limit,
         )
         return [to_read(user) for user in users], total
 
@@ -85,6 +103,8 @@ class UserService:
             password_hash = await PasswordService(self.session).hash_new(
                 password=data.password, email=email, full_name=data.full_name
             )
+        if data.manager_id is not None:
+            await self._check_manager(user_id=None, manager_id=data.manager_id)
         user = await self.repository.add(
             user=User(
                 email=email,
@@ -92,6 +112,7 @@ class UserService:
                 job_title=data.job_title,
                 password_hash=password_hash,
                 is_active=True,
+                manager_id=data.manager_id,
             )
         )
         for grant in _unique(data.roles):
@@ -121,6 +142,10 @@ class UserService:
         for field in ("full_name", "job_title"):
             if field in changes and (changes[field] is not None or field == "job_title"):
                 setattr(user, field, changes[field])
+        if "manager_id" in changes and changes["manager_id"] != user.manager_id:
+            if changes["manager_id"] is not None:
+                await self._check_manager(user_id=user.id, manager_id=changes["manager_id"])
+            user.manager_id = changes["manager_id"]
         if changes.get("password"):
             # A new hash changes the credential fingerprint: tokens issued before stop working.
             user.password_hash = await PasswordService(self.session).hash_new(
@@ -196,6 +221,53 @@ class UserService:
         )
         return read, user.version
 
+    async def sync_roles(
+        self,
+        *,
+        user_id: uuid.UUID,
+        grants: Sequence[RoleGrant],
+        managed: Collection[tuple[Role, str | None]],
+        reason: str,
+    ) -> bool:
+        """Make the user hold exactly `grants` among the `managed` roles (those an identity
+        provider's groups decide), leaving any other role as it is; audited as the system's
+        act. True when anything changed."""
+        user = await self.get(user_id=user_id)
+        held = {(a.role, a.org_unit.code if a.org_unit else None): a for a in user.roles}
+        wanted = {(grant.role, grant.org_unit_code) for grant in grants}
+        to_add = [g for g in _unique(grants) if (g.role, g.org_unit_code) not in held]
+        to_remove = [a for key, a in held.items() if key in managed and key not in wanted]
+        if (
+            user.is_active
+            and any(a.role is Role.ADMIN for a in to_remove)
+            and sum(a.role is Role.ADMIN for a in user.roles) == 1
+            and await self.repository.count_active_admins() <= 1
+        ):
+            # The council's last admin keeps the role until another is appointed, whatever
+            # the groups say: otherwise nobody could administer the service any more.
+            logger.warning("the last admin is out of the admin group; the role is kept")
+            to_remove = [a for a in to_remove if a.role is not Role.ADMIN]
+        if not to_add and not to_remove:
+            return False
+        before = to_read(user)
+        for grant in to_add:
+            await self._add_role(user, grant)
+        for assignment in to_remove:
+            await self.repository.delete_role(assignment=assignment)
+        _touch(user)
+        await self.repository.flush()
+        user = await self._reload(user.id)
+        await self.audit.record(
+            actor=None,
+            action="sync_roles",
+            entity_type="user",
+            entity_id=user.id,
+            before=to_audit(before),
+            after=to_audit(to_read(user)),
+            reason=reason,
+        )
+        return True
+
     async def describe(self, *, principal: Principal) -> MeRead:
         grants = [g.org_unit_id for g in principal.grants if g.org_unit_id is not None]
         codes = await self.org.repository.codes_by_id(ids=grants)
@@ -224,6 +296,23 @@ class UserService:
             )
         )
 
+    async def _check_manager(self, *, user_id: uuid.UUID | None, manager_id: uuid.UUID) -> None:
+        """A line manager is an active user other than the person, and not someone the person
+        manages, directly or through others (the chain up must end)."""
+        if manager_id == user_id:
+            raise _bad_manager("A person cannot be their own line manager.")
+        manager = await self.repository.get(user_id=manager_id)
+        if manager is None:
+            raise _bad_manager(f"No user has the id {manager_id}.")
+        if not manager.is_active:
+            raise _bad_manager("The line manager must be an active user.")
+        if user_id is not None and user_id in await self.repository.manager_chain(
+            user_id=manager_id
+        ):
+            raise _bad_manager(
+                "That would make a loop: the person manages their new manager, directly or not."
+            )
+
     async def _keep_an_admin(self, user: User, *, losing: Role | None) -> None:
         if losing is Role.ADMIN and await self.repository.count_active_admins() <= 1:
             raise LastAdmin("This is the last active admin; appoint another first.")
@@ -232,6 +321,10 @@ class UserService:
         user = await self.repository.get(user_id=user_id, reload=True)
         assert user is not None
         return user
+
+
+def _bad_manager(message: str) -> InvalidManager:
+    return InvalidManager(message, errors=[field_error("manager_id", message, "manager")])
 
 
 def _touch(user: User) -> None:
