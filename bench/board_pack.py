@@ -61,7 +61,7 @@ async def measure(url: str, *, indicators: int, years: int) -> dict[str, object]
             subject_kind=SubjectKind.USER,
             subject_id=council.user_id,
             secret_key=SECRET_KEY,
-            lifetime=timedelta(minutes=30),
+            lifetime=timedelta(hours=6),
             issuer=settings.jwt_issuer,
         )
         quarter = calendar.period_containing(
@@ -98,6 +98,7 @@ async def measure(url: str, *, indicators: int, years: int) -> dict[str, object]
                     "pages": len(PdfReader(io.BytesIO(content)).pages) if fmt == "pdf" else None,
                     "peak_python_memory_mib": round(peak / 2**20, 1),
                 }
+                print(json.dumps({fmt: figures[fmt]}), file=sys.stderr, flush=True)
     finally:
         await engine.dispose()
     return {"period": quarter, "indicators": indicators, **figures}
