@@ -386,7 +386,9 @@ async def test_the_xlsx_outturn_is_ready_for_people(
     assert sheet.auto_filter.ref == f"A1:{get_column_letter(len(OUTTURN_COLUMNS))}{sheet.max_row}"
     assert sheet.page_setup.orientation == "landscape"
     assert sheet.page_setup.fitToWidth == 1
-    assert sheet.sheet_properties.pageSetUpPr.fitToPage is True
+    fit = sheet.sheet_properties.pageSetUpPr
+    assert fit is not None
+    assert fit.fitToPage is True
     assert sheet.print_title_rows == "$1:$1"
     rows = {
         row[0].value: dict(zip(OUTTURN_COLUMNS, row, strict=True))
