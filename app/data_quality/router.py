@@ -40,7 +40,7 @@ async def get_data_quality_summary(
 @router.get(
     "/data-quality/issues",
     response_model=list[Issue],
-    responses={200: {"content": {CSV_MEDIA_TYPE: {"schema": {"type": "string"}}}}},
+    responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
 )
 async def list_data_quality_issues(
     period: PeriodCode,

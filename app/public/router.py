@@ -96,7 +96,7 @@ async def get_public_indicator(
     responses={
         **_CACHED,
         200: {
-            "content": {CSV_MEDIA_TYPE: {"schema": {"type": "string"}}},
+            "content": {"text/csv": {"schema": {"type": "string"}}},
             "headers": {"Link": {"description": 'The licence: rel="license" (OGL v3.0)'}},
         },
     },

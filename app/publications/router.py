@@ -24,7 +24,7 @@ from app.publications.schemas import (
 )
 from app.publications.service import PublicationService
 from app.reports.board_pack import MEDIA_TYPES, PackFormat
-from app.reports.rendering import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, attachment
+from app.reports.rendering import XLSX_MEDIA_TYPE, attachment
 from app.status.dependencies import StatusServiceDep
 
 router = APIRouter(prefix="/reports/publications", tags=["publications"])
@@ -90,7 +90,7 @@ async def get_publication(
                 MEDIA_TYPES[PackFormat.HTML]: {"schema": {"type": "string"}},
                 MEDIA_TYPES[PackFormat.PDF]: _BINARY,
                 MEDIA_TYPES[PackFormat.DOCX]: _BINARY,
-                CSV_MEDIA_TYPE: {"schema": {"type": "string"}},
+                "text/csv": {"schema": {"type": "string"}},
                 XLSX_MEDIA_TYPE: _BINARY,
             },
         }

@@ -125,7 +125,7 @@ Rags = Annotated[frozenset[Rag] | None, Depends(rag_filter)]
     responses={
         200: {
             "content": {
-                CSV_MEDIA_TYPE: _TEXT,
+                "text/csv": _TEXT,
                 XLSX_MEDIA_TYPE: _BINARY,
             }
         }
@@ -176,7 +176,7 @@ async def get_scorecard(
 @router.get(
     "/exceptions",
     response_model=ExceptionReport,
-    responses={200: {"content": {CSV_MEDIA_TYPE: _TEXT}}},
+    responses={200: {"content": {"text/csv": _TEXT}}},
 )
 async def get_exception_report(
     period: PeriodCode,
@@ -209,7 +209,7 @@ async def get_exception_report(
 @router.get(
     "/outturn",
     response_model=OutturnReport,
-    responses={200: {"content": {CSV_MEDIA_TYPE: _TEXT, XLSX_MEDIA_TYPE: _BINARY}}},
+    responses={200: {"content": {"text/csv": _TEXT, XLSX_MEDIA_TYPE: _BINARY}}},
 )
 async def get_outturn(
     year: Annotated[str, Query(description="A financial year, e.g. 2025-26")],
