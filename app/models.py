@@ -12,7 +12,9 @@ from app.committees.models import Committee
 from app.core.changes import DataVersion
 from app.core.db import Base
 from app.data_quality.models import ValueVerification
+from app.events.models import Delivery, OutboxEvent
 from app.indicators.models import Indicator, IndicatorValue, Target, TargetRevision, ValueRevision
+from app.notifications.models import Notification, NotificationSetting
 from app.org.models import OrgUnit
 from app.periods.models import Period
 from app.plans.models import Objective, Plan
@@ -28,6 +30,7 @@ from app.risks.models import Risk
 from app.settings.models import CouncilSetting
 from app.spc.models import IndicatorSpcSetting
 from app.users.models import RoleAssignment, User
+from app.webhooks.models import Webhook
 
 __all__ = [
     "Action",
@@ -41,6 +44,7 @@ __all__ = [
     "Committee",
     "CouncilSetting",
     "DataVersion",
+    "Delivery",
     "IdempotencyKey",
     "Indicator",
     "IndicatorSpcSetting",
@@ -49,8 +53,11 @@ __all__ = [
     "Meeting",
     "Milestone",
     "Narrative",
+    "Notification",
+    "NotificationSetting",
     "Objective",
     "OrgUnit",
+    "OutboxEvent",
     "Period",
     "PersonalObjective",
     "Plan",
@@ -66,4 +73,5 @@ __all__ = [
     "User",
     "ValueRevision",
     "ValueVerification",
+    "Webhook",
 ]

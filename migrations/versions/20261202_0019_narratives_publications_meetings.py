@@ -2,7 +2,7 @@
 contents and comments; committee meetings and their papers
 
 Revision ID: 0019
-Revises: 0020
+Revises: 0021
 Create Date: 2026-12-02 01:07:13.238630+00:00
 """
 
@@ -15,7 +15,7 @@ import app.core.types
 
 
 revision: str = '0019'
-down_revision: str | None = "0020"
+down_revision: str | None = "0021"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
