@@ -23,6 +23,8 @@ from app.periods.router import router as periods_router
 from app.plans.router import router as plans_router
 from app.projects.router import router as projects_router
 from app.public.router import router as public_router
+from app.publications.router import meetings_router
+from app.publications.router import router as publications_router
 from app.reports.router import router as reports_router
 from app.risks.router import router as risks_router
 from app.rollover.router import router as rollover_router
@@ -52,6 +54,7 @@ for domain_router in (
     spc_router,
     benchmarks_router,
     batch_router,
+    publications_router,
     reports_router,
     public_router,
     cycle_router,
@@ -59,6 +62,7 @@ for domain_router in (
     data_quality_router,
     plans_router,
     committees_router,
+    meetings_router,
     actions_router,
     projects_router,
     risks_router,

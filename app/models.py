@@ -19,6 +19,13 @@ from app.org.models import OrgUnit
 from app.periods.models import Period
 from app.plans.models import Objective, Plan, PlanVersion
 from app.projects.models import Milestone, Project
+from app.publications.models import (
+    Meeting,
+    Publication,
+    PublicationComment,
+    PublicationContent,
+)
+from app.reports.models import Narrative
 from app.risks.models import Risk
 from app.settings.models import CouncilSetting
 from app.spc.models import IndicatorSpcSetting
@@ -44,7 +51,9 @@ __all__ = [
     "IndicatorSpcSetting",
     "IndicatorValue",
     "LoginFailure",
+    "Meeting",
     "Milestone",
+    "Narrative",
     "Notification",
     "NotificationSetting",
     "Objective",
@@ -55,6 +64,9 @@ __all__ = [
     "Plan",
     "PlanVersion",
     "Project",
+    "Publication",
+    "PublicationComment",
+    "PublicationContent",
     "RefreshToken",
     "Risk",
     "RoleAssignment",

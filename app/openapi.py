@@ -54,10 +54,12 @@ TAGS: dict[str, str] = {
     "settings": "Council-wide settings: RAG tolerances, action rules.",
     "indicators": "Performance indicators, their targets and their values with approval.",
     "values": "Bulk pushes of values (JSON or CSV), all or nothing or item by item.",
+    "targets": "Bulk target changes (JSON or CSV), each kept in its history with who and why.",
     "status": "An indicator's RAG status, direction of travel and year to date.",
     "spc": "Statistical process control: control limits, signals and charts.",
     "benchmarks": "Comparator figures (national median, quartiles) per indicator and period.",
     "reports": "Scorecards, exceptions, outturn and the board pack, as JSON or files.",
+    "publications": "Reports published for a board, frozen with their SHA-256; comments on them.",
     "public": "What the public may see: public indicators and approved values, no sign-in.",
     "comments": "Scrutiny: members' questions on an indicator and officers' answers.",
     "data-quality": "How complete and trustworthy a period's data is, and auditors' verdicts.",
@@ -264,7 +266,8 @@ def _finish_operation(route: APIRoute, method: str, operation: dict[str, Any]) -
 
 def _binary_media_types(response: dict[str, Any]) -> None:
     for media_type, body in response.get("content", {}).items():
-        if media_type != JSON and not body.get("schema"):
+        # A route may say only "a string"; on the wire it is a file of that media type.
+        if media_type != JSON and body.get("schema", {}) in ({}, {"type": "string"}):
             body["schema"] = dict(BINARY)
 
 

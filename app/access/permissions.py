@@ -41,6 +41,8 @@ class Permission(StrEnum):
     VALUES_SUBMIT = "values:submit"
     VALUES_APPROVE = "values:approve"
     REPORTS_READ = "reports:read"
+    REPORTS_PUBLISH = "reports:publish"
+    NARRATIVES_WRITE = "narratives:write"
     PLANS_READ = "plans:read"
     PLANS_WRITE = "plans:write"
     ACTIONS_WRITE = "actions:write"
@@ -82,6 +84,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         P.RISKS_WRITE,
         P.COMMENTS_WRITE,
         P.DATA_QUALITY_READ,
+        P.REPORTS_PUBLISH,
+        P.NARRATIVES_WRITE,
     },
     Role.DIRECTOR: _READ_INTERNAL
     | {
@@ -95,6 +99,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         P.ACTIONS_WRITE,
         P.RISKS_WRITE,
         P.COMMENTS_WRITE,
+        P.NARRATIVES_WRITE,
     },
     Role.HEAD_OF_SERVICE: _READ_INTERNAL
     | {
@@ -108,6 +113,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         P.ACTIONS_WRITE,
         P.RISKS_WRITE,
         P.COMMENTS_WRITE,
+        P.NARRATIVES_WRITE,
     },
     # Staff enter and submit values for indicators they collect or own; the service checks that.
     # They see drafts of the indicators they collect or own, not all drafts in their unit.

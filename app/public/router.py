@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Query, Response, status
 from pydantic import BaseModel
@@ -11,13 +11,22 @@ from pydantic import BaseModel
 from app.core.deps import SessionDep, SettingsDep
 from app.core.pagination import Paging
 from app.core.schemas import Page
-from app.public.schemas import PublicIndicator, PublicIndicatorDetail, PublicScorecard
+from app.core.tabular import CSV_MEDIA_TYPE, attachment, flat_columns, flat_csv
+from app.public.schemas import (
+    PublicIndicator,
+    PublicIndicatorDetail,
+    PublicScorecard,
+    PublicStatus,
+)
 from app.public.service import PublicService
 from app.status.dependencies import StatusServiceDep
 
 router = APIRouter(prefix="/public", tags=["public"])
 
 CACHE_CONTROL = "public, max-age=300"
+OGL = "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
+LICENCE_LINK = f'<{OGL}>; rel="license"; title="Open Government Licence v3.0"'
+PUBLIC_COLUMNS = flat_columns(PublicStatus)
 IfNoneMatch = Annotated[
     str | None, Header(description="An ETag you hold; 304 with no body while it is current")
 ]
@@ -81,16 +90,50 @@ async def get_public_indicator(
     return cached(detail, if_none_match)
 
 
-@router.get("/scorecard", response_model=PublicScorecard, responses=_CACHED)
+@router.get(
+    "/scorecard",
+    response_model=PublicScorecard,
+    responses={
+        **_CACHED,
+        200: {
+            "content": {"text/csv": {"schema": {"type": "string"}}},
+            "headers": {
+                "Link": {
+                    "description": 'The licence: rel="license" (OGL v3.0)',
+                    "schema": {"type": "string"},
+                }
+            },
+        },
+    },
+)
 async def get_public_scorecard(
     period: Annotated[str, Query(description="2025-26, 2025-26-Q2 or 2025-04")],
     session: SessionDep,
     settings: SettingsDep,
     statuses: StatusServiceDep,
     if_none_match: IfNoneMatch = None,
+    export_format: Annotated[
+        Literal["json", "csv"],
+        Query(alias="format", description="csv: every field of each row, one line each"),
+    ] = "json",
 ) -> Response:
-    """Every published measure's status for a period, from approved figures."""
+    """Every published measure's status for a period, from approved figures, under the Open
+    Government Licence v3.0 (named in the Link header)."""
     card = await PublicService(session, settings=settings).scorecard(
         period_code=period, statuses=statuses
     )
-    return cached(card, if_none_match)
+    if export_format == "csv":
+        body = flat_csv(card.rows, PUBLIC_COLUMNS).encode()
+        tag = content_etag(body)
+        headers = {
+            "ETag": tag,
+            "Cache-Control": CACHE_CONTROL,
+            "Link": LICENCE_LINK,
+            **attachment(f"public-scorecard-{card.period}.csv"),
+        }
+        if matches(if_none_match, tag):
+            return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers=headers)
+        return Response(body, media_type=CSV_MEDIA_TYPE, headers=headers)
+    response = cached(card, if_none_match)
+    response.headers["Link"] = LICENCE_LINK
+    return response

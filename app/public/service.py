@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from datetime import date
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core.clock import today
 from app.core.config import Settings
 from app.indicators.exceptions import IndicatorNotFound
 from app.indicators.models import Indicator, IndicatorStatus
 from app.indicators.repository import IndicatorFilter, IndicatorRepository
 from app.measures.measure import ApprovedFigure, MeasureMath, rate
 from app.measures.vocabulary import VALUE_KIND, ValueStatus
+from app.periods import calendar
 from app.periods.calendar import PeriodKind
+from app.periods.exceptions import PeriodNotFound
+from app.periods.repository import PeriodRepository
 from app.public.schemas import (
     PublicIndicator,
     PublicIndicatorDetail,
@@ -18,6 +25,7 @@ from app.public.schemas import (
     PublicScorecard,
     PublicStatus,
 )
+from app.settings.schemas import PublicRelease
 from app.settings.service import SettingsService
 from app.status.schemas import Band
 from app.status.service import StatusService
@@ -93,9 +101,12 @@ class PublicService:
         }
         tolerance = await SettingsService(self.session, settings=self.settings).rag_tolerance()
         math = MeasureMath(indicator, values, targets)
+        unreleased = await self.unreleased(codes=[code for code, _ in own])
         series = []
         for period_code, year in own:
             if financial_year is not None and year != financial_year:
+                continue
+            if period_code in unreleased:
                 continue
             rated = rate(math, period_code, default=tolerance)
             assert rated.value is not None
@@ -114,7 +125,40 @@ class PublicService:
             )
         return PublicIndicatorDetail(**to_public(indicator).model_dump(), series=series)
 
+    async def unreleased(self, *, codes: Collection[str]) -> set[str]:
+        """The periods whose figures are held back from the public pages: none when figures
+        are public on approval; with after_board_date, those whose board has not met yet (a
+        month or a year waits for the board of the quarter it ends in, a period with its own
+        board date for that date; with no board date at all there is nothing to wait for)."""
+        council, _ = await SettingsService(self.session, settings=self.settings).council()
+        if council.public_release is not PublicRelease.AFTER_BOARD_DATE or not codes:
+            return set()
+        quarters = {
+            code: calendar.period_containing(
+                calendar.parse_period(code).end_date, kind=PeriodKind.QUARTER
+            ).code
+            for code in codes
+        }
+        periods = await PeriodRepository(self.session).by_codes(
+            codes={*quarters, *quarters.values()}
+        )
+        on = today()
+        held = set()
+        for code, quarter in quarters.items():
+            own = periods.get(code)
+            release: date | None = own.board_date if own else None
+            if release is None and quarter in periods:
+                release = periods[quarter].board_date
+            if release is not None and on < release:
+                held.add(code)
+        return held
+
     async def scorecard(self, *, period_code: str, statuses: StatusService) -> PublicScorecard:
+        """The period's public scorecard; 404 while its figures are held until its board date."""
+        if period_code in await self.unreleased(codes=[period_code]):
+            raise PeriodNotFound(
+                f"The figures for {period_code} are published after its Performance Board."
+            )
         card = await statuses.scorecard(
             principal=None, period_code=period_code, filters=public_filter()
         )

@@ -1,16 +1,15 @@
-"""The quarterly Performance Board pack: a printable HTML report of the period's performance.
+"""The quarterly Performance Board pack: its content built once (app.reports.pack.content),
+rendered as HTML, PDF or DOCX.
 
-Summary counts, the exception report (red and amber measures with commentary and corrective
-actions) and an XmR chart for each key indicator, inlined as SVG so the page stands alone.
-Templates are Jinja2 with autoescaping on: every council-entered text (titles, commentary,
-action titles) is escaped; only the charts, drawn here, are marked safe.
+The HTML is a Jinja2 template with autoescaping on: every council-entered text is escaped;
+only the charts, drawn here, and the logo, checked against an allow-list when it was set, are
+marked safe. The PDF and DOCX are drawn from the same blocks (app.reports.pack.pdf, .docx).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
-from decimal import Decimal
+from datetime import datetime
+from enum import StrEnum
 from pathlib import Path
 
 import anyio
@@ -19,17 +18,18 @@ from markupsafe import Markup
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.access.principal import Principal
-from app.core.clock import today
-from app.indicators.repository import IndicatorFilter, IndicatorRepository
+from app.core.clock import utcnow
+from app.core.config import Settings
+from app.indicators.repository import IndicatorFilter
 from app.measures.measure import summarise
-from app.measures.vocabulary import ValueType
-from app.periods import calendar
 from app.periods.service import PeriodService
+from app.reports.pack.content import Pack
+from app.reports.pack.docx import render_docx
+from app.reports.pack.pdf import render_pdf
+from app.reports.pack.sections import SECTIONS, PackContext, period_label
+from app.reports.repository import PackRepository
 from app.reports.service import ReportService
-from app.spc.charts import inline_svg, render_svg
-from app.spc.series import IndicatorChart
-from app.spc.service import SpcService
-from app.status.schemas import StatusRead
+from app.settings.service import SettingsService
 from app.status.service import StatusService
 
 _TEMPLATES = Path(__file__).parent / "templates"
@@ -40,121 +40,91 @@ _ENVIRONMENT = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+# Charts are drawn by app.spc.charts; the logo passed app.settings.logo's allow-list.
+_ENVIRONMENT.filters["drawn"] = lambda text: Markup(text)  # noqa: S704
 
-_LABELS = {
-    "green": "Green",
-    "amber": "Amber",
-    "red": "Red",
-    "data_only": "Data only",
-    "missing": "Missing",
-    "improving": "Improving",
-    "worsening": "Worsening",
-    "no_change": "No change",
-    "increasing": "Increasing",
-    "decreasing": "Decreasing",
-    "not_available": "n/a",
-    "common_cause": "Common cause",
-    "improvement_high": "Improvement (high)",
-    "improvement_low": "Improvement (low)",
-    "concern_high": "Concern (high)",
-    "concern_low": "Concern (low)",
-    "neutral_high": "Special cause (high)",
-    "neutral_low": "Special cause (low)",
-    "consistent_pass": "Consistently passing",
-    "consistent_fail": "Consistently failing",
-    "hit_and_miss": "Hit and miss",
-    "run_rate": "run rate",
-    "linear_trend": "linear trend",
-    "actual": "actual",
-    "not_started": "Not started",
-    "in_progress": "In progress",
-    "completed": "Completed",
-    "cancelled": "Cancelled",
+TITLE = "Performance Board report"
+
+
+class PackFormat(StrEnum):
+    HTML = "html"
+    PDF = "pdf"
+    DOCX = "docx"
+
+
+MEDIA_TYPES = {
+    PackFormat.HTML: "text/html; charset=utf-8",
+    PackFormat.PDF: "application/pdf",
+    PackFormat.DOCX: "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
 }
 
 
-def _label(value: object) -> str:
-    """A code such as `hit_and_miss` as words; an em dash for nothing."""
-    if value is None:
-        return "\u2014"
-    text = str(value)
-    return _LABELS.get(text, text.replace("_", " "))
-
-
-def _measure(value: Decimal | None, row: StatusRead) -> str:
-    """A figure to the measure's decimal places, with its unit."""
-    if value is None:
-        return "\u2014"
-    text = f"{value:,.{row.decimal_places}f}"
-    if row.value_type is ValueType.PERCENTAGE:
-        return f"{text}%"
-    if row.value_type is ValueType.CURRENCY:
-        return f"\u00a3{text}"
-    return f"{text} {row.unit}" if row.unit else text
-
-
-def _long_date(day: date) -> str:
-    """1 April 2025."""
-    return f"{day.day} {day:%B %Y}"
-
-
-_ENVIRONMENT.filters["label"] = _label
-_ENVIRONMENT.filters["longdate"] = _long_date
-_ENVIRONMENT.filters["measure"] = _measure
-
-
-@dataclass(frozen=True)
-class KeyChart:
-    row: StatusRead
-    svg: Markup
+def _stamp(moment: datetime) -> str:
+    return f"{moment:%Y-%m-%d %H:%M} UTC"
 
 
 class BoardPackService:
-    def __init__(self, session: AsyncSession, *, statuses: StatusService) -> None:
+    def __init__(
+        self, session: AsyncSession, *, statuses: StatusService, settings: Settings
+    ) -> None:
         self.session = session
         self.statuses = statuses
+        self.settings = settings
 
-    async def html(
-        self, *, principal: Principal, period_code: str, filters: IndicatorFilter
-    ) -> str:
-        """The board pack for a period and the report filters, as one HTML page."""
-        rows = await self.statuses.statuses(
-            principal=principal, period_code=period_code, filters=filters
-        )
+    async def content(
+        self,
+        *,
+        principal: Principal,
+        period_code: str,
+        filters: IndicatorFilter,
+        published_by: str | None = None,
+        produced_at: datetime | None = None,
+    ) -> Pack:
+        """The pack's content for a period and the report filters, every section built once."""
         period = await PeriodService(self.session).get(code=period_code)
+        rows = await self.statuses.statuses(
+            principal=principal, period_code=period.code, filters=filters
+        )
         exceptions = await ReportService(self.session, statuses=self.statuses).exceptions(
-            principal=principal, period_code=period_code, filters=filters
+            principal=principal, period_code=period.code, filters=filters
         )
-        key_rows = [row for row in rows if row.is_key]
-        svgs = await self._charts(rows=key_rows, period_code=period_code)
-        return _ENVIRONMENT.get_template("board_pack.html").render(
+        council, _ = await SettingsService(self.session, settings=self.settings).council()
+        context = PackContext(
+            session=self.session,
+            principal=principal,
             period=period,
-            summary=summarise(rows),
+            filters=filters,
+            org_unit_ids=set(filters.org_unit_ids) if filters.org_unit_ids is not None else None,
             rows=rows,
+            summary=summarise(rows),
             exceptions=exceptions,
-            key_charts=[KeyChart(row=row, svg=svgs[row.indicator_code]) for row in key_rows],
-            generated_on=today(),
+        )
+        sections = [section for build in SECTIONS if (section := await build(context))]
+        as_at = await PackRepository(self.session).latest_approval()
+        produced = produced_at or utcnow()
+        return Pack(
+            title=TITLE,
+            council_name=council.name,
+            logo_svg=council.logo_svg,
+            period_code=period.code,
+            subtitle=period_label(period),
+            version=(
+                ("Period", period.code),
+                ("Produced", _stamp(produced)),
+                ("Published by", published_by or "Not published: a working view"),
+                ("Data as at", _stamp(as_at) if as_at else "No figure approved yet"),
+            ),
+            sections=sections,
+            produced_at=produced,
         )
 
-    async def _charts(self, *, rows: list[StatusRead], period_code: str) -> dict[str, Markup]:
-        """Each key indicator's chart up to the period, in a fixed number of queries."""
-        if not rows:
-            return {}
-        codes = {row.indicator_code for row in rows}
-        key_filter = IndicatorFilter(codes=codes)
-        indicators = await IndicatorRepository(self.session).all_matching(filters=key_filter)
-        charts = await SpcService(self.session).charts(
-            ids=[indicator.id for indicator in indicators],
-            indicators=indicators,
-            until=calendar.parse_period(period_code).end_date,
-        )
-        # Drawing is CPU work: off the event loop, all charts in one go.
-        drawn = await anyio.to_thread.run_sync(_draw_all, list(charts.values()))
-        return {code: Markup(svg) for code, svg in drawn.items()}  # noqa: S704 - drawn here
+    async def render(self, *, pack: Pack, export_format: PackFormat) -> bytes:
+        """The pack in a format; PDF and DOCX are drawn off the event loop."""
+        if export_format is PackFormat.HTML:
+            return render_html(pack).encode()
+        renderer = render_pdf if export_format is PackFormat.PDF else render_docx
+        return await anyio.to_thread.run_sync(renderer, pack)
 
 
-def _draw_all(charts: list[IndicatorChart]) -> dict[str, str]:
-    return {
-        chart.indicator.code: inline_svg(render_svg(chart, element_id=f"chart-{index}"))
-        for index, chart in enumerate(charts)
-    }
+def render_html(pack: Pack) -> str:
+    return _ENVIRONMENT.get_template("board_pack.html").render(pack=pack)

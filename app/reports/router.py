@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Response
+import anyio
+from fastapi import APIRouter, Depends, Header, Query, Response
 from fastapi.responses import StreamingResponse
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -12,10 +13,12 @@ from app.access.permissions import Permission
 from app.access.principal import Principal
 from app.core.deps import SessionDep, SettingsDep, get_sessionmaker
 from app.core.errors import InvalidInput, field_error
+from app.core.etag import set_etag
 from app.indicators.repository import IndicatorFilter
 from app.measures.vocabulary import Rag
-from app.reports.board_pack import BoardPackService
+from app.reports.board_pack import MEDIA_TYPES, BoardPackService, PackFormat
 from app.reports.filters import ReportFilterService
+from app.reports.narratives import NarrativeService
 from app.reports.outturn import OutturnService, outturn_csv
 from app.reports.rendering import (
     CSV_MEDIA_TYPE,
@@ -23,8 +26,15 @@ from app.reports.rendering import (
     attachment,
     exceptions_csv,
     scorecard_csv,
+    scorecard_xlsx,
 )
-from app.reports.schemas import ExceptionReport, OutturnReport, ReportFilters
+from app.reports.schemas import (
+    ExceptionReport,
+    NarrativeIn,
+    NarrativeRead,
+    OutturnReport,
+    ReportFilters,
+)
 from app.reports.service import ReportService
 from app.status.dependencies import StatusServiceDep
 from app.status.schemas import Scorecard
@@ -33,6 +43,8 @@ router = APIRouter(prefix="/reports", tags=["reports"])
 
 Reader = Annotated[Principal, Depends(require(Permission.REPORTS_READ))]
 PeriodCode = Annotated[str, Query(description="2025-26, 2025-26-Q2 or 2025-04")]
+_TEXT: dict[str, Any] = {"schema": {"type": "string"}}
+_BINARY: dict[str, Any] = {"schema": {"type": "string", "format": "binary"}}
 
 
 def report_filters(
@@ -110,7 +122,14 @@ Rags = Annotated[frozenset[Rag] | None, Depends(rag_filter)]
 @router.get(
     "/scorecard",
     response_model=Scorecard,
-    responses={200: {"content": {"text/csv": {}}}},
+    responses={
+        200: {
+            "content": {
+                "text/csv": _TEXT,
+                XLSX_MEDIA_TYPE: _BINARY,
+            }
+        }
+    },
 )
 async def get_scorecard(
     period: PeriodCode,
@@ -120,12 +139,24 @@ async def get_scorecard(
     filters: Filters,
     rags: Rags,
     export_format: Annotated[
-        Literal["json", "csv"],
-        Query(alias="format", description="csv: the rows' scalar fields, one line each"),
+        Literal["json", "csv", "xlsx"],
+        Query(
+            alias="format",
+            description="csv: every field of each row, nested ones flattened; xlsx: for people",
+        ),
     ] = "json",
 ) -> Scorecard | Response:
     """Every measure's status for a period, with a count per RAG status (of the rows shown)."""
     reports = ReportService(session, statuses=service)
+    if export_format == "xlsx":
+        card = await reports.scorecard(
+            principal=principal, period_code=period, filters=filters, rags=rags
+        )
+        return Response(
+            await anyio.to_thread.run_sync(scorecard_xlsx, card),
+            media_type=XLSX_MEDIA_TYPE,
+            headers=attachment(f"scorecard-{card.period}.xlsx"),
+        )
     if export_format == "csv":
         card = await reports.scorecard(
             principal=principal, period_code=period, filters=filters, rags=rags
@@ -145,7 +176,7 @@ async def get_scorecard(
 @router.get(
     "/exceptions",
     response_model=ExceptionReport,
-    responses={200: {"content": {"text/csv": {}}}},
+    responses={200: {"content": {"text/csv": _TEXT}}},
 )
 async def get_exception_report(
     period: PeriodCode,
@@ -155,7 +186,10 @@ async def get_exception_report(
     filters: Filters,
     export_format: Annotated[
         Literal["json", "csv"],
-        Query(alias="format", description="csv: the rows' scalar fields, one line each"),
+        Query(
+            alias="format",
+            description="csv: every field of each row, nested ones flattened (actions as JSON)",
+        ),
     ] = "json",
 ) -> ExceptionReport | Response:
     """Red and amber measures with value, target, shortfall, commentary and corrective actions;
@@ -175,7 +209,7 @@ async def get_exception_report(
 @router.get(
     "/outturn",
     response_model=OutturnReport,
-    responses={200: {"content": {"text/csv": {}, XLSX_MEDIA_TYPE: {}}}},
+    responses={200: {"content": {"text/csv": _TEXT, XLSX_MEDIA_TYPE: _BINARY}}},
 )
 async def get_outturn(
     year: Annotated[str, Query(description="A financial year, e.g. 2025-26")],
@@ -212,21 +246,68 @@ async def get_outturn(
 @router.get(
     "/board-pack",
     response_class=Response,
-    responses={200: {"content": {"text/html": {}}, "description": "A printable HTML page"}},
+    responses={
+        200: {
+            "description": "The pack as a printable HTML page, a PDF or a Word document",
+            "content": {
+                MEDIA_TYPES[PackFormat.HTML]: _TEXT,
+                MEDIA_TYPES[PackFormat.PDF]: _BINARY,
+                MEDIA_TYPES[PackFormat.DOCX]: _BINARY,
+            },
+        }
+    },
 )
 async def get_board_pack(
     period: PeriodCode,
     principal: Reader,
     session: SessionDep,
+    settings: SettingsDep,
     statuses: StatusServiceDep,
     filters: Filters,
     export_format: Annotated[
-        Literal["html"], Query(alias="format", description="html: a printable page")
-    ] = "html",
+        PackFormat,
+        Query(alias="format", description="html: a printable page; pdf: A4; docx: Word"),
+    ] = PackFormat.HTML,
 ) -> Response:
-    """The Performance Board pack: summary counts, exceptions with commentary and actions, and
-    an XmR chart for each key indicator."""
-    html = await BoardPackService(session, statuses=statuses).html(
-        principal=principal, period_code=period, filters=filters
+    """The Performance Board pack: summary, narratives, every measure by plan, exceptions with
+    commentary and owned actions, risks, projects and milestones, and key indicator charts."""
+    service = BoardPackService(session, statuses=statuses, settings=settings)
+    pack = await service.content(principal=principal, period_code=period, filters=filters)
+    body = await service.render(pack=pack, export_format=export_format)
+    headers = {}
+    if export_format is not PackFormat.HTML:
+        headers = attachment(f"board-pack-{pack.period_code}.{export_format.value}")
+    return Response(body, media_type=MEDIA_TYPES[export_format], headers=headers)
+
+
+@router.get("/narratives/{period}/{org_unit}", response_model=NarrativeRead)
+async def get_narrative(
+    period: str, org_unit: str, _: Reader, session: SessionDep, response: Response
+) -> NarrativeRead:
+    """What an org unit says about its performance in the period, as printed in the pack."""
+    read, version = await NarrativeService(session).get(period_code=period, org_unit_code=org_unit)
+    set_etag(response, version)
+    return read
+
+
+@router.put("/narratives/{period}/{org_unit}", response_model=NarrativeRead)
+async def put_narrative(
+    period: str,
+    org_unit: str,
+    body: NarrativeIn,
+    principal: Annotated[Principal, Depends(require(Permission.NARRATIVES_WRITE))],
+    session: SessionDep,
+    response: Response,
+    if_match: Annotated[str | None, Header()] = None,
+) -> NarrativeRead:
+    """Write the org unit's narrative for the period (performance team; directors and heads of
+    service in their scope)."""
+    read, version = await NarrativeService(session).put(
+        principal=principal,
+        period_code=period,
+        org_unit_code=org_unit,
+        data=body,
+        if_match=if_match,
     )
-    return Response(html, media_type="text/html")
+    set_etag(response, version)
+    return read

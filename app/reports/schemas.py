@@ -2,11 +2,12 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 
 from pydantic import Field
 
 from app.actions.schemas import ActionRead
-from app.core.schemas import Measure, ResponseSchema
+from app.core.schemas import Measure, RequestSchema, ResponseSchema
 from app.measures.vocabulary import Direction, Frequency, Polarity, Rag, ValueType
 from app.status.schemas import StatusRead
 
@@ -94,3 +95,14 @@ class OutturnReport(ResponseSchema):
     year: str
     columns: list[str] = Field(description="The row fields, in the order the CSV and XLSX use")
     rows: list[OutturnRow]
+
+
+class NarrativeIn(RequestSchema):
+    text: str = Field(max_length=20_000, description="Plain text; blank lines part paragraphs")
+
+
+class NarrativeRead(ResponseSchema):
+    period: str
+    org_unit_code: str
+    text: str = Field(description="Empty until someone writes it")
+    updated_at: datetime | None

@@ -13,9 +13,16 @@ from app.core.etag import check_if_match
 from app.measures.vocabulary import Tolerance, ToleranceUnit
 from app.settings.models import CouncilSetting
 from app.settings.repository import SettingsRepository
-from app.settings.schemas import RagSettingsRead, ToleranceIn
+from app.settings.schemas import (
+    CouncilIn,
+    CouncilRead,
+    PublicRelease,
+    RagSettingsRead,
+    ToleranceIn,
+)
 
 RAG_KEY = "rag"
+COUNCIL_KEY = "council"
 
 
 class SettingsService:
@@ -73,6 +80,41 @@ class SettingsService:
             action="update",
             entity_type="setting",
             entity_id=RAG_KEY,
+            before=before.model_dump(mode="json"),
+            after=after.model_dump(mode="json"),
+        )
+        return after, version
+
+    async def council(self) -> tuple[CouncilRead, int]:
+        """The council's name, logo and release rule, and their version (0 before any is set)."""
+        row = await self.repository.get(key=COUNCIL_KEY)
+        if row is None:
+            return CouncilRead(
+                name=None, logo_svg=None, public_release=PublicRelease.ON_APPROVAL
+            ), 0
+        return CouncilRead.model_validate(row.value), row.version
+
+    async def update_council(
+        self, *, principal: Principal, data: CouncilIn, if_match: str | None
+    ) -> tuple[CouncilRead, int]:
+        before, version = await self.council()
+        check_if_match(if_match, version)
+        value = data.model_dump(mode="json")
+        row = await self.repository.get(key=COUNCIL_KEY)
+        if row is None:
+            await self.repository.add(
+                setting=CouncilSetting(key=COUNCIL_KEY, value=value, updated_by_id=principal.id)
+            )
+        else:
+            row.value = value
+            row.updated_by_id = principal.id
+            await self.repository.flush()
+        after, version = await self.council()
+        await AuditService(self.session).record(
+            actor=principal,
+            action="update",
+            entity_type="setting",
+            entity_id=COUNCIL_KEY,
             before=before.model_dump(mode="json"),
             after=after.model_dump(mode="json"),
         )

@@ -85,13 +85,18 @@ def _matplotlib() -> ModuleType:
     return matplotlib
 
 
-def render_svg(chart: IndicatorChart, *, element_id: str | None = None) -> str:
+def render_svg(
+    chart: IndicatorChart, *, element_id: str | None = None, text_as_paths: bool = False
+) -> str:
     """The chart as an SVG document with an accessible <title> and <desc>.
 
     `element_id` prefixes the title and description ids, so several charts can be inlined in
     one HTML page without clashing; it defaults to one made from the indicator's code.
+    `text_as_paths` draws the text as outlines, for renderers (the PDF pack) that do not lay
+    out SVG text in the chart's own font.
     """
-    with _RENDER_LOCK, _matplotlib().rc_context(_RC):
+    rc = {**_RC, "svg.fonttype": "path"} if text_as_paths else _RC
+    with _RENDER_LOCK, _matplotlib().rc_context(rc):
         figure = _draw(chart)
         buffer = io.StringIO()
         figure.savefig(buffer, format="svg", metadata=_NO_METADATA)

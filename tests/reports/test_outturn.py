@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from httpx import AsyncClient, Response
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.access.permissions import Role
@@ -359,10 +360,17 @@ async def test_text_a_spreadsheet_would_run_is_defused(
 # XLSX
 
 
-async def test_xlsx_holds_numbers_as_numbers_with_a_bold_frozen_header(
+async def test_the_xlsx_outturn_is_ready_for_people(
     client: AsyncClient, factory: Factory, perf: Headers
 ) -> None:
+    """Numbers as numbers in their value type's format (per cent, pounds), headings and codes
+    in words, RAG filled and worded, a filter, frozen heading and code, and print setup."""
     await seed_council(client, factory, perf)
+    await create_indicator(
+        client, perf, "GBP", frequency="annual", value_type="currency", decimal_places=2
+    )
+    await set_target(client, perf, "GBP", "2025-26", value=1000)
+    await seed_approved(factory, "GBP", {"2025-26": 1250})
     response = await get_outturn(client, perf, fmt="xlsx")
     assert response.headers["content-type"] == rendering.XLSX_MEDIA_TYPE
     assert response.headers["content-disposition"] == 'attachment; filename="outturn-2025-26.xlsx"'
@@ -370,27 +378,40 @@ async def test_xlsx_holds_numbers_as_numbers_with_a_bold_frozen_header(
     sheet = book.active
     assert sheet is not None
     assert sheet.title == "Outturn 2025-26"
-    assert sheet.freeze_panes == "A2"
+    assert sheet.freeze_panes == "B2"  # the heading row and the code column
     header = [cell.value for cell in sheet[1]]
-    assert header == OUTTURN_COLUMNS
+    assert header[:3] == ["Code", "Measure", "Org unit"]
     assert all(cell.font.bold for cell in sheet[1])
     assert sheet.column_dimensions["B"].width == 48
-    rows = {row[0].value: dict(zip(header, row, strict=True)) for row in sheet.iter_rows(min_row=2)}
-    assert list(rows) == ["ANN", "BND", "MON", "QTR"]
-    qtr, mon, ann = rows["QTR"], rows["MON"], rows["ANN"]
-    assert [qtr[q].value for q in ("q1", "q2", "q3", "q4", "outturn")] == [70, 80, 90, 84, 81]
-    assert all(isinstance(qtr[q].value, int | float) for q in ("q1", "outturn", "annual_target"))
-    assert qtr["outturn"].number_format == "#,##0.0"
+    assert sheet.auto_filter.ref == f"A1:{get_column_letter(len(OUTTURN_COLUMNS))}{sheet.max_row}"
+    assert sheet.page_setup.orientation == "landscape"
+    assert sheet.page_setup.fitToWidth == 1
+    fit = sheet.sheet_properties.pageSetUpPr
+    assert fit is not None
+    assert fit.fitToPage is True
+    assert sheet.print_title_rows == "$1:$1"
+    rows = {
+        row[0].value: dict(zip(OUTTURN_COLUMNS, row, strict=True))
+        for row in sheet.iter_rows(min_row=2)
+    }
+    assert list(rows) == ["ANN", "BND", "GBP", "MON", "QTR"]
+    qtr, mon, ann, gbp = rows["QTR"], rows["MON"], rows["ANN"], rows["GBP"]
+    # A percentage is a fraction shown as per cent: 81.0% is 0.81.
+    assert [qtr[q].value for q in ("q1", "q2", "q3", "q4", "outturn")] == pytest.approx(
+        [0.70, 0.80, 0.90, 0.84, 0.81]
+    )
+    assert qtr["outturn"].number_format == "#,##0.0%"
+    assert gbp["outturn"].value == 1250
+    assert gbp["outturn"].number_format == '"\u00a3"#,##0.00'
     assert mon["outturn"].value == 78
     assert mon["outturn"].number_format == "#,##0"
     assert ann["outturn"].value == pytest.approx(47.25)
     assert ann["outturn"].number_format == "#,##0.00"
     assert ann["q1"].value is None
-    assert (qtr["rag"].value, qtr["direction_vs_last_year"].value) == ("green", "improving")
-    assert qtr["is_key"].value is True
-
-
-# Who may export
+    assert (qtr["rag"].value, qtr["direction_vs_last_year"].value) == ("Green", "Improving")
+    assert qtr["rag"].fill.fgColor.rgb.endswith("007F3B")
+    assert qtr["polarity"].value == "Higher is better"
+    assert qtr["is_key"].value == "Yes"
 
 
 async def test_who_may_export_the_outturn(
@@ -497,15 +518,30 @@ async def test_the_scorecard_as_csv_has_the_rows_scalar_fields(
     columns = reader.fieldnames or []
     assert columns == rendering.SCORECARD_COLUMNS
     assert [column for column in columns if column in core] == core
-    assert not {"target_band", "direction", "ytd", "comments", "benchmark"} & set(columns)
-    for row in card["rows"]:
-        assert all(not isinstance(row[column], dict | list) for column in columns)
+    # Every field: nested objects flattened under their names, lists as JSON.
+    assert {
+        "target_band_lower",
+        "target_band_upper",
+        "direction_vs_previous",
+        "direction_vs_last_year",
+        "ytd_value",
+        "ytd_target",
+        "ytd_rag",
+        "ytd_as_at",
+        "forecast_value",
+        "forecast_method",
+        "benchmark_quartile",
+        "comments",
+    } <= set(columns)
+    scalars = [c for c in columns if c in card["rows"][0] and c != "comments"]
     lines = list(reader)
     assert [line["indicator_code"] for line in lines] == [
         row["indicator_code"] for row in card["rows"]
     ]
     for line, row in zip(lines, card["rows"], strict=True):
-        for column in rendering.SCORECARD_COLUMNS:
+        assert line["direction_vs_previous"] == row["direction"]["vs_previous"]
+        assert line["ytd_as_at"] == row["ytd"]["as_at"]
+        for column in scalars:
             value = row[column]
             if isinstance(value, int | float) and not isinstance(value, bool):
                 assert Decimal(line[column]) == Decimal(str(value)), column
@@ -552,3 +588,29 @@ async def test_the_year_whose_predecessor_has_no_code_of_its_own_still_exports(
         None,
         "not_available",
     )
+
+
+async def test_the_xlsx_scorecard_is_ready_for_people(
+    client: AsyncClient, factory: Factory, perf: Headers
+) -> None:
+    await create_indicator(client, perf, "PCT", value_type="percentage", decimal_places=1)
+    await set_target(client, perf, "PCT", "2025-26-Q1", value=80)
+    await seed_approved(factory, "PCT", {"2025-26-Q1": "66.4"})
+    response = await client.get(
+        f"{API}/reports/scorecard", params={"period": "2025-26-Q1", "format": "xlsx"}, headers=perf
+    )
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == rendering.XLSX_MEDIA_TYPE
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    assert sheet is not None
+    header = [cell.value for cell in sheet[1]]
+    row = dict(zip(header, sheet[2], strict=True))
+    assert row["Code"].value == "PCT"
+    assert row["Value"].value == pytest.approx(0.664)
+    assert row["Value"].number_format == "#,##0.0%"
+    assert row["Short by"].value == pytest.approx(13.6)
+    assert row["Short by"].number_format == '#,##0.0" pts"'
+    assert row["RAG"].value == "Red"
+    assert sheet.freeze_panes == "B2"
+    assert sheet.auto_filter.ref == f"A1:{get_column_letter(len(header))}2"
+    assert sheet.page_setup.orientation == "landscape"
