@@ -1,10 +1,12 @@
 """Imports every domain's models so the metadata (and Alembic) sees all tables."""
 
+from app.achievements.models import Achievement
 from app.actions.models import Action, ActionUpdate
 from app.audit.models import AuditEvent
 from app.auth.models import LoginFailure
 from app.batch.models import IdempotencyKey
 from app.benchmarks.models import Benchmark
+from app.budgets.models import Budget, BudgetLine
 from app.clients.models import ApiClient
 from app.comments.models import Comment
 from app.committees.models import Committee
@@ -16,18 +18,22 @@ from app.org.models import OrgUnit
 from app.periods.models import Period
 from app.plans.models import Objective, Plan
 from app.projects.models import Milestone, Project
+from app.recommendations.models import Recommendation
 from app.risks.models import Risk
 from app.settings.models import CouncilSetting
 from app.spc.models import IndicatorSpcSetting
 from app.users.models import RoleAssignment, User
 
 __all__ = [
+    "Achievement",
     "Action",
     "ActionUpdate",
     "ApiClient",
     "AuditEvent",
     "Base",
     "Benchmark",
+    "Budget",
+    "BudgetLine",
     "Comment",
     "Committee",
     "CouncilSetting",
@@ -43,6 +49,7 @@ __all__ = [
     "Period",
     "Plan",
     "Project",
+    "Recommendation",
     "Risk",
     "RoleAssignment",
     "Target",

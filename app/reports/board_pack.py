@@ -19,6 +19,7 @@ from markupsafe import Markup
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.access.principal import Principal
+from app.achievements.service import AchievementService
 from app.core.clock import today
 from app.indicators.repository import IndicatorFilter, IndicatorRepository
 from app.measures.measure import summarise
@@ -133,6 +134,9 @@ class BoardPackService:
             rows=rows,
             exceptions=exceptions,
             key_charts=[KeyChart(row=row, svg=svgs[row.indicator_code]) for row in key_rows],
+            achievements=await AchievementService(self.session).for_report(
+                period_code=period_code, org_unit_ids=filters.org_unit_ids
+            ),
             generated_on=today(),
         )
 
