@@ -138,7 +138,7 @@ class AchievementRepository:
         rows = await self.session.execute(
             select(Indicator.code, Indicator.id).where(Indicator.code.in_(codes))
         )
-        return dict(rows.tuples().all())
+        return dict(rows.all())
 
     async def existing(
         self, *, model: type[Objective | Project], ids: Sequence[uuid.UUID]

@@ -5,6 +5,7 @@ from collections.abc import Collection, Sequence
 
 from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import flag_modified
 
 from app.budgets.models import Budget, BudgetLine
 from app.plans.models import Plan, PlanKind
@@ -44,6 +45,10 @@ class BudgetRepository:
     async def add(self, *, budget: Budget) -> None:
         self.session.add(budget)
         await self.session.flush()
+
+    def touch(self, *, budget: Budget) -> None:
+        """Written on the next flush even when no column changed, so its version moves on."""
+        flag_modified(budget, "updated_at")
 
     async def flush(self) -> None:
         await self.session.flush()

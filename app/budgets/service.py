@@ -158,6 +158,7 @@ class BudgetService:
             # A new set of lines is a new version of the year's budget, even when the row's
             # own fields are the same.
             budget.updated_at = utcnow()
+            self.repository.touch(budget=budget)
         await self.repository.flush()
         after, version = await self.read(plan_id=plan_id, project_id=project_id, year=code)
         await self.audit.record(
