@@ -4,6 +4,7 @@ from fastapi import APIRouter, Depends
 
 from app.achievements.router import router as achievements_router
 from app.actions.router import router as actions_router
+from app.appraisals.router import router as appraisals_router
 from app.audit.router import router as audit_router
 from app.auth.router import router as auth_router
 from app.batch.router import router as batch_router
@@ -62,6 +63,7 @@ for domain_router in (
     achievements_router,
     recommendations_router,
     budgets_router,
+    appraisals_router,
     audit_router,
 ):
     api_router.include_router(domain_router)

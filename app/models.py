@@ -2,6 +2,7 @@
 
 from app.achievements.models import Achievement
 from app.actions.models import Action, ActionUpdate
+from app.appraisals.models import AppraisalReview, PersonalObjective
 from app.audit.models import AuditEvent
 from app.auth.models import LoginFailure
 from app.batch.models import IdempotencyKey
@@ -29,6 +30,7 @@ __all__ = [
     "Action",
     "ActionUpdate",
     "ApiClient",
+    "AppraisalReview",
     "AuditEvent",
     "Base",
     "Benchmark",
@@ -47,6 +49,7 @@ __all__ = [
     "Objective",
     "OrgUnit",
     "Period",
+    "PersonalObjective",
     "Plan",
     "Project",
     "Recommendation",

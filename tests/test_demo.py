@@ -261,3 +261,28 @@ async def test_the_demo_celebrates_tracks_recommendations_and_shows_spend(
     assert spend["org_unit_codes"] == ["PEO"]
     assert spend["service_plans"]["lines"] == 4
     assert spend["projects"]["budget"] == 3500000
+
+
+@pytest.mark.usefixtures("frozen")
+async def test_demo_staff_see_their_objectives_and_reviews_and_colleagues_only_counts(
+    client: AsyncClient,
+) -> None:
+    logins = {email.split("@")[0]: (email, password) for email, password, _ in demo_logins()}
+    staff = await _sign_in(client, *logins["staff"])
+    director = await _sign_in(client, *logins["director"])
+    colleague = await _sign_in(client, *logins["asc.officer"])
+    me = (await client.get("/api/v1/me", headers=staff)).json()
+
+    mine = await client.get("/api/v1/me/objectives", headers=staff)
+    reviews = await client.get(
+        f"/api/v1/personal-objectives/{mine.json()['items'][0]['id']}/reviews", headers=director
+    )
+    hidden = await client.get(f"/api/v1/users/{me['id']}/objectives", headers=colleague)
+    served = await client.get(
+        f"/api/v1/objectives/{mine.json()['items'][0]['serves_ids'][0]}", headers=colleague
+    )
+
+    assert mine.json()["total"] == 2
+    assert reviews.json()["total"] == 1  # the director is the head of housing's manager
+    assert hidden.status_code == 404
+    assert served.json()["personal_objectives"] == {"count": 3, "reviewed": 3}

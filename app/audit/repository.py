@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Collection, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -79,8 +79,11 @@ class AuditRepository:
         until: datetime | None,
         offset: int,
         limit: int,
+        hidden_types: Collection[str] = (),
     ) -> tuple[Sequence[AuditEvent], int]:
         query = select(AuditEvent)
+        if hidden_types:
+            query = query.where(AuditEvent.entity_type.not_in(hidden_types))
         if entity_type is not None:
             query = query.where(AuditEvent.entity_type == entity_type)
         if entity_id is not None:

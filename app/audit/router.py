@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 
 from app.access.dependencies import require
-from app.access.permissions import Permission
+from app.access.permissions import Permission, Role
 from app.access.principal import Principal
 from app.audit.schemas import AuditEventRead, AuditVerification
 from app.audit.service import AuditService
@@ -21,7 +21,7 @@ Auditor = Annotated[Principal, Depends(require(Permission.AUDIT_READ))]
 
 @router.get("", response_model=Page[AuditEventRead])
 async def list_audit_events(
-    _: Auditor,
+    principal: Auditor,
     session: SessionDep,
     paging: Paging,
     entity_type: str | None = None,
@@ -31,7 +31,8 @@ async def list_audit_events(
     since: IsoDateTime | None = None,
     until: IsoDateTime | None = None,
 ) -> Page[AuditEventRead]:
-    """The audit trail, newest first, filtered by entity, actor, action and time."""
+    """The audit trail, newest first, filtered by entity, actor, action and time (changes to
+    personal objectives and appraisals are listed to admins only)."""
     items, total = await AuditService(session).list(
         entity_type=entity_type,
         entity_id=entity_id,
@@ -41,6 +42,7 @@ async def list_audit_events(
         until=until,
         offset=paging.offset,
         limit=paging.page_size,
+        include_private=principal.has_role(Role.ADMIN),
     )
     return Page(items=items, page=paging.page, page_size=paging.page_size, total=total)
 

@@ -19,6 +19,13 @@ from app.audit.seal import HEAD, SEEN_AT_BEGIN, UNSEALED, seal_of
 from app.core.clock import utcnow
 from app.core.context import current_request_id
 
+# Events about a person's appraisal carry what only the person, their line managers and admins
+# may read (app.appraisals): the trail lists them to admins alone, and to other auditors not at
+# all, not even as a count.
+PERSONAL_OBJECTIVE = "personal_objective"
+PERSONAL_REVIEW = "appraisal_review"
+PRIVATE_ENTITY_TYPES = frozenset({PERSONAL_OBJECTIVE, PERSONAL_REVIEW})
+
 
 @dataclass(frozen=True)
 class AuditEntry:
@@ -154,8 +161,10 @@ class AuditService:
         until: datetime | None,
         offset: int,
         limit: int,
+        include_private: bool = False,
     ) -> tuple[list[AuditEventRead], int]:
         events, total = await self.repository.list(
+            hidden_types=frozenset() if include_private else PRIVATE_ENTITY_TYPES,
             entity_type=entity_type,
             entity_id=entity_id,
             actor_id=actor_id,

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.indicators.models import Indicator, IndicatorStatus
 from app.org.models import OrgUnit
 from app.periods.models import Period, PeriodStatus
-from app.plans.models import Plan, PlanKind
+from app.plans.models import Objective, Plan, PlanKind
 from app.projects.models import Project
 
 
@@ -68,6 +68,16 @@ class DemoRepository:
     async def project_ids(self) -> dict[str, uuid.UUID]:
         """The projects' ids by code."""
         return dict((await self.session.execute(select(Project.code, Project.id))).all())
+
+    async def service_objectives_by_code(self, *, year: int) -> dict[str, Objective]:
+        """The objectives of the service plans starting in the year, by their code."""
+        rows = await self.session.scalars(
+            select(Objective)
+            .join(Plan, Plan.id == Objective.plan_id)
+            .where(Plan.kind == PlanKind.SERVICE, Plan.start_year == year)
+            .where(Objective.code.is_not(None))
+        )
+        return {row.code: row for row in rows if row.code}
 
     async def flush(self) -> None:
         """Write pending changes."""

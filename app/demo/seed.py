@@ -32,6 +32,7 @@ from app.auth.repository import AuthRepository
 from app.core.clock import freeze, today, utcnow
 from app.core.config import Settings
 from app.core.security import SubjectKind, hash_password
+from app.demo.appraisals import seed_appraisals
 from app.demo.framework import seed_framework
 from app.demo.indicators import INDICATORS, DemoIndicator, Level
 from app.demo.plans import seed_plans
@@ -144,6 +145,7 @@ async def seed_demo(session: AsyncSession, *, settings: Settings) -> None:
     people = await _principals(session)
     await seed_plans(session, settings=settings, performance=people["performance"])
     await seed_framework(session, people=people)
+    await seed_appraisals(session, people=people)
     await _close_past_periods(session)
     logger.info("seeded the demo council", extra={"indicators_added": created})
 

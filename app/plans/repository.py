@@ -21,6 +21,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from app.actions.models import Action
+from app.appraisals.models import (
+    AppraisalReview,
+    PersonalObjective,
+    PersonalObjectiveStatus,
+    personal_objective_serves,
+)
 from app.indicators.models import Indicator
 from app.plans.models import (
     Objective,
@@ -31,6 +37,7 @@ from app.plans.models import (
     objective_project,
     objective_serves,
 )
+from app.plans.schemas import PersonalObjectiveCounts
 from app.projects.models import Project
 from app.risks.models import risk_objective
 
@@ -45,6 +52,8 @@ class ObjectiveLinks:
         self.projects: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
         self.risks: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
         self.actions: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
+        # Counts only: who set them, and what they say, is private (app.appraisals).
+        self.personal_objectives: dict[uuid.UUID, PersonalObjectiveCounts] = {}
 
 
 class PlanRepository:
@@ -146,6 +155,28 @@ class PlanRepository:
         ):
             if objective_id is not None:
                 links.actions[objective_id].append(action_id)
+        serves = personal_objective_serves.c
+        reviewed = (
+            select(AppraisalReview.id)
+            .where(AppraisalReview.personal_objective_id == PersonalObjective.id)
+            .exists()
+        )
+        for objective_id, count, with_review in await self.session.execute(
+            select(
+                serves.objective_id,
+                func.count(),
+                func.count().filter(reviewed),
+            )
+            .join(PersonalObjective, PersonalObjective.id == serves.personal_objective_id)
+            .where(
+                serves.objective_id.in_(ids),
+                PersonalObjective.status != PersonalObjectiveStatus.WITHDRAWN,
+            )
+            .group_by(serves.objective_id)
+        ):
+            links.personal_objectives[objective_id] = PersonalObjectiveCounts(
+                count=count, reviewed=with_review
+            )
         return links
 
     async def rolled_up_codes(self, *, plan_id: uuid.UUID) -> dict[uuid.UUID, set[str]]:

@@ -85,6 +85,14 @@ class ObjectiveUpdate(ObjectiveFields):
     pass
 
 
+class PersonalObjectiveCounts(ResponseSchema):
+    """How many personal objectives serve an objective, never which: those are private to
+    their people and their managers."""
+
+    count: int = Field(description="Personal objectives serving this objective (not withdrawn)")
+    reviewed: int = Field(description="Of those, how many have had a review this year")
+
+
 class ObjectiveRead(ResponseSchema):
     id: uuid.UUID
     plan_id: uuid.UUID
@@ -101,6 +109,7 @@ class ObjectiveRead(ResponseSchema):
     project_ids: list[uuid.UUID]
     risk_ids: list[uuid.UUID]
     action_ids: list[uuid.UUID]
+    personal_objectives: PersonalObjectiveCounts
     created_at: datetime
     updated_at: datetime
 

@@ -34,6 +34,7 @@ from app.plans.schemas import (
     ObjectiveNode,
     ObjectiveRead,
     ObjectiveUpdate,
+    PersonalObjectiveCounts,
     PlanCreate,
     PlanRead,
     PlanTree,
@@ -78,6 +79,9 @@ def objective_read(objective: Objective, links: ObjectiveLinks) -> ObjectiveRead
         project_ids=sorted(links.projects.get(objective.id, [])),
         risk_ids=sorted(links.risks.get(objective.id, [])),
         action_ids=sorted(links.actions.get(objective.id, [])),
+        personal_objectives=links.personal_objectives.get(
+            objective.id, PersonalObjectiveCounts(count=0, reviewed=0)
+        ),
         created_at=objective.created_at,
         updated_at=objective.updated_at,
     )

@@ -33,8 +33,9 @@ class RecommendationFields(RequestSchema):
     due_date: date | None = None
     status: RecommendationStatus | None = Field(
         default=None,
-        description="implemented only by the performance team, an admin or a director over "
-        "its org unit, once every action answering it is completed or cancelled (409 otherwise)",
+        description="implemented only by the owner's line manager, the performance team, an "
+        "admin or a director over its org unit, once every action answering it is completed or "
+        "cancelled (409 otherwise)",
     )
 
 

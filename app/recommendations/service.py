@@ -42,6 +42,7 @@ from app.recommendations.schemas import (
     RecommendationPatch,
     RecommendationRead,
 )
+from app.users.repository import UserRepository
 
 _REQUIRED = ("source", "reference", "title", "priority", "org_unit_code", "due_date", "status")
 _FIELDS = ("source", "reference", "title", "detail", "received_date", "priority", "due_date")
@@ -49,12 +50,15 @@ _FIELDS = ("source", "reference", "title", "detail", "received_date", "priority"
 _DONE = frozenset({ActionStatus.COMPLETED, ActionStatus.CANCELLED})
 
 
-def may_implement(principal: Principal, org_unit_id: uuid.UUID) -> bool:
-    """Calls a recommendation implemented (or takes that back): the performance team, an
-    admin, or a director over its org unit. (The owner's line manager joins them once users
-    carry a manager.)"""
+def may_implement(
+    principal: Principal, org_unit_id: uuid.UUID, *, owner_managers: Collection[uuid.UUID] = ()
+) -> bool:
+    """Calls a recommendation implemented (or takes that back): its owner's line manager (or
+    a manager above them), the performance team, an admin, or a director over its org unit."""
     if not principal.is_user:
         return False
+    if principal.id in owner_managers:
+        return True
     for grant in principal.grants:
         if grant.role in (Role.ADMIN, Role.PERFORMANCE_TEAM):
             return True
@@ -224,7 +228,14 @@ class RecommendationService:
             rec.owner_id = changes["owner_id"]
         if "status" in changes and changes["status"] is not rec.status:
             actions = await self.repository.actions(recommendation_ids=[rec.id])
-            self._change_status(principal, row, actions.get(rec.id, []), changes["status"])
+            managers = (
+                await UserRepository(self.session).manager_chain(user_id=rec.owner_id)
+                if rec.owner_id
+                else ()
+            )
+            self._change_status(
+                principal, row, actions.get(rec.id, []), changes["status"], managers
+            )
         for field in _FIELDS:
             if field in changes:
                 setattr(rec, field, changes[field])
@@ -246,13 +257,16 @@ class RecommendationService:
         row: RecommendationRow,
         actions: Sequence[Action],
         status: RecommendationStatus,
+        owner_managers: Collection[uuid.UUID],
     ) -> None:
         rec = row.recommendation
         implemented = RecommendationStatus.IMPLEMENTED
-        if implemented in (status, rec.status) and not may_implement(principal, rec.org_unit_id):
+        if implemented in (status, rec.status) and not may_implement(
+            principal, rec.org_unit_id, owner_managers=owner_managers
+        ):
             raise PermissionDenied(
-                "Only the performance team, an admin or a director over "
-                f"{row.org_unit_code} may say whether a recommendation is implemented."
+                "Only the owner's line manager, the performance team, an admin or a director "
+                f"over {row.org_unit_code} may say whether a recommendation is implemented."
             )
         if status is implemented:
             pending = [action for action in actions if action.status not in _DONE]

@@ -19,3 +19,7 @@ class RoleNotHeld(Conflict):
 
 class WeakPassword(InvalidInput):
     title, slug = "Weak password", "weak-password"
+
+
+class InvalidManager(InvalidInput):
+    title, slug = "Invalid line manager", "invalid-manager"

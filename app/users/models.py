@@ -22,6 +22,10 @@ class User(IdMixin, TimestampMixin, VersionedMixin, Base):
     password_hash: Mapped[str | None] = mapped_column(String(255))
     is_active: Mapped[bool] = mapped_column(default=True)
     deactivated_at: Mapped[datetime | None]
+    # The line manager: who sees and reviews this person's personal objectives (app.appraisals).
+    manager_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"), index=True
+    )
 
     roles: Mapped[list[RoleAssignment]] = relationship(
         back_populates="user",

@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -11,6 +11,9 @@ from app.access.permissions import Role
 from app.core.search import contains
 from app.org.models import OrgUnit
 from app.users.models import RoleAssignment, User
+
+# No council's management chain is this deep; a longer one is a cycle.
+MAX_CHAIN = 64
 
 _WITH_ROLES = selectinload(User.roles).selectinload(RoleAssignment.org_unit)
 
@@ -43,8 +46,11 @@ class UserRepository:
         org_unit_ids: set[uuid.UUID] | None,
         offset: int,
         limit: int,
+        manager_id: uuid.UUID | None = None,
     ) -> tuple[Sequence[User], int]:
         query = select(User)
+        if manager_id is not None:
+            query = query.where(User.manager_id == manager_id)
         if q:
             query = query.where(contains(q, User.email, User.full_name))
         if is_active is not None:
@@ -64,6 +70,24 @@ class UserRepository:
             .limit(limit)
         )
         return rows.all(), total or 0
+
+    async def manager_chain(self, *, user_id: uuid.UUID) -> tuple[uuid.UUID, ...]:
+        """The person's line manager, their manager, and so on up: nearest first, in one
+        statement. The depth bound only guards against a cycle written behind the API's back."""
+        chain = (
+            select(User.manager_id.label("id"), literal(1).label("depth"))
+            .where(User.id == user_id)
+            .cte("manager_chain", recursive=True)
+        )
+        chain = chain.union_all(
+            select(User.manager_id, chain.c.depth + 1)
+            .join(chain, User.id == chain.c.id)
+            .where(chain.c.depth < MAX_CHAIN)
+        )
+        rows = await self.session.execute(
+            select(chain.c.id).where(chain.c.id.is_not(None)).order_by(chain.c.depth)
+        )
+        return tuple(dict.fromkeys(row[0] for row in rows))
 
     async def count_active_admins(self) -> int:
         return (

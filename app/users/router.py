@@ -32,10 +32,14 @@ async def list_users(
     org_unit: Annotated[
         str | None, Query(description="Holders of a role in this unit or below it")
     ] = None,
+    manager_id: Annotated[
+        uuid.UUID | None, Query(description="The people this user line-manages directly")
+    ] = None,
 ) -> Page[UserRead]:
-    """List people, filtered by name, activity, role or org unit."""
+    """List people, filtered by name, activity, role, org unit or line manager."""
     items, total = await UserService(session).list(
         q=q,
+        manager_id=manager_id,
         is_active=is_active,
         role=role,
         org_unit_code=org_unit,

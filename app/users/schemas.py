@@ -44,6 +44,9 @@ class UserCreate(RequestSchema):
         default=None, description="Optional: a user without one cannot sign in until it is set."
     )
     roles: list[RoleGrant] = Field(default_factory=list, max_length=50)
+    manager_id: uuid.UUID | None = Field(
+        default=None, description="The line manager: an active user, not this one"
+    )
 
 
 class UserUpdate(RequestSchema):
@@ -52,6 +55,11 @@ class UserUpdate(RequestSchema):
     job_title: Name | None = None
     password: Password | None = None
     is_active: bool | None = None
+    manager_id: uuid.UUID | None = Field(
+        default=None,
+        description="The line manager (null: none); an active user, neither this one nor anyone "
+        "they manage, directly or not",
+    )
 
 
 class UserRead(ResponseSchema):
@@ -60,6 +68,7 @@ class UserRead(ResponseSchema):
     full_name: str
     job_title: str | None
     is_active: bool
+    manager_id: uuid.UUID | None
     roles: list[RoleGrantRead]
     created_at: datetime
     updated_at: datetime

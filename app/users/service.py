@@ -11,9 +11,16 @@ from app.access.permissions import Permission, Role
 from app.access.principal import Principal
 from app.audit.service import AuditService, to_audit
 from app.core.clock import utcnow
+from app.core.errors import field_error
 from app.core.etag import check_if_match
 from app.org.service import OrgService
-from app.users.exceptions import EmailTaken, LastAdmin, RoleNotHeld, UserNotFound
+from app.users.exceptions import (
+    EmailTaken,
+    InvalidManager,
+    LastAdmin,
+    RoleNotHeld,
+    UserNotFound,
+)
 from app.users.models import RoleAssignment, User
 from app.users.passwords import PasswordService
 from app.users.repository import UserRepository
@@ -28,6 +35,7 @@ def to_read(user: User) -> UserRead:
         full_name=user.full_name,
         job_title=user.job_title,
         is_active=user.is_active,
+        manager_id=user.manager_id,
         roles=[
             RoleGrantRead(role=r.role, org_unit_code=r.org_unit.code if r.org_unit else None)
             for r in user.roles
@@ -64,13 +72,20 @@ class UserService:
         org_unit_code: str | None,
         offset: int,
         limit: int,
+        manager_id: uuid.UUID | None = None,
     ) -> tuple[list[UserRead], int]:
         unit_ids = None
         if org_unit_code is not None:
             unit = await self.org.get_unit(code=org_unit_code)
             unit_ids = (await self.org.tree()).subtree(unit.id)
         users, total = await self.repository.list(
-            q=q, is_active=is_active, role=role, org_unit_ids=unit_ids, offset=offset, limit=limit
+            q=q,
+            is_active=is_active,
+            role=role,
+            org_unit_ids=unit_ids,
+            manager_id=manager_id,
+            offset=offset,
+            limit=limit,
         )
         return [to_read(user) for user in users], total
 
@@ -85,6 +100,8 @@ class UserService:
             password_hash = await PasswordService(self.session).hash_new(
                 password=data.password, email=email, full_name=data.full_name
             )
+        if data.manager_id is not None:
+            await self._check_manager(user_id=None, manager_id=data.manager_id)
         user = await self.repository.add(
             user=User(
                 email=email,
@@ -92,6 +109,7 @@ class UserService:
                 job_title=data.job_title,
                 password_hash=password_hash,
                 is_active=True,
+                manager_id=data.manager_id,
             )
         )
         for grant in _unique(data.roles):
@@ -121,6 +139,10 @@ class UserService:
         for field in ("full_name", "job_title"):
             if field in changes and (changes[field] is not None or field == "job_title"):
                 setattr(user, field, changes[field])
+        if "manager_id" in changes and changes["manager_id"] != user.manager_id:
+            if changes["manager_id"] is not None:
+                await self._check_manager(user_id=user.id, manager_id=changes["manager_id"])
+            user.manager_id = changes["manager_id"]
         if changes.get("password"):
             # A new hash changes the credential fingerprint: tokens issued before stop working.
             user.password_hash = await PasswordService(self.session).hash_new(
@@ -224,6 +246,23 @@ class UserService:
             )
         )
 
+    async def _check_manager(self, *, user_id: uuid.UUID | None, manager_id: uuid.UUID) -> None:
+        """A line manager is an active user other than the person, and not someone the person
+        manages, directly or through others (the chain up must end)."""
+        if manager_id == user_id:
+            raise _bad_manager("A person cannot be their own line manager.")
+        manager = await self.repository.get(user_id=manager_id)
+        if manager is None:
+            raise _bad_manager(f"No user has the id {manager_id}.")
+        if not manager.is_active:
+            raise _bad_manager("The line manager must be an active user.")
+        if user_id is not None and user_id in await self.repository.manager_chain(
+            user_id=manager_id
+        ):
+            raise _bad_manager(
+                "That would make a loop: the person manages their new manager, directly or not."
+            )
+
     async def _keep_an_admin(self, user: User, *, losing: Role | None) -> None:
         if losing is Role.ADMIN and await self.repository.count_active_admins() <= 1:
             raise LastAdmin("This is the last active admin; appoint another first.")
@@ -232,6 +271,10 @@ class UserService:
         user = await self.repository.get(user_id=user_id, reload=True)
         assert user is not None
         return user
+
+
+def _bad_manager(message: str) -> InvalidManager:
+    return InvalidManager(message, errors=[field_error("manager_id", message, "manager")])
 
 
 def _touch(user: User) -> None:

@@ -174,3 +174,19 @@ async def test_overdue_high_priority_recommendations_are_in_the_exceptions_and_a
     assert [r["id"] for r in summary["overdue_recommendations"]] == [overdue["id"]]
     assert [r["reference"] for r in listed["items"]] == ["IA-5", "IA-1", "IA-2"]
     assert listed["total"] == 3
+
+
+async def test_the_owners_line_manager_may_implement_it(
+    client: AsyncClient, people: Council
+) -> None:
+    managed = await client.patch(
+        f"{API}/users/{people.staff.id}",
+        json={"manager_id": str(people.hos.id)},
+        headers=people.admin.headers,
+    )
+    assert managed.status_code == 200, managed.text
+    rec = await create(client, people.perf.headers, owner_id=str(people.staff.id))
+
+    implemented = await implement(client, people.hos.headers, rec["id"])
+
+    assert ok(implemented)["implemented_by_id"] == str(people.hos.id)
