@@ -24,7 +24,8 @@ ENV PYTHONUNBUFFERED=1 \
     GT_ENVIRONMENT=production \
     PORT=8000 \
     WEB_CONCURRENCY=4 \
-    FORWARDED_ALLOW_IPS=127.0.0.1
+    FORWARDED_ALLOW_IPS=127.0.0.1 \
+    PROMETHEUS_MULTIPROC_DIR=/tmp/gt-metrics
 RUN groupadd --system app && useradd --system --gid app --home /srv --no-create-home app
 WORKDIR /srv
 COPY --from=build --chown=app:app /srv /srv
@@ -37,4 +38,5 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=20s \
 # the address the sign-in throttle counts and the logs record.
 # Migrations run once per container start, before the workers; Alembic takes a lock on
 # PostgreSQL so concurrent starts of several containers do not race.
-CMD ["sh", "-c", "alembic upgrade head && exec uvicorn app.main:app --host 0.0.0.0 --port ${PORT} --workers ${WEB_CONCURRENCY} --proxy-headers --no-access-log"]
+# The workers' metrics (GET /metrics sums them) start from an empty directory at each start.
+CMD ["sh", "-c", "rm -rf \"$PROMETHEUS_MULTIPROC_DIR\" && mkdir -p \"$PROMETHEUS_MULTIPROC_DIR\" && alembic upgrade head && exec uvicorn app.main:app --host 0.0.0.0 --port ${PORT} --workers ${WEB_CONCURRENCY} --proxy-headers --no-access-log"]

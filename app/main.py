@@ -14,12 +14,13 @@ from fastapi.routing import APIRoute
 
 from app.api import API_PREFIX, api_router
 from app.audit.seal import AuditSeal
-from app.auth.service import authenticate
+from app.auth.service import make_authenticate
 from app.bootstrap import app_sessionmaker, run_startup_tasks
 from app.core.config import Settings, get_settings
 from app.core.db import create_engine, create_probe_engine
 from app.core.errors import install_error_handlers
 from app.core.logging import configure_logging
+from app.core.metrics import MetricsMiddleware, install_pool_metrics
 from app.core.middleware import (
     BodySizeLimitMiddleware,
     ControlCharacterMiddleware,
@@ -93,6 +94,7 @@ def create_app(settings: Settings | None = None, *, run_startup: bool = True) ->
             pool_size=settings.database_pool_size,
         )
         app.state.engine = engine
+        install_pool_metrics(engine)
         app.state.probe_engine = create_probe_engine(settings.database_url)
         app.state.sessionmaker = app_sessionmaker(engine, audit=AuditSeal.from_settings(settings))
         # This worker's computed statuses, kept per data version (app.status.cache).
@@ -119,7 +121,8 @@ def create_app(settings: Settings | None = None, *, run_startup: bool = True) ->
     )
     app.state.settings = settings
     # How a bearer token becomes a principal, for app.access.dependencies.
-    app.state.authenticate = authenticate
+    # The service's own tokens, and the OpenID Connect provider's when one is configured.
+    app.state.authenticate = make_authenticate(settings)
     install_error_handlers(app)
     install_outage_handler(app)
     if settings.cors_origins:
@@ -136,11 +139,14 @@ def create_app(settings: Settings | None = None, *, run_startup: bool = True) ->
             ],
             expose_headers=["ETag", "Location", "X-Request-ID", "Retry-After"],
         )
-    # Outermost last: request id, security headers, body size limit, control characters.
+    # Outermost last: metrics, request id, security headers, body size limit, control characters.
     app.add_middleware(ControlCharacterMiddleware)
     app.add_middleware(BodySizeLimitMiddleware, limit_for=body_limit_for(settings))
     app.add_middleware(SecurityHeadersMiddleware, exempt={f"{API_PREFIX}/docs"})
     app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(MetricsMiddleware)
+    # Scrape-time readings from the database (app.core.metrics): domains append theirs.
+    app.state.metrics_probes = []
     app.include_router(health_router)
     app.include_router(api_router)
     return app

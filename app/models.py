@@ -4,7 +4,7 @@ from app.achievements.models import Achievement
 from app.actions.models import Action, ActionUpdate
 from app.appraisals.models import AppraisalReview, PersonalObjective
 from app.audit.models import AuditEvent
-from app.auth.models import LoginFailure
+from app.auth.models import LoginFailure, RefreshToken
 from app.batch.models import IdempotencyKey
 from app.benchmarks.models import Benchmark
 from app.budgets.models import Budget, BudgetLine
@@ -53,6 +53,7 @@ __all__ = [
     "Plan",
     "Project",
     "Recommendation",
+    "RefreshToken",
     "Risk",
     "RoleAssignment",
     "Target",

@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
-from fastapi.security import OAuth2PasswordBearer
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer, OAuth2PasswordBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.access.exceptions import PermissionDenied
@@ -21,6 +21,17 @@ from app.core.deps import SessionDep, SettingsDep
 from app.core.errors import NotAuthenticated
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+# The same Authorization header, carrying a token of the council's OpenID Connect provider
+# (accepted when GT_OIDC_ISSUER and GT_OIDC_AUDIENCE are set); declared so the OpenAPI
+# document names it as the other way in. The token itself is read through oauth2_scheme.
+provider_bearer = HTTPBearer(
+    scheme_name="OpenIDConnectBearer",
+    bearerFormat="JWT",
+    description="An access token of the council's OpenID Connect provider (GT_OIDC_ISSUER), "
+    "issued for this API (GT_OIDC_AUDIENCE).",
+    auto_error=False,
+)
+ProviderBearer = Annotated[HTTPAuthorizationCredentials | None, Depends(provider_bearer)]
 
 _PRINCIPAL_KEY = "principal"
 
@@ -34,6 +45,7 @@ async def current_principal(
     session: SessionDep,
     settings: SettingsDep,
     token: Annotated[str | None, Depends(oauth2_scheme)],
+    _provider: ProviderBearer,
 ) -> Principal:
     cached: Principal | None = getattr(request.state, _PRINCIPAL_KEY, None)
     if cached is not None:
@@ -51,11 +63,12 @@ async def optional_principal(
     session: SessionDep,
     settings: SettingsDep,
     token: Annotated[str | None, Depends(oauth2_scheme)],
+    _provider: ProviderBearer,
 ) -> Principal | None:
     """The principal when a token is sent (public endpoints serve both)."""
     if not token:
         return None
-    return await current_principal(request, session, settings, token)
+    return await current_principal(request, session, settings, token, _provider)
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]

@@ -4,11 +4,11 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, exists, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from app.auth.models import LoginFailure
+from app.auth.models import LoginFailure, RefreshToken
 from app.org.models import OrgUnit
 from app.users.models import User
 
@@ -24,6 +24,79 @@ class AuthRepository:
         return await self.session.scalar(
             select(User).where(User.id == user_id).options(selectinload(User.roles))
         )
+
+    async def user_in_session(
+        self, *, user_id: uuid.UUID, session_id: uuid.UUID | None
+    ) -> tuple[User | None, bool]:
+        """The user with their roles, and whether the sign-in `session_id` (a refresh token
+        family) was revoked: asked in the user's own statement, so a token costs no extra
+        round trip."""
+        revoked = (
+            exists()
+            .where(RefreshToken.family_id == session_id, RefreshToken.revoked_at.is_not(None))
+            .correlate(None)
+            if session_id is not None
+            else literal(False)
+        )
+        row = (
+            await self.session.execute(
+                select(User, revoked.label("revoked"))
+                .where(User.id == user_id)
+                .options(selectinload(User.roles))
+            )
+        ).first()
+        if row is None:
+            return None, False
+        return row[0], bool(row[1])
+
+    async def add_refresh_token(self, *, token: RefreshToken) -> None:
+        self.session.add(token)
+        await self.session.flush()
+
+    async def refresh_token(self, *, digest: str) -> RefreshToken | None:
+        return await self.session.scalar(
+            select(RefreshToken).where(RefreshToken.token_digest == digest)
+        )
+
+    async def use_refresh_token(self, *, token_id: uuid.UUID, at: datetime) -> bool:
+        """Mark the token used, if it still is unused and unrevoked; False when another
+        request used it first."""
+        result = await self.session.execute(
+            update(RefreshToken)
+            .where(
+                RefreshToken.id == token_id,
+                RefreshToken.used_at.is_(None),
+                RefreshToken.revoked_at.is_(None),
+            )
+            .values(used_at=at)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(getattr(result, "rowcount", 0) == 1)
+
+    async def revoke_family(self, *, family_id: uuid.UUID, at: datetime) -> None:
+        await self.session.execute(
+            update(RefreshToken)
+            .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
+            .values(revoked_at=at)
+            .execution_options(synchronize_session=False)
+        )
+
+    async def purge_refresh_tokens_before(self, *, user_id: uuid.UUID, before: datetime) -> None:
+        """Forget a person's refresh tokens that expired before `before` (kept a while after
+        expiry so that a late reuse still revokes its family)."""
+        await self.session.execute(
+            delete(RefreshToken).where(
+                RefreshToken.user_id == user_id, RefreshToken.expires_at < before
+            )
+        )
+
+    async def org_unit_ids(self, *, codes: Sequence[str]) -> dict[str, uuid.UUID]:
+        if not codes:
+            return {}
+        rows = await self.session.execute(
+            select(OrgUnit.code, OrgUnit.id).where(OrgUnit.code.in_(codes))
+        )
+        return {row.code: row.id for row in rows}
 
     async def org_parent_map(self) -> dict[uuid.UUID, uuid.UUID | None]:
         rows = await self.session.execute(select(OrgUnit.id, OrgUnit.parent_id))

@@ -5,14 +5,20 @@ from __future__ import annotations
 import logging
 import math
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import NoReturn
+from typing import Any, NoReturn
 
+from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.access.dependencies import Authenticate
+from app.access.permissions import Role
 from app.access.principal import Grant, Principal
 from app.auth.exceptions import InvalidCredentials, LoginThrottled, UnsupportedGrant
+from app.auth.models import RefreshToken
+from app.auth.oidc import OidcProvider
 from app.auth.repository import AuthRepository
 from app.clients.service import ClientService
 from app.core.clock import utcnow
@@ -24,14 +30,24 @@ from app.core.security import (
     create_access_token,
     credential_fingerprint,
     decode_access_token,
+    new_refresh_token,
+    refresh_token_digest,
+    unverified_issuer,
     verify_password,
 )
 from app.org.tree import OrgTree
 from app.users.models import User
+from app.users.schemas import RoleGrant, UserCreate
+from app.users.service import UserService
 
 logger = logging.getLogger("app.auth")
 
+_INVALID = {"WWW-Authenticate": 'Bearer error="invalid_token"'}
+# How many provider tokens whose holder's roles are in line are remembered per process.
+_SETTLED_TOKENS = 4096
+
 _GENERIC_FAILURE = "The credentials are not valid."
+_REFRESH_FAILURE = "The refresh token is not valid; sign in again."
 
 
 @dataclass(frozen=True)
@@ -50,6 +66,7 @@ class IssuedToken:
     access_token: str
     expires_in: int
     token_type: str = "bearer"  # noqa: S105 - the OAuth2 token type, not a secret
+    refresh_token: str | None = None
 
 
 class AuthService:
@@ -67,6 +84,7 @@ class AuthService:
         client_id: str | None,
         client_secret: str | None,
         address: str,
+        refresh_token: str | None = None,
     ) -> IssuedToken:
         if grant_type == "password":
             if not username or password is None:
@@ -74,7 +92,11 @@ class AuthService:
             user_id, fingerprint = await self._authenticate_user(
                 email=username, password=password, address=address
             )
-            return self._token(SubjectKind.USER, user_id, fingerprint)
+            return await self._sign_in(user_id, fingerprint, family_id=uuid.uuid4())
+        if grant_type == "refresh_token":
+            if not refresh_token:
+                raise InvalidCredentials(_REFRESH_FAILURE, error="invalid_grant")
+            return await self._refresh(refresh_token)
         if grant_type == "client_credentials":
             if not client_id or client_secret is None:
                 raise InvalidCredentials(_GENERIC_FAILURE, error="invalid_client")
@@ -83,12 +105,18 @@ class AuthService:
             )
             return self._token(SubjectKind.CLIENT, client_uuid, fingerprint)
         raise UnsupportedGrant(
-            f"grant_type {grant_type!r} is not supported; use password or client_credentials.",
+            f"grant_type {grant_type!r} is not supported; use password, refresh_token or "
+            "client_credentials.",
             error="unsupported_grant_type",
         )
 
     def _token(
-        self, kind: SubjectKind, subject_id: uuid.UUID, fingerprint: str | None
+        self,
+        kind: SubjectKind,
+        subject_id: uuid.UUID,
+        fingerprint: str | None,
+        *,
+        session_id: uuid.UUID | None = None,
     ) -> IssuedToken:
         token, expires_in = create_access_token(
             subject_kind=kind,
@@ -97,8 +125,79 @@ class AuthService:
             lifetime=timedelta(minutes=self.settings.access_token_minutes),
             issuer=self.settings.jwt_issuer,
             fingerprint=fingerprint,
+            session_id=session_id,
         )
         return IssuedToken(access_token=token, expires_in=expires_in)
+
+    async def _sign_in(
+        self, user_id: uuid.UUID, fingerprint: str | None, *, family_id: uuid.UUID
+    ) -> IssuedToken:
+        """An access token and a new refresh token of the sign-in `family_id`."""
+        now = utcnow()
+        refresh = new_refresh_token()
+        await self.repository.add_refresh_token(
+            token=RefreshToken(
+                token_digest=refresh_token_digest(refresh),
+                family_id=family_id,
+                user_id=user_id,
+                fingerprint=fingerprint,
+                issued_at=now,
+                expires_at=now + timedelta(days=self.settings.refresh_token_days),
+            )
+        )
+        # Expired tokens are kept as long again, so that a late reuse still ends its family.
+        await self.repository.purge_refresh_tokens_before(
+            user_id=user_id, before=now - timedelta(days=self.settings.refresh_token_days)
+        )
+        issued = self._token(SubjectKind.USER, user_id, fingerprint, session_id=family_id)
+        return IssuedToken(
+            access_token=issued.access_token, expires_in=issued.expires_in, refresh_token=refresh
+        )
+
+    async def _refresh(self, presented: str) -> IssuedToken:
+        """Exchange a refresh token for a new pair: each is used once; one presented again
+        was copied, and ends its whole family (every refresh and access token of the
+        sign-in), whoever holds it."""
+        now = utcnow()
+        stored = await self.repository.refresh_token(digest=refresh_token_digest(presented))
+        if stored is None or stored.revoked_at is not None:
+            raise InvalidCredentials(_REFRESH_FAILURE, error="invalid_grant")
+        if stored.used_at is not None or not await self.repository.use_refresh_token(
+            token_id=stored.id, at=now
+        ):
+            await self.repository.revoke_family(family_id=stored.family_id, at=now)
+            logger.warning(
+                "refresh token reused; its sign-in is revoked",
+                extra={"user_id": str(stored.user_id)},
+            )
+            raise InvalidCredentials(_REFRESH_FAILURE, error="invalid_grant")
+        user = await self.repository.user_with_roles(user_id=stored.user_id)
+        if (
+            stored.expires_at <= now
+            or user is None
+            or not user.is_active
+            or stored.fingerprint != credential_fingerprint(user.password_hash)
+        ):
+            await self.repository.revoke_family(family_id=stored.family_id, at=now)
+            raise InvalidCredentials(_REFRESH_FAILURE, error="invalid_grant")
+        return await self._sign_in(user.id, stored.fingerprint, family_id=stored.family_id)
+
+    async def revoke(self, *, token: str) -> None:
+        """RFC 7009: end the sign-in a refresh token or access token of this service belongs
+        to; anything else (unknown, expired, already revoked) is quietly nothing to do."""
+        now = utcnow()
+        stored = await self.repository.refresh_token(digest=refresh_token_digest(token))
+        if stored is not None:
+            await self.repository.revoke_family(family_id=stored.family_id, at=now)
+            return
+        try:
+            claims = decode_access_token(
+                token, secret_key=self.settings.secret_key, issuer=self.settings.jwt_issuer
+            )
+        except InvalidToken:
+            return
+        if claims.session_id is not None:
+            await self.repository.revoke_family(family_id=claims.session_id, at=now)
 
     async def _authenticate_user(
         self, *, email: str, password: str, address: str
@@ -177,10 +276,14 @@ class AuthService:
                 return client
             client.tree = OrgTree(await self.repository.org_parent_map())
             return client
-        user = await self.repository.user_with_roles(user_id=claims.subject_id)
-        # A token issued before the password was set or reset carries another fingerprint.
+        user, revoked = await self.repository.user_in_session(
+            user_id=claims.subject_id, session_id=claims.session_id
+        )
+        # A token issued before the password was set or reset carries another fingerprint;
+        # one of a revoked sign-in (signed out, or its refresh token reused) is over too.
         if (
             user is None
+            or revoked
             or not user.is_active
             or claims.fingerprint != credential_fingerprint(user.password_hash)
         ):
@@ -204,6 +307,129 @@ class AuthService:
         )
 
 
-async def authenticate(session: AsyncSession, settings: Settings, token: str) -> Principal:
-    """The principal a bearer token stands for; installed as ``app.state.authenticate``."""
-    return await AuthService(session, settings=settings).principal_from_token(token=token)
+class ProviderSignIn:
+    """A person signed in by the council's OpenID Connect provider: matched by email to an
+    active user (created only when ``GT_OIDC_CREATE_USERS=1``), their roles brought in line
+    with the provider's groups (``GT_OIDC_GROUP_ROLES``) at each sign-in."""
+
+    def __init__(self, provider: OidcProvider, *, settings: Settings) -> None:
+        self.provider = provider
+        self.settings = settings
+        self.group_roles = group_role_map(settings)
+        # Every (role, org unit) some group grants: the roles the provider decides. A role
+        # granted by hand that no group names is left alone.
+        self.managed = {
+            (grant.role, grant.org_unit_code)
+            for grants in self.group_roles.values()
+            for grant in grants
+        }
+        # Tokens whose holder's roles were found in line already: not looked at again.
+        self._settled: OrderedDict[str, None] = OrderedDict()
+
+    async def principal(self, session: AsyncSession, token: str) -> Principal:
+        try:
+            claims = await self.provider.verify(token)
+        except InvalidToken as exc:
+            raise NotAuthenticated(
+                "The identity provider's token is invalid or has expired.", headers=_INVALID
+            ) from exc
+        email = claims.get(self.settings.oidc_email_claim)
+        if not isinstance(email, str) or "@" not in email:
+            raise NotAuthenticated(
+                f"The token has no {self.settings.oidc_email_claim} claim to match a person by.",
+                headers=_INVALID,
+            )
+        repository = AuthRepository(session)
+        user = await repository.user_by_email(email=email.strip())
+        if user is None:
+            user = await self._create(session, email=email.strip(), claims=claims)
+        if not user.is_active:
+            raise NotAuthenticated("This account is deactivated.", headers=_INVALID)
+        digest = refresh_token_digest(token)
+        if self.group_roles and digest not in self._settled:
+            changed = await self._apply_groups(session, user_id=user.id, claims=claims)
+            if not changed:
+                # Settled only once nothing needed changing, so a change rolled back with its
+                # request is made again by the next one.
+                self._settled[digest] = None
+                while len(self._settled) > _SETTLED_TOKENS:
+                    self._settled.popitem(last=False)
+        service = AuthService(session, settings=self.settings)
+        principal = await service.user_principal(user_id=user.id)
+        if principal is None:
+            raise NotAuthenticated("This account is deactivated.", headers=_INVALID)
+        return principal
+
+    async def _create(self, session: AsyncSession, *, email: str, claims: dict[str, Any]) -> User:
+        if not self.settings.oidc_create_users:
+            raise NotAuthenticated(
+                "No account here matches the identity provider's person; ask an admin.",
+                headers=_INVALID,
+            )
+        name = claims.get("name")
+        full_name = name.strip()[:200] if isinstance(name, str) and name.strip() else email
+        try:
+            data = UserCreate(email=email, full_name=full_name[:200])
+        except ValidationError:
+            raise NotAuthenticated(
+                f"The token's {self.settings.oidc_email_claim} is not a usable email address.",
+                headers=_INVALID,
+            ) from None
+        created, _ = await UserService(session).create(principal=None, data=data)
+        logger.info("account created at first sign-in", extra={"user_id": str(created.id)})
+        user = await AuthRepository(session).user_by_email(email=email)
+        assert user is not None
+        return user
+
+    async def _apply_groups(
+        self, session: AsyncSession, *, user_id: uuid.UUID, claims: dict[str, Any]
+    ) -> bool:
+        groups = claims.get(self.settings.oidc_groups_claim) or []
+        if not isinstance(groups, list):
+            groups = []
+        names = [group for group in groups if isinstance(group, str)]
+        grants = [grant for name in names for grant in self.group_roles.get(name, ())]
+        codes = sorted({grant.org_unit_code for grant in grants if grant.org_unit_code})
+        known = await AuthRepository(session).org_unit_ids(codes=codes)
+        missing = [code for code in codes if code not in known]
+        if missing:
+            logger.warning("GT_OIDC_GROUP_ROLES names unknown org units", extra={"codes": missing})
+        grants = [g for g in grants if g.org_unit_code is None or g.org_unit_code in known]
+        managed = {key for key in self.managed if key[1] is None or key[1] in known}
+        return await UserService(session).sync_roles(
+            user_id=user_id,
+            grants=grants,
+            managed=managed,
+            reason="OpenID Connect sign-in: roles of the groups "
+            + (", ".join(sorted(names)) if names else "(none)"),
+        )
+
+
+def group_role_map(settings: Settings) -> dict[str, list[RoleGrant]]:
+    """GT_OIDC_GROUP_ROLES as role grants; a role name or scope that cannot be granted stops
+    the service from starting, rather than be skipped at every sign-in."""
+    try:
+        return {
+            group: [
+                RoleGrant(role=Role(grant.role), org_unit_code=grant.org_unit_code)
+                for grant in grants
+            ]
+            for group, grants in settings.oidc_group_roles.items()
+        }
+    except ValueError as exc:
+        raise ValueError(f"GT_OIDC_GROUP_ROLES: {exc}") from None
+
+
+def make_authenticate(settings: Settings, *, provider: OidcProvider | None = None) -> Authenticate:
+    """The way from a bearer token to its principal, installed as ``app.state.authenticate``:
+    the service's own tokens, and (when configured) those of the OpenID Connect provider,
+    told apart by the issuer they claim; either is then checked in full by its own rules."""
+    provider = provider or OidcProvider.from_settings(settings)
+    sign_in = ProviderSignIn(provider, settings=settings) if provider is not None else None
+
+    async def authenticate(session: AsyncSession, settings: Settings, token: str) -> Principal:
+        if sign_in is not None and unverified_issuer(token) == sign_in.provider.issuer:
+            return await sign_in.principal(session, token)
+        return await AuthService(session, settings=settings).principal_from_token(token=token)
+
+    return authenticate

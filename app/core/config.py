@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 from decimal import Decimal
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 MIN_SECRET_KEY_LENGTH = 32
@@ -25,6 +27,40 @@ class Environment(StrEnum):
     PRODUCTION = "production"
 
 
+# The only algorithms a provider's token may name: asymmetric, so the key that checks a
+# signature cannot make one (never "none", never HS256 keyed with a public key).
+OIDC_ASYMMETRIC_ALGORITHMS = (
+    "RS256",
+    "RS384",
+    "RS512",
+    "PS256",
+    "PS384",
+    "PS512",
+    "ES256",
+    "ES384",
+)
+
+
+class OidcRoleGrant(BaseModel):
+    """One role a provider's group grants (the role names are checked when the app starts)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    role: str
+    org_unit_code: str | None = None
+
+
+def is_loopback_url(url: str) -> bool:
+    """Whether `url`'s host is this machine (plain http is accepted only there)."""
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="GT_", extra="ignore")
 
@@ -36,6 +72,29 @@ class Settings(BaseSettings):
     secret_key: str = ""
     access_token_minutes: int = Field(default=60, ge=1, le=24 * 60)
     jwt_issuer: str = "golden-thread"
+
+    # Refresh tokens (people only): each lasts this long unused, and is replaced at each use.
+    refresh_token_days: int = Field(default=14, ge=1, le=90)
+
+    # OpenID Connect: with issuer and audience set, the provider's bearer tokens are accepted
+    # beside the service's own (app.auth.oidc).
+    oidc_issuer: str | None = None
+    oidc_audience: str | None = None
+    oidc_email_claim: str = "email"
+    oidc_groups_claim: str = "groups"
+    # JSON: {"<group id>": [{"role": "staff", "org_unit_code": "HOU"}], ...}
+    oidc_group_roles: dict[str, list[OidcRoleGrant]] = Field(default_factory=dict)
+    oidc_create_users: bool = False
+    oidc_algorithms: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: list(OIDC_ASYMMETRIC_ALGORITHMS)
+    )
+    oidc_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+    # The keys are fetched again after this long, and at most this often for an unknown kid.
+    oidc_jwks_max_age_seconds: int = Field(default=3600, ge=60)
+    oidc_jwks_min_refresh_seconds: float = Field(default=60.0, ge=0)
+
+    # GET /metrics answers only with `Authorization: Bearer <this>` when set.
+    metrics_token: str | None = None
 
     admin_email: str | None = None
     admin_password: str | None = None
@@ -76,6 +135,42 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [origin.strip() for origin in value.split(",") if origin.strip()]
         return value
+
+    @field_validator("oidc_algorithms", mode="before")
+    @classmethod
+    def _split_algorithms(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [name.strip() for name in value.split(",") if name.strip()]
+        return value
+
+    @field_validator("oidc_algorithms")
+    @classmethod
+    def _only_asymmetric(cls, value: list[str]) -> list[str]:
+        refused = [name for name in value if name not in OIDC_ASYMMETRIC_ALGORITHMS]
+        if refused or not value:
+            raise ValueError(
+                f"GT_OIDC_ALGORITHMS takes only {', '.join(OIDC_ASYMMETRIC_ALGORITHMS)}; "
+                f"refused: {', '.join(refused) or 'an empty list'}"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _check_oidc(self) -> Settings:
+        if bool(self.oidc_issuer) != bool(self.oidc_audience):
+            raise ValueError("GT_OIDC_ISSUER and GT_OIDC_AUDIENCE are set together or not at all")
+        if self.oidc_issuer:
+            scheme = urlsplit(self.oidc_issuer).scheme
+            if not (scheme == "https" or (scheme == "http" and is_loopback_url(self.oidc_issuer))):
+                raise ValueError(
+                    "GT_OIDC_ISSUER must be an https URL (plain http only on a loopback address)"
+                )
+            if self.oidc_issuer == self.jwt_issuer:
+                raise ValueError("GT_OIDC_ISSUER must differ from GT_JWT_ISSUER")
+        return self
+
+    @property
+    def oidc_enabled(self) -> bool:
+        return bool(self.oidc_issuer and self.oidc_audience)
 
     @model_validator(mode="after")
     def _require_secret_outside_development(self) -> Settings:

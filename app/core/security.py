@@ -1,8 +1,10 @@
-"""Tokens and password hashes: the only module that touches python-jose and pwdlib."""
+"""Tokens and password hashes: the only module that touches python-jose and pwdlib (the
+service's own HS256 tokens, and verifying an OpenID Connect provider's tokens against its keys)."""
 
 from __future__ import annotations
 
 import hashlib
+import secrets
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -37,6 +39,8 @@ Ts = TypeVarTuple("Ts")
 
 # The claim that ties a token to the credential it was issued against.
 FINGERPRINT_CLAIM = "cfp"
+# The claim naming the sign-in (refresh token family) a person's token was issued in.
+SESSION_CLAIM = "sid"
 
 
 class SubjectKind(StrEnum):
@@ -56,6 +60,8 @@ class TokenClaims:
     expires_at: datetime
     # The credential fingerprint the token was issued against; None: issued without one.
     fingerprint: str | None = None
+    # The sign-in it was issued in (its refresh token family); None: a machine client's.
+    session_id: uuid.UUID | None = None
 
 
 def hash_limiter() -> CapacityLimiter:
@@ -107,9 +113,11 @@ def create_access_token(
     lifetime: timedelta,
     issuer: str,
     fingerprint: str | None = None,
+    session_id: uuid.UUID | None = None,
 ) -> tuple[str, int]:
     """Sign an access token; returns it with its lifetime in seconds. `fingerprint` is the
-    `credential_fingerprint` of the credential it is issued against, if any."""
+    `credential_fingerprint` of the credential it is issued against, if any; `session_id` the
+    refresh token family of the sign-in, if any."""
     # Token lifetimes run on the real clock, whatever business date a test has pinned.
     now = datetime.now(UTC)
     claims: dict[str, Any] = {
@@ -123,6 +131,8 @@ def create_access_token(
     }
     if fingerprint is not None:
         claims[FINGERPRINT_CLAIM] = fingerprint
+    if session_id is not None:
+        claims[SESSION_CLAIM] = str(session_id)
     return jwt.encode(claims, secret_key, algorithm=ALGORITHM), int(lifetime.total_seconds())
 
 
@@ -144,6 +154,10 @@ def decode_access_token(token: str, *, secret_key: str, issuer: str) -> TokenCla
         fingerprint = claims.get(FINGERPRINT_CLAIM)
         if fingerprint is not None and not isinstance(fingerprint, str):
             raise InvalidToken("malformed credential fingerprint")
+        session = claims.get(SESSION_CLAIM)
+        if session is not None and not isinstance(session, str):
+            raise InvalidToken("malformed session")
+        session_id = uuid.UUID(session) if session is not None else None
     except (JWTError, KeyError, ValueError, TypeError) as exc:
         raise InvalidToken(str(exc)) from exc
 
@@ -153,4 +167,88 @@ def decode_access_token(token: str, *, secret_key: str, issuer: str) -> TokenCla
         issued_at=datetime.fromtimestamp(claims["iat"], UTC),
         expires_at=datetime.fromtimestamp(claims["exp"], UTC),
         fingerprint=fingerprint,
+        session_id=session_id,
     )
+
+
+# --- tokens of an OpenID Connect provider --------------------------------------------------
+
+# The key types each algorithm family signs with: a JWKS entry of another type is never used.
+_KEY_TYPES = {"RS": "RSA", "PS": "RSA", "ES": "EC"}
+# Clock skew allowed between the provider and this server, on exp and nbf.
+PROVIDER_LEEWAY_SECONDS = 60
+
+
+def unverified_header(token: str) -> dict[str, Any]:
+    """The token's header, unchecked: only to choose how to check it."""
+    try:
+        header = jwt.get_unverified_header(token)
+    except JWTError as exc:
+        raise InvalidToken(str(exc)) from exc
+    if not isinstance(header, dict):
+        raise InvalidToken("malformed header")
+    return header
+
+
+def unverified_issuer(token: str) -> str | None:
+    """The `iss` the token claims, unchecked: only to choose which issuer's rules check it."""
+    try:
+        claims = jwt.get_unverified_claims(token)
+    except JWTError:
+        return None
+    issuer = claims.get("iss") if isinstance(claims, dict) else None
+    return issuer if isinstance(issuer, str) else None
+
+
+def decode_provider_token(
+    token: str,
+    *,
+    key: dict[str, Any],
+    algorithms: list[str],
+    issuer: str,
+    audience: str,
+) -> dict[str, Any]:
+    """Verify a provider's token against one of its published keys (a JWK): the algorithm is
+    one of `algorithms` (asymmetric, checked by the settings) and fits the key's type, and the
+    signature, issuer, audience, expiry and not-before hold. Returns the claims."""
+    header = unverified_header(token)
+    algorithm = header.get("alg")
+    if not isinstance(algorithm, str) or algorithm not in algorithms:
+        raise InvalidToken("unexpected algorithm")
+    if key.get("kty") != _KEY_TYPES.get(algorithm[:2]):
+        raise InvalidToken("the key does not sign with that algorithm")
+    if key.get("alg") not in (None, algorithm) or key.get("use") not in (None, "sig"):
+        raise InvalidToken("the key is not for that algorithm")
+    try:
+        claims = jwt.decode(
+            token,
+            key,
+            algorithms=[algorithm],
+            audience=audience,
+            issuer=issuer,
+            options={
+                "require_exp": True,
+                "require_iss": True,
+                "require_aud": True,
+                "verify_at_hash": False,
+                "leeway": PROVIDER_LEEWAY_SECONDS,
+            },
+        )
+    except (JWTError, KeyError, ValueError, TypeError) as exc:
+        raise InvalidToken(str(exc)) from exc
+    if not isinstance(claims, dict):
+        raise InvalidToken("malformed claims")
+    return claims
+
+
+# --- refresh tokens ------------------------------------------------------------------------
+
+
+def new_refresh_token() -> str:
+    """An opaque refresh token: 256 random bits; only its digest is stored."""
+    return secrets.token_urlsafe(32)
+
+
+def refresh_token_digest(token: str) -> str:
+    """What is stored of a refresh token: a leaked table gives no usable token."""
+    return hashlib.sha256(token.encode()).hexdigest()

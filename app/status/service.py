@@ -22,6 +22,7 @@ from app.comments.models import Comment
 from app.core.changes import changed_since, current_version, has_changes
 from app.core.clock import today
 from app.core.config import Settings
+from app.core.metrics import record_status_cache
 from app.indicators.exceptions import IndicatorNotFound, WrongPeriodKind
 from app.indicators.models import Indicator
 from app.indicators.policy import sees_working_copies
@@ -172,7 +173,9 @@ class StatusService:
         # compute is not yet what others read.
         cache = None if has_changes(self.session) else self.cache
         if cache is None:
-            return (await self._compute(period_code, filters))[0]
+            computed = (await self._compute(period_code, filters))[0]
+            record_status_cache(hits=0, computed=len(computed))
+            return computed
         # Read before anything else: whatever is computed below is at least this new.
         version = await current_version(self.session)
         day = today()
@@ -187,12 +190,16 @@ class StatusService:
             snapshot = Snapshot(version, due_date, due_date < day)
             snapshot.add(computed)
             cache.put(period_code, snapshot)
+            record_status_cache(hits=0, computed=len(computed))
             return computed
         cache.put(period_code, snapshot)
         members = await self._members(period_code, filters)
         if members is None:
-            return (await self._compute(period_code, filters))[0]
+            computed = (await self._compute(period_code, filters))[0]
+            record_status_cache(hits=0, computed=len(computed))
+            return computed
         missing = [member for member in members if member not in snapshot.statuses]
+        fresh: set[uuid.UUID] = set()
         if missing:
             # A few: computed on their own; most of them: the filters as asked, in one go.
             narrow = len(missing) <= len(members) // 2
@@ -200,8 +207,13 @@ class StatusService:
                 period_code, filters.narrowed(missing) if narrow else filters
             )
             snapshot.add(computed)
+            fresh = {status.indicator_id for status in computed}
         # One deleted since the members were read has no status any more.
-        return [snapshot.statuses[m] for m in members if m in snapshot.statuses]
+        found = [snapshot.statuses[m] for m in members if m in snapshot.statuses]
+        record_status_cache(
+            hits=sum(status.indicator_id not in fresh for status in found), computed=len(fresh)
+        )
+        return found
 
     async def _members(self, period_code: str, filters: IndicatorFilter) -> list[uuid.UUID] | None:
         """The ids of the indicators with a status for the period, in code order."""

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,6 +27,8 @@ from app.users.passwords import PasswordService
 from app.users.repository import UserRepository
 from app.users.schemas import MeRead, RoleGrant, RoleGrantRead, UserCreate, UserRead, UserUpdate
 from app.users.schemas import RoleGrantRead as MeGrant
+
+logger = logging.getLogger("app.users")
 
 
 def to_read(user: User) -> UserRead:
@@ -217,6 +220,53 @@ class UserService:
             after=to_audit(read),
         )
         return read, user.version
+
+    async def sync_roles(
+        self,
+        *,
+        user_id: uuid.UUID,
+        grants: Sequence[RoleGrant],
+        managed: Collection[tuple[Role, str | None]],
+        reason: str,
+    ) -> bool:
+        """Make the user hold exactly `grants` among the `managed` roles (those an identity
+        provider's groups decide), leaving any other role as it is; audited as the system's
+        act. True when anything changed."""
+        user = await self.get(user_id=user_id)
+        held = {(a.role, a.org_unit.code if a.org_unit else None): a for a in user.roles}
+        wanted = {(grant.role, grant.org_unit_code) for grant in grants}
+        to_add = [g for g in _unique(grants) if (g.role, g.org_unit_code) not in held]
+        to_remove = [a for key, a in held.items() if key in managed and key not in wanted]
+        if (
+            user.is_active
+            and any(a.role is Role.ADMIN for a in to_remove)
+            and sum(a.role is Role.ADMIN for a in user.roles) == 1
+            and await self.repository.count_active_admins() <= 1
+        ):
+            # The council's last admin keeps the role until another is appointed, whatever
+            # the groups say: otherwise nobody could administer the service any more.
+            logger.warning("the last admin is out of the admin group; the role is kept")
+            to_remove = [a for a in to_remove if a.role is not Role.ADMIN]
+        if not to_add and not to_remove:
+            return False
+        before = to_read(user)
+        for grant in to_add:
+            await self._add_role(user, grant)
+        for assignment in to_remove:
+            await self.repository.delete_role(assignment=assignment)
+        _touch(user)
+        await self.repository.flush()
+        user = await self._reload(user.id)
+        await self.audit.record(
+            actor=None,
+            action="sync_roles",
+            entity_type="user",
+            entity_id=user.id,
+            before=to_audit(before),
+            after=to_audit(to_read(user)),
+            reason=reason,
+        )
+        return True
 
     async def describe(self, *, principal: Principal) -> MeRead:
         grants = [g.org_unit_id for g in principal.grants if g.org_unit_id is not None]
