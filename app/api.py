@@ -17,7 +17,9 @@ from app.core.query import reject_unknown_query_parameters
 from app.cycle.router import periods_router as period_close_router
 from app.cycle.router import router as cycle_router
 from app.data_quality.router import router as data_quality_router
+from app.events.router import router as outbox_router
 from app.indicators.router import router as indicators_router
+from app.notifications.router import router as notifications_router
 from app.org.router import router as org_router
 from app.periods.router import router as periods_router
 from app.plans.router import router as plans_router
@@ -31,6 +33,7 @@ from app.spc.router import indicator_router as spc_indicator_router
 from app.spc.router import router as spc_router
 from app.status.router import router as status_router
 from app.users.router import router as users_router
+from app.webhooks.router import router as webhooks_router
 
 API_PREFIX = "/api/v1"
 
@@ -65,5 +68,8 @@ for domain_router in (
     budgets_router,
     appraisals_router,
     audit_router,
+    notifications_router,
+    webhooks_router,
+    outbox_router,
 ):
     api_router.include_router(domain_router)

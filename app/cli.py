@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import getpass
 import json
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -22,12 +24,14 @@ from app.bootstrap import app_sessionmaker
 from app.core.config import get_settings
 from app.core.db import create_engine, unit_of_work
 from app.core.errors import AppError
+from app.core.logging import configure_logging
 from app.demo import seed_demo
 from app.indicators.models import IndicatorStatus
 from app.indicators.repository import IndicatorFilter
 from app.reports.outturn import OutturnService, outturn_csv
 from app.users.schemas import RoleGrant, UserCreate
 from app.users.service import UserService
+from app.worker.worker import Worker
 
 
 def openapi_document() -> dict[str, Any]:
@@ -136,6 +140,28 @@ async def _export_outturn(year: str, *, export_format: str, output: Path | None)
     return 0
 
 
+async def _worker(*, once: bool) -> int:
+    """The outbox worker on its own: passes until interrupted (or one drain with --once)."""
+    settings = get_settings()
+    configure_logging(level=settings.log_level, json_lines=settings.log_json)
+    engine = create_engine(settings.database_url)
+    worker = Worker(app_sessionmaker(engine), settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signal_number in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signal_number, stop.set)
+    try:
+        if once:
+            summary = await worker.drain(max_passes=1_000_000)
+            await worker.aclose()
+            print(json.dumps(dataclasses.asdict(summary)))
+        else:
+            await worker.run_forever(stop)
+    finally:
+        await engine.dispose()
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="golden-thread", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -167,6 +193,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     exporter.add_argument("--format", choices=("csv", "xlsx", "json"), default="csv")
     exporter.add_argument("--output", type=Path, help="a file (default: standard output)")
 
+    worker = commands.add_parser(
+        "worker", help="deliver notifications, emails and webhooks from the outbox"
+    )
+    worker.add_argument("--once", action="store_true", help="one drain, then exit")
+
     args = parser.parse_args(argv)
     if args.command == "openapi":
         write_openapi(args.output)
@@ -183,6 +214,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(
             _export_outturn(args.year, export_format=args.format, output=args.output)
         )
+    elif args.command == "worker":
+        return asyncio.run(_worker(once=args.once))
     elif args.command == "import-values":
         return asyncio.run(
             _import_values(

@@ -48,8 +48,8 @@ async def readyz(request: Request) -> JSONResponse:
 )
 async def get_metrics(request: Request) -> Response:
     """Request counts and latency by route template and status, database pool use, status cache
-    hits and recomputations, in Prometheus text (summed over every worker process in
-    multiprocess mode)."""
+    hits and recomputations, outbox depth and delivery failures, in Prometheus text (summed
+    over every worker process in multiprocess mode)."""
     expected = request.app.state.settings.metrics_token
     if expected:
         scheme, _, sent = request.headers.get("authorization", "").partition(" ")

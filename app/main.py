@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 import secrets
@@ -28,8 +29,10 @@ from app.core.middleware import (
     SecurityHeadersMiddleware,
 )
 from app.core.outage import install_outage_handler
+from app.events.service import outbox_probe
 from app.health import router as health_router
 from app.status.cache import StatusCache
+from app.worker.worker import Worker
 
 logger = logging.getLogger("app")
 
@@ -99,12 +102,22 @@ def create_app(settings: Settings | None = None, *, run_startup: bool = True) ->
         app.state.sessionmaker = app_sessionmaker(engine, audit=AuditSeal.from_settings(settings))
         # This worker's computed statuses, kept per data version (app.status.cache).
         app.state.status_cache = StatusCache()
+        worker_task: asyncio.Task[None] | None = None
+        stop = asyncio.Event()
         if run_startup:
             await run_startup_tasks(app.state.sessionmaker, settings)
             tune_garbage_collector()
+            if settings.worker_in_process:
+                # The outbox worker beside the server (GT_WORKER_IN_PROCESS=0 to run
+                # `python -m app.cli worker` on its own instead).
+                worker = Worker(app.state.sessionmaker, settings)
+                worker_task = asyncio.create_task(worker.run_forever(stop), name="outbox-worker")
         try:
             yield
         finally:
+            stop.set()
+            if worker_task is not None:
+                await worker_task
             await app.state.probe_engine.dispose()
             await engine.dispose()
 
@@ -146,7 +159,7 @@ def create_app(settings: Settings | None = None, *, run_startup: bool = True) ->
     app.add_middleware(RequestIdMiddleware)
     app.add_middleware(MetricsMiddleware)
     # Scrape-time readings from the database (app.core.metrics): domains append theirs.
-    app.state.metrics_probes = []
+    app.state.metrics_probes = [outbox_probe]
     app.include_router(health_router)
     app.include_router(api_router)
     return app

@@ -14,7 +14,9 @@ from app.committees.models import Committee
 from app.core.changes import DataVersion
 from app.core.db import Base
 from app.data_quality.models import ValueVerification
+from app.events.models import Delivery, OutboxEvent
 from app.indicators.models import Indicator, IndicatorValue, Target, TargetRevision, ValueRevision
+from app.notifications.models import Notification, NotificationSetting
 from app.org.models import OrgUnit
 from app.periods.models import Period
 from app.plans.models import Objective, Plan
@@ -24,6 +26,7 @@ from app.risks.models import Risk
 from app.settings.models import CouncilSetting
 from app.spc.models import IndicatorSpcSetting
 from app.users.models import RoleAssignment, User
+from app.webhooks.models import Webhook
 
 __all__ = [
     "Achievement",
@@ -40,14 +43,18 @@ __all__ = [
     "Committee",
     "CouncilSetting",
     "DataVersion",
+    "Delivery",
     "IdempotencyKey",
     "Indicator",
     "IndicatorSpcSetting",
     "IndicatorValue",
     "LoginFailure",
     "Milestone",
+    "Notification",
+    "NotificationSetting",
     "Objective",
     "OrgUnit",
+    "OutboxEvent",
     "Period",
     "PersonalObjective",
     "Plan",
@@ -61,4 +68,5 @@ __all__ = [
     "User",
     "ValueRevision",
     "ValueVerification",
+    "Webhook",
 ]

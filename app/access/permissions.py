@@ -30,6 +30,8 @@ class Permission(StrEnum):
     CYCLE_READ = "cycle:read"
     SETTINGS_WRITE = "settings:write"
     API_CLIENTS_MANAGE = "api_clients:manage"
+    WEBHOOKS_MANAGE = "webhooks:manage"
+    OUTBOX_READ = "outbox:read"
     AUDIT_READ = "audit:read"
     INDICATORS_READ = "indicators:read"
     INDICATORS_WRITE = "indicators:write"

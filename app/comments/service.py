@@ -12,6 +12,8 @@ from app.comments.exceptions import ReplyNotOnThisIndicator, UnknownPeriod
 from app.comments.models import Comment
 from app.comments.repository import CommentRepository
 from app.comments.schemas import CommentCreate, CommentRead
+from app.events.models import EventType
+from app.events.outbox import emit
 from app.indicators.service import IndicatorService
 from app.periods.models import Period
 
@@ -49,6 +51,7 @@ class CommentService:
     async def create(self, *, principal: Principal, code: str, data: CommentCreate) -> CommentRead:
         indicator = await self.indicators.get(code=code)
         period = await self._period(code=data.period)
+        question = None
         if data.reply_to_id is not None:
             question = await self._require_reply_target(
                 comment_id=data.reply_to_id, indicator_id=indicator.id
@@ -71,6 +74,15 @@ class CommentService:
         read = to_read(
             comment, indicator_code=indicator.code, period=period.code if period else None
         )
+        if question is not None and question.author_id != principal.id:
+            emit(
+                self.session,
+                event_type=EventType.COMMENT_REPLIED,
+                title=f"{principal.name} replied to your comment on {indicator.code}",
+                body=data.body,
+                data={**read.model_dump(mode="json"), "question": question.body},
+                recipients=[question.author_id],
+            )
         await AuditService(self.session).record(
             actor=principal,
             action="comment",

@@ -118,6 +118,26 @@ class Settings(BaseSettings):
     default_green_within: Decimal = Decimal("5")
     default_amber_within: Decimal = Decimal("10")
 
+    # Notifications and webhooks (app.worker). The worker runs inside the server process unless
+    # GT_WORKER_IN_PROCESS=0, when `python -m app.cli worker` runs it on its own.
+    worker_in_process: bool = True
+    worker_poll_seconds: float = Field(default=5.0, gt=0, le=3600)
+    worker_batch_size: int = Field(default=50, ge=1, le=1000)
+    # smtp://user:password@host:587 (STARTTLS when the server offers it; ?starttls=require to
+    # insist), smtps://... for TLS from the start. Unset: emails wait in the outbox.
+    smtp_url: str = ""
+    mail_from: str = "golden-thread@localhost"
+    smtp_timeout_seconds: float = Field(default=30.0, gt=0, le=300)
+    # A figure's reminder is sent this many working days before its data is due.
+    reminder_working_days: int = Field(default=3, ge=0, le=30)
+    # The daily digest goes out at or after this hour (UTC).
+    digest_hour: int = Field(default=7, ge=0, le=23)
+    webhook_max_attempts: int = Field(default=8, ge=1, le=50)
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+    # Plain http and private, loopback or link-local addresses for webhooks: internal
+    # networks and tests only.
+    webhooks_allow_private: bool = False
+
     log_level: str = "INFO"
     log_json: bool = True
 

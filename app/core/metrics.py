@@ -81,9 +81,29 @@ STATUS_CACHE_RECOMPUTATIONS = Counter(
     "Indicator statuses computed: not cached yet, or their data changed since",
 )
 
-# --- events and deliveries -----------------------------------------------------------------
-# The outbox and webhooks (#17 items 3-4) add theirs here: a depth gauge set by a probe
-# (multiprocess_mode="mostrecent") and a delivery failure counter.
+# --- events and deliveries (app.events, app.worker) ----------------------------------------
+
+OUTBOX_DEPTH = Gauge(
+    "gt_outbox_depth",
+    "The outbox at scrape time: events not dispatched yet, and deliveries (email, webhook) by "
+    "status (pending, failed)",
+    ["kind", "status"],
+    multiprocess_mode="mostrecent",
+)
+OUTBOX_DELIVERY_FAILURES = Counter(
+    "gt_outbox_delivery_failures",
+    "Delivery attempts that failed (an email or webhook call to be retried, or given up on)",
+    ["channel"],
+)
+
+
+def record_delivery_failure(*, channel: str) -> None:
+    """Count one failed delivery attempt."""
+    OUTBOX_DELIVERY_FAILURES.labels(channel=channel).inc()
+
+
+def set_outbox_depth(*, kind: str, status: str, count: int) -> None:
+    OUTBOX_DEPTH.labels(kind=kind, status=status).set(count)
 
 
 Probe = Callable[[AsyncSession], Awaitable[None]]

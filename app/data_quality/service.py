@@ -29,6 +29,8 @@ from app.data_quality.schemas import (
     VerificationIn,
     VerificationRead,
 )
+from app.events.models import EventType
+from app.events.outbox import emit
 from app.indicators.exceptions import ValueNotFound
 from app.indicators.models import Indicator, IndicatorStatus, IndicatorValue
 from app.indicators.repository import IndicatorFilter, IndicatorRepository
@@ -226,6 +228,15 @@ class DataQualityService:
             after=to_audit(read),
             reason=data.note,
         )
+        if data.verdict is Verdict.QUERIED:
+            emit(
+                self.session,
+                event_type=EventType.VALUE_QUERIED,
+                title=f"{indicator.code} {period.code} queried by {principal.name}",
+                body=data.note,
+                data=read.model_dump(mode="json"),
+                recipients=[value.entered_by_id, value.submitted_by_id, indicator.owner_id],
+            )
         return read
 
     async def verifications(self, *, code: str, period_code: str) -> list[VerificationRead]:

@@ -16,6 +16,8 @@ from app.audit.service import AuditService, to_audit
 from app.core.clock import utcnow
 from app.core.errors import InvalidInput, field_error
 from app.core.etag import check_if_match
+from app.events.models import EventType
+from app.events.outbox import emit
 from app.indicators.bounds import Range, breach, empty_range, range_of
 from app.indicators.exceptions import (
     IndicatorChangeRefused,
@@ -426,6 +428,12 @@ class IndicatorService:
             before=to_audit(before),
             after=to_audit(after),
             reason=data.reason,
+        )
+        emit(
+            self.session,
+            event_type=EventType.TARGET_CHANGED,
+            title=f"{indicator.code} {period.code}: target set by {principal.name}",
+            data={**after.model_dump(mode="json"), "created": created},
         )
         return after, target.version, created
 

@@ -5,6 +5,7 @@ Every change keeps a revision; reports read only approved figures.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal, localcontext
@@ -20,6 +21,8 @@ from app.audit.service import AuditService, to_audit
 from app.core.clock import utcnow
 from app.core.errors import field_error
 from app.core.etag import check_if_match
+from app.events.models import EventType
+from app.events.outbox import emit
 from app.indicators import policy
 from app.indicators.bounds import breach
 from app.indicators.exceptions import (
@@ -329,7 +332,17 @@ class ValueService:
             row.first_submitted_at = now
             row.is_late = submitted_late(now, period)
         await self.repository.flush()
-        return await self._after_step(indicator, period, row, principal, "submit", None, before)
+        read, version = await self._after_step(
+            indicator, period, row, principal, "submit", None, before
+        )
+        self._announce(
+            EventType.VALUE_SUBMITTED,
+            f"{indicator.code} {period.code} submitted by {principal.name}",
+            read,
+            recipients=[indicator.owner_id],
+            actor=principal,
+        )
+        return read, version
 
     async def approve(
         self, *, principal: Principal, code: str, period_code: str, if_match: str | None
@@ -356,7 +369,25 @@ class ValueService:
         row.approved_at, row.approved_by_id = now, principal.id
         row.rejection_reason = None  # the reason stays in the value's history
         await self.repository.flush()
-        return await self._after_step(indicator, period, row, principal, "approve", None, before)
+        read, version = await self._after_step(
+            indicator, period, row, principal, "approve", None, before
+        )
+        self._announce(
+            EventType.VALUE_APPROVED,
+            f"{indicator.code} {period.code} approved by {principal.name}",
+            read,
+            recipients=[row.entered_by_id, row.submitted_by_id],
+            actor=principal,
+        )
+        # A new approved figure is a new input to the measure's status for the period.
+        self._announce(
+            EventType.STATUS_CHANGED,
+            f"{indicator.code} {period.code}: status recalculated on an approved figure",
+            read,
+            recipients=[],
+            actor=principal,
+        )
+        return read, version
 
     async def reject(
         self,
@@ -380,8 +411,44 @@ class ValueService:
         )
         row.rejection_reason = data.reason
         await self.repository.flush()
-        return await self._after_step(
+        read, version = await self._after_step(
             indicator, period, row, principal, "reject", data.reason, before
+        )
+        self._announce(
+            EventType.VALUE_REJECTED,
+            f"{indicator.code} {period.code} rejected by {principal.name}",
+            read,
+            recipients=[row.entered_by_id, row.submitted_by_id],
+            actor=principal,
+            body=f"Reason: {data.reason}",
+        )
+        return read, version
+
+    def _announce(
+        self,
+        event_type: EventType,
+        title: str,
+        read: ValueRead,
+        *,
+        recipients: list[uuid.UUID | None],
+        actor: Principal,
+        body: str | None = None,
+    ) -> None:
+        """The step's event, in the step's transaction; the actor is not told of their own."""
+        emit(
+            self.session,
+            event_type=event_type,
+            title=title,
+            body=f"{title}. {body}" if body else None,
+            data={
+                "indicator_code": read.indicator_code,
+                "period": read.period,
+                "value_status": read.status.value,
+                "value": read.model_dump(mode="json")["value"],
+                "rejection_reason": read.rejection_reason,
+                "by": actor.name,
+            },
+            recipients=[person for person in recipients if person != actor.id],
         )
 
     async def _existing(

@@ -13,6 +13,8 @@ from app.audit.service import AuditService, to_audit
 from app.core.clock import utcnow
 from app.core.errors import field_error
 from app.core.etag import check_if_match
+from app.events.models import EventType
+from app.events.outbox import emit
 from app.periods import calendar
 from app.periods.calendar import PeriodKind
 from app.periods.exceptions import (
@@ -299,6 +301,14 @@ class PeriodService:
                 before=to_audit(before),
                 after=after,
                 reason=reason,
+            )
+            emit(
+                self.session,
+                event_type=EventType.PERIOD_OPENED
+                if to is PeriodStatus.OPEN
+                else EventType.PERIOD_CLOSED,
+                title=f"Period {target.code} {action}ed by {principal.name}",
+                data={**after, "reason": reason},
             )
         return to_read(period), period.version
 
