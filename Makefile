@@ -28,11 +28,13 @@ $(TOOLS)/bin/uv:
 	$(PYTHON) -m venv $(TOOLS)
 	$(TOOLS)/bin/pip install --quiet "uv>=0.5"
 
-$(BIN)/python: pyproject.toml uv.lock | $(UV)
+# The stamp is a file of our own: .venv/bin/python is a symlink, and touching it would touch
+# the system Python, making every checkout on the machine look installed.
+$(VENV)/.synced: pyproject.toml uv.lock | $(UV)
 	$(UV) sync --frozen --python $(PYTHON)
 	@touch $@
 
-install: $(BIN)/python ## Create .venv with the locked dependencies
+install: $(VENV)/.synced ## Create .venv with the locked dependencies
 
 run: install ## Migrate and serve on http://$(HOST):$(PORT) with the demo council
 	@mkdir -p var

@@ -32,6 +32,7 @@ from app.core.outage import install_outage_handler
 from app.events.service import outbox_probe
 from app.health import router as health_router
 from app.status.cache import StatusCache
+from app.status.store import StatusStore
 from app.worker.worker import Worker
 
 logger = logging.getLogger("app")
@@ -100,8 +101,9 @@ def create_app(settings: Settings | None = None, *, run_startup: bool = True) ->
         install_pool_metrics(engine)
         app.state.probe_engine = create_probe_engine(settings.database_url)
         app.state.sessionmaker = app_sessionmaker(engine, audit=AuditSeal.from_settings(settings))
-        # This worker's computed statuses, kept per data version (app.status.cache).
-        app.state.status_cache = StatusCache()
+        # This worker's computed statuses, kept per data version (app.status.cache), in front
+        # of those stored in the database for every worker (app.status.store).
+        app.state.status_cache = StatusCache(store=StatusStore(app.state.sessionmaker))
         worker_task: asyncio.Task[None] | None = None
         stop = asyncio.Event()
         if run_startup:

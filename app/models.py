@@ -19,12 +19,13 @@ from app.indicators.models import Indicator, IndicatorValue, Target, TargetRevis
 from app.notifications.models import Notification, NotificationSetting
 from app.org.models import OrgUnit
 from app.periods.models import Period
-from app.plans.models import Objective, Plan
+from app.plans.models import Objective, Plan, PlanVersion
 from app.projects.models import Milestone, Project
 from app.recommendations.models import Recommendation
 from app.risks.models import Risk
 from app.settings.models import CouncilSetting
 from app.spc.models import IndicatorSpcSetting
+from app.status.models import StatusSnapshot, StoredStatus
 from app.users.models import RoleAssignment, User
 from app.webhooks.models import Webhook
 
@@ -58,11 +59,14 @@ __all__ = [
     "Period",
     "PersonalObjective",
     "Plan",
+    "PlanVersion",
     "Project",
     "Recommendation",
     "RefreshToken",
     "Risk",
     "RoleAssignment",
+    "StatusSnapshot",
+    "StoredStatus",
     "Target",
     "TargetRevision",
     "User",

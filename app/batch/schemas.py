@@ -6,6 +6,7 @@ from typing import Annotated, Any
 from pydantic import Field, StringConstraints
 
 from app.core.schemas import Measure, RequestSchema, ResponseSchema
+from app.indicators.schemas import TargetIn
 from app.measures.vocabulary import QualityFlag
 
 MAX_ITEMS = 10_000
@@ -75,6 +76,34 @@ class BatchSummary(ResponseSchema):
 class BatchResult(ResponseSchema):
     atomic: bool
     submit: bool
+    stored: bool = Field(description="false when an atomic batch was refused and nothing kept")
+    summary: BatchSummary
+    results: list[ItemResult]
+
+
+# Bulk targets: the fields of PUT /indicators/{code}/targets/{period}, plus where they belong.
+TARGET_CSV_COLUMNS = ("indicator_code", "period", "value", "lower", "upper", "floor", "reason")
+REQUIRED_TARGET_CSV_COLUMNS = ("indicator_code", "period")
+
+
+class TargetBatchItem(TargetIn):
+    """One target to set: value (or lower and/or upper for a band), floor, reason."""
+
+    indicator_code: Annotated[str, StringConstraints(min_length=1, max_length=32)]
+    period: Annotated[str, StringConstraints(min_length=4, max_length=16)]
+
+
+class TargetBatchIn(RequestSchema):
+    """The JSON form of a bulk target change (CSV: the same columns with a header row)."""
+
+    items: list[dict[str, Any]] = Field(
+        max_length=MAX_ITEMS, description="TargetBatchItem objects; each is checked on its own"
+    )
+    atomic: bool = Field(default=True, description="All or nothing; false stores what is valid")
+
+
+class TargetBatchResult(ResponseSchema):
+    atomic: bool
     stored: bool = Field(description="false when an atomic batch was refused and nothing kept")
     summary: BatchSummary
     results: list[ItemResult]

@@ -1,13 +1,16 @@
-"""Column types that mean the same on every backend: exact decimals, UTC timestamps, enums."""
+"""Column types that mean the same on every backend: exact decimals, UTC timestamps, enums;
+and ids read as text for bulk reads (``raw_uuid``)."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Dialect, Enum, Numeric, String
+from sqlalchemy import ColumnElement, Dialect, Enum, Numeric, String, type_coerce
+from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.types import DateTime, TypeDecorator
 
 # Measurements keep up to 10 decimal places and 20 integer digits on PostgreSQL.
@@ -83,3 +86,20 @@ def enum_column(enum: type[StrEnum], name: str) -> Enum:
         values_callable=lambda members: [member.value for member in members],
         validate_strings=True,
     )
+
+
+def raw_uuid(
+    column: ColumnElement[uuid.UUID] | QueryableAttribute[uuid.UUID],
+) -> ColumnElement[Any]:
+    """``column`` as the driver gives it (text on SQLite, the driver's own UUID on
+    PostgreSQL), not a ``uuid.UUID`` made per row: for reads of tens of thousands of rows naming
+    a few thousand ids, each turned into an id once by ``UuidMemo``."""
+    return type_coerce(column, String())
+
+
+class UuidMemo(dict[Any, uuid.UUID]):
+    """Ids as drivers give them to ``uuid.UUID``, each made once: ``memo[raw]``."""
+
+    def __missing__(self, key: Any) -> uuid.UUID:
+        made = self[key] = uuid.UUID(str(key))
+        return made

@@ -8,9 +8,10 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Executable, Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core.types import UuidMemo, raw_uuid
 from app.indicators.models import IndicatorValue, Target
 from app.periods.calendar import PeriodKind
 from app.periods.models import Period
@@ -69,7 +70,7 @@ class SpcRepository:
         """Each indicator's approved values for periods ending by `until`, in period order."""
         query = (
             select(
-                IndicatorValue.indicator_id,
+                raw_uuid(IndicatorValue.indicator_id),
                 Period.code,
                 Period.kind,
                 Period.start_date,
@@ -85,9 +86,11 @@ class SpcRepository:
         if until is not None:
             query = query.where(Period.end_date <= until)
         found: dict[uuid.UUID, list[SeriesPoint]] = defaultdict(list)
-        for indicator_id, code, kind, start_date, value in await self.session.execute(query):
+        memo = UuidMemo()
+        # On the connection: plain rows, without the ORM's loading machinery.
+        for raw, code, kind, start_date, value in await _rows(self.session, query):
             if value is not None:  # pragma: no branch - excluded by the query
-                found[indicator_id].append(SeriesPoint(code, kind, start_date, value))
+                found[memo[raw]].append(SeriesPoint(code, kind, start_date, value))
         return found
 
     async def point_targets(
@@ -96,7 +99,7 @@ class SpcRepository:
         """Each indicator's point targets for periods starting by `until`, in period order."""
         query = (
             select(
-                Target.indicator_id,
+                raw_uuid(Target.indicator_id),
                 Period.code,
                 Period.kind,
                 Period.start_date,
@@ -109,10 +112,15 @@ class SpcRepository:
         if until is not None:
             query = query.where(Period.start_date <= until)
         found: dict[uuid.UUID, list[PeriodTarget]] = defaultdict(list)
-        for indicator_id, code, kind, start_date, value in await self.session.execute(query):
+        memo = UuidMemo()
+        for raw, code, kind, start_date, value in await _rows(self.session, query):
             if value is not None:  # pragma: no branch - excluded by the query
-                found[indicator_id].append(PeriodTarget(code, kind, start_date, value))
+                found[memo[raw]].append(PeriodTarget(code, kind, start_date, value))
         return found
+
+
+async def _rows(session: AsyncSession, query: Executable) -> Any:
+    return await (await session.connection()).execute(query)
 
 
 def _ids(ids: Ids) -> Any:

@@ -14,8 +14,11 @@ One reader differs from another only in ``value_status``: those who may act on a
 working step, everyone else only whether an approved figure exists. Both variants are kept, each
 serialised once.
 
-Each worker process makes one cache in its lifespan and hands it to the status service; a
-service given none, and a transaction that has written and not yet committed, computes afresh.
+Each worker process makes one cache in its lifespan, with the store of statuses every worker
+shares (``app.status.store``) behind it, and hands it to the status service: what the memory
+lacks is read from the store, and only what the store lacks or holds under an older version is
+computed (and stored). A service given no cache, and a transaction that has written and not yet
+committed, computes afresh.
 """
 
 from __future__ import annotations
@@ -25,31 +28,92 @@ from collections import OrderedDict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TYPE_CHECKING
 
 from app.core.changes import Version
-from app.measures.vocabulary import ValueStatus
+from app.measures.vocabulary import Rag, ValueStatus
 from app.status.schemas import StatusRead
 
+if TYPE_CHECKING:
+    from app.status.store import StatusStore
 
-@dataclass
+
 class CachedStatus:
-    indicator_id: uuid.UUID
-    org_unit_id: uuid.UUID
-    # As those who may see working copies read it: value_status is the working copy's step.
-    internal: StatusRead
-    approved: bool  # an approved figure exists for the period
-    _external: StatusRead | None = None
-    _json: dict[bool, bytes] = field(default_factory=dict)
+    """One indicator's status for a period: computed here (``internal`` given), or read from the
+    database as the JSON it was stored as, parsed only if a caller wants the model."""
+
+    __slots__ = (
+        "_external",
+        "_internal",
+        "_json",
+        "_rag",
+        "approved",
+        "indicator_id",
+        "org_unit_id",
+    )
+
+    def __init__(
+        self,
+        *,
+        indicator_id: uuid.UUID,
+        org_unit_id: uuid.UUID,
+        # As those who may see working copies read it: value_status is the working copy's step.
+        internal: StatusRead,
+        approved: bool,  # an approved figure exists for the period
+    ) -> None:
+        self.indicator_id = indicator_id
+        self.org_unit_id = org_unit_id
+        self.approved = approved
+        self._internal: StatusRead | None = internal
+        self._external: StatusRead | None = None
+        self._rag: Rag | None = internal.rag
+        self._json: dict[bool, bytes] = {}
+
+    @classmethod
+    def stored(
+        cls,
+        *,
+        indicator_id: uuid.UUID,
+        org_unit_id: uuid.UUID,
+        approved: bool,
+        rag: Rag | None,
+        internal: bytes,
+        external: bytes | None,
+    ) -> CachedStatus:
+        """A status as ``app.status.store`` keeps it: both variants' JSON (``external`` None
+        where it is the same as ``internal``)."""
+        status = cls.__new__(cls)
+        status.indicator_id = indicator_id
+        status.org_unit_id = org_unit_id
+        status.approved = approved
+        status._internal = None
+        status._external = None
+        status._rag = rag
+        status._json = {True: internal, False: internal if external is None else external}
+        return status
+
+    @property
+    def rag(self) -> Rag | None:
+        return self._rag
+
+    @property
+    def internal(self) -> StatusRead:
+        if self._internal is None:
+            self._internal = StatusRead.model_validate_json(self._json[True])
+        return self._internal
 
     def read(self, *, internal: bool) -> StatusRead:
         if internal:
             return self.internal
         if self._external is None:
+            if self._internal is None:
+                self._external = StatusRead.model_validate_json(self._json[False])
+                return self._external
             value_status = ValueStatus.APPROVED if self.approved else None
             self._external = (
-                self.internal
-                if self.internal.value_status == value_status and self.internal.pending is None
-                else self.internal.model_copy(
+                self._internal
+                if self._internal.value_status == value_status and self._internal.pending is None
+                else self._internal.model_copy(
                     update={"value_status": value_status, "pending": None}
                 )
             )
@@ -91,8 +155,10 @@ class StatusCache:
     """A snapshot of statuses for each of the last few periods read (about 12 MiB each for
     2,000 indicators)."""
 
-    def __init__(self, *, keys: int = 8) -> None:
+    def __init__(self, *, keys: int = 8, store: StatusStore | None = None) -> None:
         self.keys = keys
+        # Statuses kept in the database for every worker (None: this process's memory only).
+        self.store = store
         self._entries: OrderedDict[str, Snapshot] = OrderedDict()
 
     def get(self, period: str) -> Snapshot | None:

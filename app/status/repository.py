@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.benchmarks.models import Benchmark
 from app.comments.models import Comment
+from app.core.types import UuidMemo, raw_uuid
 from app.indicators.models import Indicator, IndicatorValue
 from app.indicators.models import Target as TargetRow
 from app.indicators.repository import IndicatorFilter
@@ -84,7 +85,7 @@ class StatusRepository:
         and, for period `working_in`, each working copy (whatever its step)."""
         query = (
             select(
-                IndicatorValue.indicator_id,
+                raw_uuid(IndicatorValue.indicator_id),
                 Period.code,
                 IndicatorValue.approved_value,
                 IndicatorValue.approved_numerator,
@@ -103,8 +104,11 @@ class StatusRepository:
             query = query.where(IndicatorValue.approved_value.is_not(None))
         found: dict[uuid.UUID, dict[str, ApprovedFigure]] = defaultdict(dict)
         working: dict[uuid.UUID, WorkingCopy] = {}
-        for row in await self.session.execute(query):
-            indicator_id, code, value, numerator, denominator, commentary, status = row[:7]
+        memo = UuidMemo()
+        # On the connection: plain rows, without the ORM's loading machinery.
+        for row in await (await self.session.connection()).execute(query):
+            raw, code, value, numerator, denominator, commentary, status = row[:7]
+            indicator_id = memo[raw]
             if code == working_in:
                 working[indicator_id] = WorkingCopy(row[7], row[8], row[9], status)
             if value is not None:
@@ -123,7 +127,7 @@ class StatusRepository:
         # Plain columns, not ORM objects: a scorecard reads thousands of targets.
         query = (
             select(
-                TargetRow.indicator_id,
+                raw_uuid(TargetRow.indicator_id),
                 Period.code,
                 TargetRow.value,
                 TargetRow.lower,
@@ -135,8 +139,10 @@ class StatusRepository:
         )
         query = _in_periods(query, codes=codes, years=years)
         found: dict[uuid.UUID, dict[str, Target]] = defaultdict(dict)
-        for indicator_id, code, value, lower, upper, floor in await self.session.execute(query):
-            found[indicator_id][code] = Target(value=value, lower=lower, upper=upper, floor=floor)
+        memo = UuidMemo()
+        rows = await (await self.session.connection()).execute(query)
+        for raw, code, value, lower, upper, floor in rows:
+            found[memo[raw]][code] = Target(value=value, lower=lower, upper=upper, floor=floor)
         return found
 
     async def comments(self, ids: Ids, *, period_code: str) -> dict[uuid.UUID, list[Comment]]:

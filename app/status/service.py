@@ -19,7 +19,7 @@ from app.access.principal import Principal
 from app.benchmarks.models import Benchmark
 from app.benchmarks.service import position_of
 from app.comments.models import Comment
-from app.core.changes import changed_since, current_version, has_changes
+from app.core.changes import Version, changed_since, current_version, has_changes
 from app.core.clock import today
 from app.core.config import Settings
 from app.core.metrics import record_status_cache
@@ -60,6 +60,7 @@ from app.status.schemas import (
     StatusRead,
     YearToDate,
 )
+from app.status.store import StatusStore
 
 
 def scorecard_summary(rows: Iterable[HasRag], spend: Spend | None) -> ScorecardSummary:
@@ -117,7 +118,7 @@ class StatusService:
         entries = await self._cached(period_code, filters)
         internal = _InternalReader(principal)
         rows = [entry.json(internal=internal(entry.org_unit_id)) for entry in entries]
-        summary = scorecard_summary([entry.internal for entry in entries], spend)
+        summary = scorecard_summary(entries, spend)
         return b"".join(
             (
                 b'{"period":',
@@ -168,7 +169,8 @@ class StatusService:
 
     async def _cached(self, period_code: str, filters: IndicatorFilter) -> list[CachedStatus]:
         """The statuses from the cache where nothing they read has changed since they were
-        computed; the others (an indicator the change log names, or new) computed now."""
+        computed; the others (an indicator the change log names, or new) read from the
+        statuses stored for every worker, or computed now."""
         # A transaction that has written and not committed computes afresh: what it would
         # compute is not yet what others read.
         cache = None if has_changes(self.session) else self.cache
@@ -179,27 +181,30 @@ class StatusService:
         # Read before anything else: whatever is computed below is at least this new.
         version = await current_version(self.session)
         day = today()
-        snapshot = cache.get(period_code)
-        if snapshot is not None and not snapshot.holds_on(day):
-            snapshot = None
-        if snapshot is not None and snapshot.version != version:
-            changed = await changed_since(self.session, snapshot.version, until=version)
-            snapshot = None if changed is None else snapshot.moved_to(version, changed=changed)
-        if snapshot is None or not snapshot.statuses:
+        snapshot = await self._kept(cache, period_code, version, day)
+        if cache.store is None and (snapshot is None or not snapshot.statuses):
             computed, due_date = await self._compute(period_code, filters)
             snapshot = Snapshot(version, due_date, due_date < day)
             snapshot.add(computed)
             cache.put(period_code, snapshot)
             record_status_cache(hits=0, computed=len(computed))
             return computed
-        cache.put(period_code, snapshot)
+        if snapshot is not None:
+            cache.put(period_code, snapshot)
         members = await self._members(period_code, filters)
         if members is None:
             computed = (await self._compute(period_code, filters))[0]
             record_status_cache(hits=0, computed=len(computed))
             return computed
-        missing = [member for member in members if member not in snapshot.statuses]
         fresh: set[uuid.UUID] = set()
+        if cache.store is not None and (
+            snapshot is None or any(m not in snapshot.statuses for m in members)
+        ):
+            snapshot, fresh = await self._stored(
+                cache, cache.store, snapshot, period_code, filters, version, day, members
+            )
+        assert snapshot is not None
+        missing = [member for member in members if member not in snapshot.statuses]
         if missing:
             # A few: computed on their own; most of them: the filters as asked, in one go.
             narrow = len(missing) <= len(members) // 2
@@ -207,13 +212,88 @@ class StatusService:
                 period_code, filters.narrowed(missing) if narrow else filters
             )
             snapshot.add(computed)
-            fresh = {status.indicator_id for status in computed}
+            fresh |= {status.indicator_id for status in computed}
         # One deleted since the members were read has no status any more.
         found = [snapshot.statuses[m] for m in members if m in snapshot.statuses]
         record_status_cache(
             hits=sum(status.indicator_id not in fresh for status in found), computed=len(fresh)
         )
         return found
+
+    async def _kept(
+        self, cache: StatusCache, period_code: str, version: Version, day: date
+    ) -> Snapshot | None:
+        """This worker's snapshot for the period brought to ``version``: without the statuses
+        of the indicators changed since it was taken; None when none of it may stand."""
+        snapshot = cache.get(period_code)
+        if snapshot is not None and not snapshot.holds_on(day):
+            snapshot = None
+        if snapshot is not None and snapshot.version != version:
+            changed = await changed_since(self.session, snapshot.version, until=version)
+            snapshot = None if changed is None else snapshot.moved_to(version, changed=changed)
+        return snapshot
+
+    async def _stored(
+        self,
+        cache: StatusCache,
+        store: StatusStore,
+        snapshot: Snapshot | None,
+        period_code: str,
+        filters: IndicatorFilter,
+        version: Version,
+        day: date,
+        members: list[uuid.UUID],
+    ) -> tuple[Snapshot, set[uuid.UUID]]:
+        """``snapshot`` (or a new one) with the statuses of ``members`` it lacks: those stored
+        under ``version`` read, the rest computed under the period's claim and stored for
+        every worker; and the ids of those computed here."""
+
+        def lacking(kept: Snapshot | None) -> list[uuid.UUID] | None:
+            """The members ``kept`` has no status for; None: it has no snapshot at all."""
+            return None if kept is None else [m for m in members if m not in kept.statuses]
+
+        async def take(kept: Snapshot | None, at: Version) -> Snapshot | None:
+            wanted = lacking(kept)
+            stored = await store.load(self.session, period_code, version=at, day=day, ids=wanted)
+            if stored is None or kept is None:
+                return stored or kept
+            kept.add(stored.statuses[m] for m in wanted or () if m in stored.statuses)
+            return kept
+
+        kept = await take(snapshot, version)
+        computed_ids: set[uuid.UUID] = set()
+        if kept is None or lacking(kept):
+            async with store.claim(period_code) as writer:
+                # Another request of this worker may have done it while this one waited, or
+                # one of another worker stored it under the version as it now stands.
+                ours = await self._kept(cache, period_code, version, day)
+                if ours is not None and (kept is None or len(ours.statuses) > len(kept.statuses)):
+                    kept = ours
+                latest = await current_version(self.session)
+                if kept is None or lacking(kept):
+                    kept = await take(kept, latest)
+                missing = lacking(kept)
+                if missing is None or missing:
+                    narrow = missing is not None and len(missing) <= len(members) // 2
+                    computed, due_date = await self._compute(
+                        period_code, filters.narrowed(missing or ()) if narrow else filters
+                    )
+                    due = due_date < day
+                    await store.save(
+                        writer,
+                        period_code,
+                        version=latest,
+                        due_date=due_date,
+                        due=due,
+                        statuses=computed,
+                    )
+                    if kept is None:
+                        kept = Snapshot(version, due_date, due)
+                    kept.add(computed)
+                    computed_ids = {status.indicator_id for status in computed}
+        assert kept is not None  # found, or made above
+        cache.put(period_code, kept)
+        return kept, computed_ids
 
     async def _members(self, period_code: str, filters: IndicatorFilter) -> list[uuid.UUID] | None:
         """The ids of the indicators with a status for the period, in code order."""

@@ -2,7 +2,7 @@
 and actions answering a project or a recommendation, with an optional start date
 
 Revision ID: 0018
-Revises: 0021
+Revises: 0016
 Create Date: 2026-12-02 01:06:35.741623+00:00
 """
 
@@ -15,7 +15,7 @@ import app.core.types
 
 
 revision: str = "0018"
-down_revision: str | None = "0021"
+down_revision: str | None = "0016"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
