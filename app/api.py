@@ -2,12 +2,14 @@
 
 from fastapi import APIRouter, Depends
 
+from app.achievements.router import router as achievements_router
 from app.actions.router import router as actions_router
 from app.appraisals.router import router as appraisals_router
 from app.audit.router import router as audit_router
 from app.auth.router import router as auth_router
 from app.batch.router import router as batch_router
 from app.benchmarks.router import router as benchmarks_router
+from app.budgets.router import router as budgets_router
 from app.clients.router import router as clients_router
 from app.comments.router import router as comments_router
 from app.committees.router import router as committees_router
@@ -25,6 +27,7 @@ from app.projects.router import router as projects_router
 from app.public.router import router as public_router
 from app.publications.router import meetings_router
 from app.publications.router import router as publications_router
+from app.recommendations.router import router as recommendations_router
 from app.reports.router import router as reports_router
 from app.risks.router import router as risks_router
 from app.rollover.router import router as rollover_router
@@ -66,6 +69,9 @@ for domain_router in (
     actions_router,
     projects_router,
     risks_router,
+    achievements_router,
+    recommendations_router,
+    budgets_router,
     appraisals_router,
     audit_router,
     notifications_router,

@@ -1,11 +1,13 @@
 """Imports every domain's models so the metadata (and Alembic) sees all tables."""
 
+from app.achievements.models import Achievement
 from app.actions.models import Action, ActionUpdate
 from app.appraisals.models import AppraisalReview, PersonalObjective
 from app.audit.models import AuditEvent
 from app.auth.models import LoginFailure, RefreshToken
 from app.batch.models import IdempotencyKey
 from app.benchmarks.models import Benchmark
+from app.budgets.models import Budget, BudgetLine
 from app.clients.models import ApiClient
 from app.comments.models import Comment
 from app.committees.models import Committee
@@ -25,6 +27,7 @@ from app.publications.models import (
     PublicationComment,
     PublicationContent,
 )
+from app.recommendations.models import Recommendation
 from app.reports.models import Narrative
 from app.risks.models import Risk
 from app.settings.models import CouncilSetting
@@ -34,6 +37,7 @@ from app.users.models import RoleAssignment, User
 from app.webhooks.models import Webhook
 
 __all__ = [
+    "Achievement",
     "Action",
     "ActionUpdate",
     "ApiClient",
@@ -41,6 +45,8 @@ __all__ = [
     "AuditEvent",
     "Base",
     "Benchmark",
+    "Budget",
+    "BudgetLine",
     "Comment",
     "Committee",
     "CouncilSetting",
@@ -67,6 +73,7 @@ __all__ = [
     "Publication",
     "PublicationComment",
     "PublicationContent",
+    "Recommendation",
     "RefreshToken",
     "Risk",
     "RoleAssignment",

@@ -223,6 +223,47 @@ async def test_the_demo_names_people_by_their_full_names(
 
 
 @pytest.mark.usefixtures("frozen")
+async def test_the_demo_celebrates_tracks_recommendations_and_shows_spend(
+    client: AsyncClient,
+) -> None:
+    email, password, _ = next(login for login in demo_logins() if "director@" in login[0])
+    headers = await _sign_in(client, email, password)
+
+    pack = await client.get(
+        "/api/v1/reports/board-pack", params={"period": LAST_QUARTER}, headers=headers
+    )
+    public = (await client.get("/api/v1/public/achievements")).json()
+    exceptions = (
+        await client.get(
+            "/api/v1/reports/exceptions", params={"period": LAST_QUARTER}, headers=headers
+        )
+    ).json()
+    register = (
+        await client.get("/api/v1/recommendations", params={"page_size": 50}, headers=headers)
+    ).json()
+    card = (
+        await client.get(
+            "/api/v1/reports/scorecard", params={"period": LAST_QUARTER}, headers=headers
+        )
+    ).json()
+
+    assert "Temporary accommodation hub site bought" in pack.text
+    assert "Every care home inspected rated good or better" in pack.text
+    # Public only when approved and marked public: not the care homes, not the draft.
+    assert [item["title"] for item in public["items"]] == [
+        "Temporary accommodation hub site bought"
+    ]
+    assert [r["reference"] for r in exceptions["overdue_recommendations"]] == ["IA-DQ-2025-01"]
+    sources = {r["source"] for r in register["items"]}
+    assert sources >= {"internal_audit", "external_inspection"}
+    assert all(r["action_ids"] for r in register["items"] if r["source"] != "scrutiny")
+    spend = card["summary"]["spend"]
+    assert spend["org_unit_codes"] == ["PEO"]
+    assert spend["service_plans"]["lines"] == 4
+    assert spend["projects"]["budget"] == 3500000
+
+
+@pytest.mark.usefixtures("frozen")
 async def test_the_planning_years_show_the_whole_cycle(
     client: AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
 ) -> None:

@@ -34,14 +34,16 @@ class Action(IdMixin, TimestampMixin, VersionedMixin, Base):
     org_unit_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("org_unit.id", ondelete="RESTRICT"), index=True
     )
-    start_date: Mapped[date]
+    # Optional: without one, the time-based RAG runs from the day the action was added.
+    start_date: Mapped[date | None]
     due_date: Mapped[date]
     status: Mapped[ActionStatus] = mapped_column(
         enum_column(ActionStatus, "action_status"), default=ActionStatus.NOT_STARTED
     )
     percent_complete: Mapped[int] = mapped_column(default=0)
     completed_date: Mapped[date | None]
-    # What the action answers: a measure in a period, an objective, a risk (any or none).
+    # What the action answers: a measure in a period, an objective, a risk, a project, a
+    # recommendation (any or none).
     indicator_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("indicator.id", ondelete="SET NULL")
     )
@@ -53,6 +55,12 @@ class Action(IdMixin, TimestampMixin, VersionedMixin, Base):
     )
     risk_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("risk.id", ondelete="SET NULL"), index=True
+    )
+    project_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("project.id", ondelete="SET NULL"), index=True
+    )
+    recommendation_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("recommendation.id", ondelete="SET NULL"), index=True
     )
 
 

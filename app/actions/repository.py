@@ -9,15 +9,18 @@ from typing import Any, TypeVar
 from sqlalchemy import ColumnElement, Select, and_, exists, func, not_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.access.permissions import Role
 from app.actions.models import Action, ActionStatus, ActionUpdate
 from app.actions.rules import CLOSED
 from app.indicators.models import Indicator
 from app.org.models import OrgUnit
 from app.periods.models import Period
 from app.plans.models import Objective
+from app.projects.models import Project
+from app.recommendations.models import Recommendation
 from app.risks.models import Risk
 from app.settings.models import CouncilSetting
-from app.users.models import User
+from app.users.models import RoleAssignment, User
 
 SelectT = TypeVar("SelectT", bound=Select[*tuple[Any, ...]])
 
@@ -46,6 +49,8 @@ class ActionFilter:
     period_code: str | None = None
     objective_id: uuid.UUID | None = None
     risk_id: uuid.UUID | None = None
+    project_id: uuid.UUID | None = None
+    recommendation_id: uuid.UUID | None = None
 
     def apply(self, query: SelectT, *, today: date) -> SelectT:
         """Filter a query that selects from action joined to indicator and period."""
@@ -66,6 +71,10 @@ class ActionFilter:
             query = query.where(Action.objective_id == self.objective_id)
         if self.risk_id is not None:
             query = query.where(Action.risk_id == self.risk_id)
+        if self.project_id is not None:
+            query = query.where(Action.project_id == self.project_id)
+        if self.recommendation_id is not None:
+            query = query.where(Action.recommendation_id == self.recommendation_id)
         return query
 
 
@@ -149,6 +158,30 @@ class ActionRepository:
 
     async def user_exists(self, *, user_id: uuid.UUID) -> bool:
         return bool(await self.session.scalar(select(exists().where(User.id == user_id))))
+
+    async def project_exists(self, *, project_id: uuid.UUID) -> bool:
+        return bool(await self.session.scalar(select(exists().where(Project.id == project_id))))
+
+    async def recommendation_exists(self, *, recommendation_id: uuid.UUID) -> bool:
+        return bool(
+            await self.session.scalar(
+                select(exists().where(Recommendation.id == recommendation_id))
+            )
+        )
+
+    async def indicator_org_unit(self, *, indicator_id: uuid.UUID) -> uuid.UUID | None:
+        return await self.session.scalar(
+            select(Indicator.org_unit_id).where(Indicator.id == indicator_id)
+        )
+
+    async def owner_grants(self, *, user_id: uuid.UUID) -> list[tuple[Role, uuid.UUID | None]]:
+        """The roles of an active user, with where they hold them (none for an inactive one)."""
+        rows = await self.session.execute(
+            select(RoleAssignment.role, RoleAssignment.org_unit_id)
+            .join(User, User.id == RoleAssignment.user_id)
+            .where(RoleAssignment.user_id == user_id, User.is_active.is_(True))
+        )
+        return [(role, unit) for role, unit in rows]
 
     # Natural keys for actions loaded elsewhere (one statement each, whatever the number)
 

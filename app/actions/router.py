@@ -48,6 +48,8 @@ async def list_actions(
     period: Annotated[str | None, Query(max_length=32, description="e.g. 2025-26-Q2")] = None,
     objective_id: uuid.UUID | None = None,
     risk_id: uuid.UUID | None = None,
+    project_id: uuid.UUID | None = None,
+    recommendation_id: uuid.UUID | None = None,
 ) -> Page[ActionRead]:
     """List actions, filtered by org unit (with descendants), owner, status, what they answer."""
     items, total = await ActionService(session).list_page(
@@ -60,6 +62,8 @@ async def list_actions(
             period_code=period,
             objective_id=objective_id,
             risk_id=risk_id,
+            project_id=project_id,
+            recommendation_id=recommendation_id,
         ),
         offset=paging.offset,
         limit=paging.page_size,
@@ -71,7 +75,8 @@ async def list_actions(
 async def create_action(
     body: ActionCreate, principal: Writer, session: SessionDep, response: Response
 ) -> ActionRead:
-    """Add an action: for a red or amber measure in a period, an objective or a risk."""
+    """Add an action: for a red or amber measure in a period, an objective, a risk, a project or
+    a recommendation."""
     created, version = await ActionService(session).create(principal=principal, data=body)
     response.headers["Location"] = f"/api/v1/actions/{created.id}"
     set_etag(response, version)

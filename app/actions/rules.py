@@ -4,7 +4,7 @@ gone. Pure functions, no I/O, so reports, exports and the CLI judge actions the 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from fractions import Fraction
@@ -30,6 +30,11 @@ class RagThresholds:
 DEFAULT_THRESHOLDS = RagThresholds()
 
 CLOSED = frozenset({ActionStatus.COMPLETED, ActionStatus.CANCELLED})
+
+
+def runs_from(*, start_date: date | None, created_at: datetime) -> date:
+    """Where the action's time starts: its start date, else the day it was added."""
+    return start_date if start_date is not None else created_at.date()
 
 
 def is_overdue(*, status: ActionStatus, due_date: date, today: date) -> bool:

@@ -35,19 +35,27 @@ class ActionFields(RequestSchema):
     )
     objective_id: uuid.UUID | None = None
     risk_id: uuid.UUID | None = None
+    project_id: uuid.UUID | None = None
+    recommendation_id: uuid.UUID | None = Field(
+        default=None, description="The recommendation (audit, inspection...) this action answers"
+    )
 
 
 class ActionCreate(ActionFields):
     title: Title
     org_unit_code: Code
-    start_date: date
+    start_date: date | None = Field(
+        default=None, description="Optional: the time-based RAG then runs from the day it is added"
+    )
     due_date: date
     status: ActionStatus = ActionStatus.NOT_STARTED
     percent_complete: Percent = 0
 
 
 class ActionPatch(ActionFields):
-    """Only the fields sent change; null clears an optional one."""
+    """Only the fields sent change; null clears an optional one. Reaching 100% completes the
+    action (status completed, completed today) unless another status is sent with it: then it
+    is 422, as 100% in progress would say two things at once."""
 
 
 class ActionRead(ResponseSchema):
@@ -56,7 +64,7 @@ class ActionRead(ResponseSchema):
     description: str | None
     owner_id: uuid.UUID | None
     org_unit_code: str
-    start_date: date
+    start_date: date | None
     due_date: date
     status: ActionStatus
     percent_complete: int
@@ -65,6 +73,8 @@ class ActionRead(ResponseSchema):
     period: str | None
     objective_id: uuid.UUID | None
     risk_id: uuid.UUID | None
+    project_id: uuid.UUID | None
+    recommendation_id: uuid.UUID | None
     rag: ActionRag | None = Field(description="Time-based RAG; null for a cancelled action")
     overdue: bool
     expected_percent: Measure | None = Field(

@@ -29,6 +29,7 @@ from app.actions.rules import (
     action_rag,
     expected_percent,
     is_overdue,
+    runs_from,
 )
 from app.actions.schemas import (
     ActionCreate,
@@ -52,7 +53,9 @@ SETTING_KEY = "action_rag"
 # What an action's owner may change without managing actions in its org unit: its progress.
 OWNER_FIELDS = frozenset({"description", "status", "percent_complete"})
 # Fields that are never null; sending null for one is a 422, not "leave it alone".
-_REQUIRED = ("title", "org_unit_code", "start_date", "due_date", "status", "percent_complete")
+_REQUIRED = ("title", "org_unit_code", "due_date", "status", "percent_complete")
+# What fits an action's org unit is checked again when one of these changes.
+_FIT_FIELDS = frozenset({"org_unit_code", "owner_id", "indicator_code", "period"})
 
 
 def manages_actions(principal: Principal, org_unit_id: uuid.UUID) -> bool:
@@ -88,6 +91,7 @@ def to_read(
     today: date,
 ) -> ActionRead:
     """An action as the API shows it, with its RAG, overdue flag and expected progress today."""
+    start = runs_from(start_date=action.start_date, created_at=action.created_at)
     return ActionRead(
         id=action.id,
         title=action.title,
@@ -103,10 +107,12 @@ def to_read(
         period=period_code,
         objective_id=action.objective_id,
         risk_id=action.risk_id,
+        project_id=action.project_id,
+        recommendation_id=action.recommendation_id,
         rag=action_rag(
             status=action.status,
             percent_complete=action.percent_complete,
-            start_date=action.start_date,
+            start_date=start,
             due_date=action.due_date,
             today=today,
             thresholds=thresholds,
@@ -114,7 +120,7 @@ def to_read(
         overdue=is_overdue(status=action.status, due_date=action.due_date, today=today),
         expected_percent=None
         if action.status in CLOSED
-        else expected_percent(start_date=action.start_date, due_date=action.due_date, today=today),
+        else expected_percent(start_date=start, due_date=action.due_date, today=today),
         created_at=action.created_at,
         updated_at=action.updated_at,
     )
@@ -125,7 +131,16 @@ def update_read(update: ActionUpdate) -> ActionUpdateRead:
 
 
 def _settle(action: Action, *, status_given: bool, on: date) -> None:
-    """Keep status, percent complete and completion date telling the same story."""
+    """Keep status, percent complete and completion date telling the same story: reaching
+    100% completes the action, so it is never 100% done, in progress and overdue."""
+    if action.percent_complete == 100 and action.status not in CLOSED:
+        if status_given:
+            raise InvalidActionField(
+                f"An action 100% complete is completed, not {action.status.value}: send status "
+                "completed (or leave it out), or a percent_complete below 100.",
+                errors=[field_error("status", "completed when percent_complete is 100")],
+            )
+        action.status = ActionStatus.COMPLETED
     if action.status is ActionStatus.COMPLETED:
         action.percent_complete = 100
         if action.completed_date is None:
@@ -136,8 +151,8 @@ def _settle(action: Action, *, status_given: bool, on: date) -> None:
         action.status = ActionStatus.IN_PROGRESS
 
 
-def _check_dates(start_date: date, due_date: date) -> None:
-    if due_date < start_date:
+def _check_dates(start_date: date | None, due_date: date) -> None:
+    if start_date is not None and due_date < start_date:
         raise InvalidDates(
             f"due_date {due_date} is before start_date {start_date}.",
             errors=[field_error("due_date", "must not be before start_date")],
@@ -279,7 +294,9 @@ class ActionService:
             status=data.status,
             percent_complete=data.percent_complete,
         )
-        await self._apply_links(action, data.model_dump(exclude_unset=True), current=(None, None))
+        fields = data.model_dump(exclude_unset=True)
+        await self._apply_links(action, fields, current=(None, None))
+        await self._check_fit(action)
         _settle(action, status_given="status" in data.model_fields_set, on=today())
         await self.repository.add(item=action)
         row = await self.get_row(action_id=action.id)
@@ -333,6 +350,8 @@ class ActionService:
         if "percent_complete" in changes:
             action.percent_complete = changes["percent_complete"]
         await self._apply_links(action, changes, current=(row.indicator_code, row.period_code))
+        if _FIT_FIELDS & set(changes):
+            await self._check_fit(action)
         _settle(action, status_given="status" in changes, on=today())
         await self.repository.flush()
         after_row = await self.get_row(action_id=action.id)
@@ -438,8 +457,17 @@ class ActionService:
         exists: dict[str, Callable[[uuid.UUID], Awaitable[bool]]] = {
             "objective_id": lambda i: self.repository.objective_exists(objective_id=i),
             "risk_id": lambda i: self.repository.risk_exists(risk_id=i),
+            "project_id": lambda i: self.repository.project_exists(project_id=i),
+            "recommendation_id": lambda i: self.repository.recommendation_exists(
+                recommendation_id=i
+            ),
         }
-        for field, noun in (("objective_id", "objective"), ("risk_id", "risk")):
+        for field, noun in (
+            ("objective_id", "objective"),
+            ("risk_id", "risk"),
+            ("project_id", "project"),
+            ("recommendation_id", "recommendation"),
+        ):
             if field not in fields:
                 continue
             target = fields[field]
@@ -449,6 +477,38 @@ class ActionService:
                     errors=[field_error(field, f"unknown {noun}", "not_found")],
                 )
             setattr(action, field, target)
+
+    async def _check_fit(self, action: Action) -> None:
+        """422 unless the measure it answers sits on the action's line of the organisation
+        (at, above or below its org unit), and its owner may act on actions there (a
+        councillor or auditor may not; a team member may not own a service's action)."""
+        tree = await self.org.tree()
+        unit = action.org_unit_id
+        if action.indicator_id is not None:
+            measure_unit = await self.repository.indicator_org_unit(
+                indicator_id=action.indicator_id
+            )
+            if measure_unit is not None and not (
+                measure_unit in tree.subtree(unit) or unit in tree.subtree(measure_unit)
+            ):
+                raise InvalidActionField(
+                    "The measure belongs to another part of the council than the action.",
+                    errors=[
+                        field_error("indicator_code", "outside the action's org unit", "scope")
+                    ],
+                )
+        if action.owner_id is not None:
+            grants = await self.repository.owner_grants(user_id=action.owner_id)
+            if not any(
+                Permission.ACTIONS_WRITE in ROLE_PERMISSIONS[role]
+                and (grant_unit is None or unit in tree.subtree(grant_unit))
+                for role, grant_unit in grants
+            ):
+                raise InvalidActionField(
+                    "The owner cannot act on actions in this org unit: they need a role that "
+                    "updates actions here (not a councillor or auditor, not elsewhere).",
+                    errors=[field_error("owner_id", "cannot act on actions here", "scope")],
+                )
 
     async def _measure(
         self, indicator_code: str | None, period_code: str | None

@@ -5,11 +5,12 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import StringConstraints
+from pydantic import Field, StringConstraints
 
 from app.core.schemas import RequestSchema, ResponseSchema
 from app.data_quality.models import Verdict
 from app.measures.vocabulary import ValueStatus
+from app.recommendations.schemas import RecommendationRead
 
 
 class IssueType(StrEnum):
@@ -57,6 +58,11 @@ class QualitySummary(ResponseSchema):
     values_approved: int
     issues: IssueCounts
     total_issues: int
+    overdue_recommendations: list[RecommendationRead] = Field(
+        default_factory=list,
+        description="Assurance: high-priority audit and inspection recommendations past their "
+        "due date and not implemented, in the org units read, by due date (as of today)",
+    )
 
 
 class VerificationIn(RequestSchema):

@@ -42,6 +42,7 @@ from app.periods import calendar
 from app.periods.calendar import units_of
 from app.periods.exceptions import PeriodNotFound
 from app.periods.models import Period
+from app.recommendations.service import RecommendationService
 from app.spc.engine import MIN_POINTS, ImprovementDirection, SpcRule, xmr
 from app.spc.models import IndicatorSpcSetting
 from app.spc.repository import SpcRepository
@@ -79,6 +80,10 @@ class DataQualityService:
         found = await self.findings(
             principal=principal, period_code=period_code, org_unit_code=org_unit_code
         )
+        scope = await self._filters(principal=principal, org_unit_code=org_unit_code)
+        overdue = await RecommendationService(self.session).overdue_high_priority(
+            org_unit_ids=scope.org_unit_ids
+        )
         counts = Counter(issue.type.value for issue in found.issues)
         return QualitySummary(
             period=period_code,
@@ -89,6 +94,7 @@ class DataQualityService:
             values_approved=found.approved,
             issues=IssueCounts(**counts),
             total_issues=len(found.issues),
+            overdue_recommendations=overdue,
         )
 
     async def issues(

@@ -3,6 +3,7 @@ here so the seed itself holds no statements; every write goes through a domain."
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from datetime import date
 
@@ -13,6 +14,7 @@ from app.indicators.models import Indicator, IndicatorStatus
 from app.org.models import OrgUnit
 from app.periods.models import Period, PeriodStatus
 from app.plans.models import Objective, Plan, PlanKind
+from app.projects.models import Project
 
 
 class DemoRepository:
@@ -52,6 +54,20 @@ class DemoRepository:
     async def plan_titled_exists(self, *, title: str) -> bool:
         """Whether a plan has this title."""
         return await self.session.scalar(select(Plan.id).where(Plan.title == title)) is not None
+
+    async def service_plan_ids(self) -> dict[str, uuid.UUID]:
+        """The service plans' ids by their org unit's code (the latest plan per unit)."""
+        rows = await self.session.execute(
+            select(OrgUnit.code, Plan.id)
+            .join(OrgUnit, OrgUnit.id == Plan.org_unit_id)
+            .where(Plan.kind == PlanKind.SERVICE)
+            .order_by(Plan.start_year, Plan.created_at)
+        )
+        return dict(rows.all())
+
+    async def project_ids(self) -> dict[str, uuid.UUID]:
+        """The projects' ids by code."""
+        return dict((await self.session.execute(select(Project.code, Project.id))).all())
 
     async def service_objectives_by_code(self, *, year: int) -> dict[str, Objective]:
         """The objectives of the service plans starting in the year, by their code."""

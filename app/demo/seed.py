@@ -33,6 +33,7 @@ from app.core.clock import freeze, today, utcnow
 from app.core.config import Settings
 from app.core.security import SubjectKind, hash_password
 from app.demo.appraisals import seed_appraisals
+from app.demo.framework import seed_framework
 from app.demo.indicators import INDICATORS, DemoIndicator, Level
 from app.demo.plans import seed_plans
 from app.demo.repository import DemoRepository
@@ -143,6 +144,7 @@ async def seed_demo(session: AsyncSession, *, settings: Settings) -> None:
     created = await _seed_indicators(session, settings=settings)
     people = await _principals(session)
     await seed_plans(session, settings=settings, people=people)
+    await seed_framework(session, people=people)
     await seed_appraisals(session, people=people)
     await _close_past_periods(session)
     logger.info("seeded the demo council", extra={"indicators_added": created})

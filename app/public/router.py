@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Header, Query, Response, status
 from pydantic import BaseModel
 
+from app.achievements.schemas import PublicAchievement
 from app.core.deps import SessionDep, SettingsDep
 from app.core.pagination import Paging
 from app.core.schemas import Page
@@ -137,3 +138,23 @@ async def get_public_scorecard(
     response = cached(card, if_none_match)
     response.headers["Link"] = LICENCE_LINK
     return response
+
+
+@router.get("/achievements", response_model=Page[PublicAchievement], responses=_CACHED)
+async def list_public_achievements(
+    session: SessionDep,
+    settings: SettingsDep,
+    paging: Paging,
+    period: Annotated[
+        str | None, Query(max_length=32, description="This period and the periods within it")
+    ] = None,
+    if_none_match: IfNoneMatch = None,
+) -> Response:
+    """The council's key achievements, approved and marked public (no login needed)."""
+    items, total = await PublicService(session, settings=settings).achievements(
+        period_code=period, offset=paging.offset, limit=paging.page_size
+    )
+    page = Page[PublicAchievement](
+        items=items, page=paging.page, page_size=paging.page_size, total=total
+    )
+    return cached(page, if_none_match)

@@ -7,6 +7,8 @@ from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.achievements.schemas import PublicAchievement
+from app.achievements.service import AchievementService
 from app.core.clock import today
 from app.core.config import Settings
 from app.indicators.exceptions import IndicatorNotFound
@@ -70,6 +72,14 @@ class PublicService:
             filters=public_filter(q=q), offset=offset, limit=limit
         )
         return [to_public(row) for row in rows], total
+
+    async def achievements(
+        self, *, period_code: str | None, offset: int, limit: int
+    ) -> tuple[list[PublicAchievement], int]:
+        """Approved key achievements marked public, newest period first."""
+        return await AchievementService(self.session).public_page(
+            period_code=period_code, offset=offset, limit=limit
+        )
 
     async def indicator(self, code: str, *, financial_year: str | None) -> PublicIndicatorDetail:
         """A public indicator with every approved figure of its own frequency, rated."""

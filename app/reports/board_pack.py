@@ -88,6 +88,9 @@ class BoardPackService:
         exceptions = await ReportService(self.session, statuses=self.statuses).exceptions(
             principal=principal, period_code=period.code, filters=filters
         )
+        spend = await ReportService(self.session, statuses=self.statuses).spend(
+            principal=principal, period_code=period.code, filters=filters
+        )
         council, _ = await SettingsService(self.session, settings=self.settings).council()
         context = PackContext(
             session=self.session,
@@ -98,6 +101,7 @@ class BoardPackService:
             rows=rows,
             summary=summarise(rows),
             exceptions=exceptions,
+            spend=spend,
         )
         sections = [section for build in SECTIONS if (section := await build(context))]
         as_at = await PackRepository(self.session).latest_approval()

@@ -9,6 +9,7 @@ from pydantic import Field
 from app.actions.schemas import ActionRead
 from app.core.schemas import Measure, RequestSchema, ResponseSchema
 from app.measures.vocabulary import Direction, Frequency, Polarity, Rag, ValueType
+from app.recommendations.schemas import RecommendationRead
 from app.status.schemas import StatusRead
 
 
@@ -44,6 +45,11 @@ class ExceptionReport(ResponseSchema):
     rows: list[ExceptionRow] = Field(description="Red measures first, then amber, by code")
     red_two_periods_in_a_row: list[str]
     without_corrective_action: list[str]
+    overdue_recommendations: list[RecommendationRead] = Field(
+        default_factory=list,
+        description="High-priority recommendations past their due date and not implemented, "
+        "in the report's org units, by due date",
+    )
 
 
 class OutturnRow(ResponseSchema):

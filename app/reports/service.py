@@ -3,23 +3,27 @@ exception report of red and amber measures."""
 
 from __future__ import annotations
 
+import uuid
 from collections import defaultdict
 from collections.abc import Collection
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.access.permissions import Permission
 from app.access.principal import Principal
 from app.actions.models import ActionStatus
 from app.actions.repository import ActionRepository
 from app.actions.schemas import ActionRead
 from app.actions.service import ActionService
+from app.budgets.service import BudgetService
 from app.indicators.repository import IndicatorFilter
-from app.measures.measure import summarise
 from app.measures.vocabulary import Rag
+from app.org.service import OrgService
 from app.periods import calendar
+from app.recommendations.service import RecommendationService
 from app.reports.schemas import ExceptionReport, ExceptionRow, ExceptionSummary
-from app.status.schemas import Scorecard
-from app.status.service import StatusService
+from app.status.schemas import Scorecard, Spend
+from app.status.service import StatusService, scorecard_summary
 
 _EXCEPTIONS = (Rag.RED, Rag.AMBER)
 
@@ -38,14 +42,13 @@ class ReportService:
         rags: Collection[Rag] | None = None,
     ) -> Scorecard:
         """The scorecard; with `rags`, only the rows with one of those statuses, and the summary
-        counts the rows shown."""
+        counts the rows shown. The summary carries the spend in scope beside the counts."""
         card = await self.statuses.scorecard(
             principal=principal, period_code=period_code, filters=filters
         )
-        if rags is None:
-            return card
-        rows = [row for row in card.rows if row.rag in rags]
-        return Scorecard(period=card.period, summary=summarise(rows), rows=rows)
+        spend = await self.spend(principal=principal, period_code=period_code, filters=filters)
+        rows = card.rows if rags is None else [row for row in card.rows if row.rag in rags]
+        return Scorecard(period=card.period, summary=scorecard_summary(rows, spend), rows=rows)
 
     async def scorecard_json(
         self,
@@ -58,13 +61,42 @@ class ReportService:
         """``scorecard(...)`` as JSON; the whole scorecard from rows serialised once per data
         version (app.status.cache)."""
         if rags is None:
+            spend = await self.spend(principal=principal, period_code=period_code, filters=filters)
             return await self.statuses.scorecard_json(
-                principal=principal, period_code=period_code, filters=filters
+                principal=principal, period_code=period_code, filters=filters, spend=spend
             )
         card = await self.scorecard(
             principal=principal, period_code=period_code, filters=filters, rags=rags
         )
         return card.model_dump_json().encode()
+
+    async def spend(
+        self, *, principal: Principal, period_code: str, filters: IndicatorFilter
+    ) -> Spend | None:
+        """The spend beside the scorecard, for those who read plans: of the org unit asked for,
+        else of the reader's own directorate or service (where they write plans), else of the
+        whole council; for the period's financial year."""
+        try:
+            year = calendar.parse_period(period_code).financial_year
+        except calendar.InvalidPeriodCode:
+            return None  # the statuses answer for the period
+        if not principal.has(Permission.PLANS_READ):
+            return None
+        org = OrgService(self.session)
+        tree = await org.tree()
+        units: set[uuid.UUID] | None
+        if filters.org_unit_ids is not None:
+            units = set(filters.org_unit_ids)
+        else:
+            own = principal.scope(Permission.PLANS_WRITE)
+            units = None if own.everywhere or own.is_empty else set(own.unit_ids)
+        roots = [] if units is None else [u for u in units if tree.parent_of.get(u) not in units]
+        codes = await org.repository.codes_by_id(ids=roots)
+        return await BudgetService(self.session).spend(
+            financial_year=year,
+            org_unit_ids=units,
+            org_unit_codes=sorted(codes.values()),
+        )
 
     async def exceptions(
         self, *, principal: Principal, period_code: str, filters: IndicatorFilter
@@ -113,6 +145,9 @@ class ReportService:
             without_corrective_action=[
                 r.indicator_code for r in rows if not r.has_corrective_action
             ],
+            overdue_recommendations=await RecommendationService(self.session).overdue_high_priority(
+                org_unit_ids=filters.org_unit_ids
+            ),
         )
 
     async def _corrective_actions(

@@ -112,7 +112,36 @@ class StatusRead(ResponseSchema):
     )
 
 
+class SpendTotals(ResponseSchema):
+    budget: Measure
+    forecast: Measure
+    actual: Measure
+    forecast_variance: Measure = Field(description="forecast - budget: positive is an overspend")
+    actual_variance: Measure = Field(description="actual - budget: positive is an overspend")
+    lines: int
+
+
+class Spend(ResponseSchema):
+    """Money beside performance: the budget lines of the service plans and projects in the
+    scorecard's org units, for the period's financial year."""
+
+    financial_year: str
+    org_unit_codes: list[str] = Field(
+        description="The org units (and all below them) whose spend this is; empty: the council"
+    )
+    service_plans: SpendTotals
+    projects: SpendTotals
+
+
+class ScorecardSummary(Summary):
+    spend: Spend | None = Field(
+        default=None,
+        description="The spend of the service plans and projects in scope, for those who read "
+        "plans: the org unit asked for, else the reader's own directorate or service",
+    )
+
+
 class Scorecard(ResponseSchema):
     period: str
-    summary: Summary
+    summary: ScorecardSummary
     rows: list[StatusRead]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -31,6 +31,7 @@ from app.measures import rules
 from app.measures.measure import (
     ApprovedFigure,
     Frame,
+    HasRag,
     MeasureMath,
     Reading,
     TargetLike,
@@ -54,10 +55,17 @@ from app.status.schemas import (
     ForecastRead,
     Pending,
     Scorecard,
+    ScorecardSummary,
+    Spend,
     StatusRead,
     YearToDate,
 )
 from app.status.store import StatusStore
+
+
+def scorecard_summary(rows: Iterable[HasRag], spend: Spend | None) -> ScorecardSummary:
+    """A count per RAG status, with the spend beside them where known."""
+    return ScorecardSummary(**summarise(rows).model_dump(), spend=spend)
 
 
 class _InternalReader:
@@ -85,20 +93,32 @@ class StatusService:
         self.repository = StatusRepository(session)
 
     async def scorecard(
-        self, *, principal: Principal | None, period_code: str, filters: IndicatorFilter
+        self,
+        *,
+        principal: Principal | None,
+        period_code: str,
+        filters: IndicatorFilter,
+        spend: Spend | None = None,
     ) -> Scorecard:
+        """The statuses and their counts; `spend` (worked out by the caller, who knows the
+        budgets) goes in the summary beside them."""
         rows = await self.statuses(principal=principal, period_code=period_code, filters=filters)
-        return Scorecard(period=period_code, summary=summarise(rows), rows=rows)
+        return Scorecard(period=period_code, summary=scorecard_summary(rows, spend), rows=rows)
 
     async def scorecard_json(
-        self, *, principal: Principal | None, period_code: str, filters: IndicatorFilter
+        self,
+        *,
+        principal: Principal | None,
+        period_code: str,
+        filters: IndicatorFilter,
+        spend: Spend | None = None,
     ) -> bytes:
         """``scorecard(...).model_dump_json()``, assembled from rows each serialised once per
         data version rather than on every request."""
         entries = await self._cached(period_code, filters)
         internal = _InternalReader(principal)
         rows = [entry.json(internal=internal(entry.org_unit_id)) for entry in entries]
-        summary = summarise(entries)
+        summary = scorecard_summary(entries, spend)
         return b"".join(
             (
                 b'{"period":',

@@ -274,19 +274,16 @@ async def test_staff_cannot_update_actions_they_do_not_own(
     assert await snapshot(client, council) == before
 
 
-async def test_an_owner_outside_the_actions_unit_cannot_update_it(
+async def test_an_owner_outside_the_actions_unit_is_refused(
     client: AsyncClient, council: Council
 ) -> None:
-    action = await create_action(client, council.hos.headers, owner_id=str(council.staff_wst.id))
     before = await snapshot(client, council)
 
     response = await client.post(
-        f"{ACTIONS}/{action['id']}/updates",
-        json={"note": "Done", "percent_complete": 100},
-        headers=council.staff_wst.headers,
+        ACTIONS, json=action_body(owner_id=str(council.staff_wst.id)), headers=council.hos.headers
     )
 
-    assert_problem(response, 403)
+    assert_invalid(response, "owner_id")
     assert await snapshot(client, council) == before
 
 
@@ -767,7 +764,7 @@ async def test_creating_with_invalid_fields_is_422_and_changes_nothing(
     assert await snapshot(client, council) == before
 
 
-@pytest.mark.parametrize("missing", ["title", "org_unit_code", "start_date", "due_date"])
+@pytest.mark.parametrize("missing", ["title", "org_unit_code", "due_date"])
 async def test_creating_without_a_required_field_is_422(
     client: AsyncClient, council: Council, missing: str
 ) -> None:
@@ -969,7 +966,7 @@ async def test_reads_for_the_report_match_the_api_in_a_fixed_number_of_statement
             period="2025-26-Q1",
             org_unit_code=unit,
         )
-        for i, unit in enumerate(["HOU", "HOU-OPT", "HOU", "ASC"])
+        for i, unit in enumerate(["HOU", "HOU-OPT", "HOU", "PEO"])
     ]
     made.append(await create_action(client, council.hos.headers, title="A9"))
 

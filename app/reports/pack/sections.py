@@ -10,11 +10,13 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
+from decimal import Decimal
 
 import anyio
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.access.principal import Principal
+from app.achievements.service import AchievementService
 from app.core.clock import today
 from app.indicators.repository import IndicatorFilter, IndicatorRepository
 from app.measures.measure import Summary
@@ -44,7 +46,7 @@ from app.risks.service import RiskService
 from app.spc.charts import inline_svg, render_svg
 from app.spc.series import IndicatorChart
 from app.spc.service import SpcService
-from app.status.schemas import StatusRead
+from app.status.schemas import Spend, SpendTotals, StatusRead
 
 TOP_RISKS = 10
 _MANY = 10_000
@@ -62,6 +64,7 @@ class PackContext:
     rows: list[StatusRead]
     summary: Summary
     exceptions: ExceptionReport
+    spend: Spend | None = None
 
     @property
     def repository(self) -> PackRepository:
@@ -499,6 +502,79 @@ def _draw_all(charts: list[IndicatorChart]) -> dict[str, tuple[str, str, str]]:
     }
 
 
+async def achievements_section(context: PackContext) -> Section | None:
+    """The period's approved key achievements (and those of the periods within it); left out
+    when there are none."""
+    found = await AchievementService(context.session).for_report(
+        period_code=context.period.code, org_unit_ids=context.org_unit_ids
+    )
+    if not found:
+        return None
+    section = Section(id="achievements", title="Key achievements")
+    for achievement in found:
+        group: list[Heading | Paragraph | Table | Chart] = [
+            Heading(f"{achievement.title} ({achievement.org_unit_code}, {achievement.period})")
+        ]
+        if achievement.description:
+            group.append(Paragraph(achievement.description))
+        shows = ", ".join(achievement.indicator_codes)
+        if shows:
+            group.append(Paragraph(f"Measures: {shows}.", kind="meta"))
+        section.groups.append(group)
+    return section
+
+
+BUDGET_COLUMNS = (
+    Column("Budgets of", 2.4),
+    Column("Budget", 1.5, number=True),
+    Column("Forecast", 1.5, number=True),
+    Column("Actual to date", 1.5, number=True),
+    Column("Forecast variance", 1.6, number=True),
+    Column("Lines", 0.8, number=True),
+)
+
+
+def _pounds(value: Decimal) -> str:
+    sign = "-" if value < 0 else ""
+    return f"{sign}\u00a3{abs(value):,.2f}"
+
+
+def _budget_row(name: str, totals: SpendTotals) -> tuple[Cell, ...]:
+    over = totals.forecast_variance
+    return (
+        Cell(name),
+        Cell(_pounds(totals.budget), number=True),
+        Cell(_pounds(totals.forecast), number=True),
+        Cell(_pounds(totals.actual), number=True),
+        Cell(
+            f"{_pounds(over)} {'over' if over > 0 else 'under' if over < 0 else 'on budget'}",
+            number=True,
+            tone=Tone.RED if over > 0 else None,
+        ),
+        Cell(str(totals.lines), number=True),
+    )
+
+
+async def budgets_section(context: PackContext) -> Section | None:
+    """The year's spend beside the performance: service plans' and projects' budget lines
+    in the pack's scope (variance positive is an overspend); left out when there are none."""
+    spend = context.spend
+    if spend is None or not (spend.service_plans.lines or spend.projects.lines):
+        return None
+    section = Section(id="budgets", title=f"Budgets {spend.financial_year}")
+    section.blocks.append(
+        Table(
+            caption="Budget, forecast and actual spend (positive variance: overspend)",
+            columns=BUDGET_COLUMNS,
+            rows=[
+                _budget_row("Service plans", spend.service_plans),
+                _budget_row("Projects", spend.projects),
+            ],
+        )
+    )
+    return section
+
+
 SECTIONS: list[SectionBuilder] = [
     summary_section,
     narrative_section,
@@ -506,6 +582,8 @@ SECTIONS: list[SectionBuilder] = [
     exceptions_section,
     risks_section,
     projects_section,
+    achievements_section,
+    budgets_section,
     key_indicators_section,
 ]
 
