@@ -25,6 +25,7 @@ from app.projects.router import router as projects_router
 from app.public.router import router as public_router
 from app.reports.router import router as reports_router
 from app.risks.router import router as risks_router
+from app.rollover.router import router as rollover_router
 from app.settings.router import router as settings_router
 from app.spc.router import indicator_router as spc_indicator_router
 from app.spc.router import router as spc_router
@@ -43,6 +44,7 @@ for domain_router in (
     clients_router,
     periods_router,
     period_close_router,
+    rollover_router,
     settings_router,
     indicators_router,
     status_router,

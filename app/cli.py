@@ -12,14 +12,24 @@ import getpass
 import json
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from app.access.permissions import Role
+from app.access.principal import Principal
 from app.auth.service import AuthService
 from app.batch.parsing import parse_csv
+from app.batch.schemas import (
+    REQUIRED_TARGET_CSV_COLUMNS,
+    TARGET_CSV_COLUMNS,
+    BatchResult,
+    TargetBatchResult,
+)
 from app.batch.service import BatchService
+from app.batch.targets import TargetBatchService
 from app.bootstrap import app_sessionmaker
 from app.core.config import get_settings
 from app.core.db import create_engine, unit_of_work
@@ -73,8 +83,12 @@ async def _seed_demo() -> None:
         await engine.dispose()
 
 
-async def _import_values(body: bytes, *, email: str, submit: bool, atomic: bool) -> int:
-    """Push a CSV through the same bulk service as POST /values/batch; print the summary."""
+Push = Callable[[AsyncSession, Principal], Awaitable[BatchResult | TargetBatchResult]]
+
+
+async def _import(email: str, push: Push) -> int:
+    """Run a bulk push as the user with that email, as the API would; print the summary and
+    each error with its CSV line."""
     settings = get_settings()
     engine = create_engine(settings.database_url)
     try:
@@ -86,12 +100,7 @@ async def _import_values(body: bytes, *, email: str, submit: bool, atomic: bool)
                 print(f"no active user {email}", file=sys.stderr)
                 return 2
             try:
-                result = await BatchService(session).push(
-                    principal=principal,
-                    items=parse_csv(body),
-                    submit=submit,
-                    atomic=atomic,
-                )
+                result = await push(session, principal)
             except AppError as exc:
                 print(json.dumps({"error": exc.detail, **exc.extra}, indent=2, default=str))
                 return 1
@@ -102,6 +111,29 @@ async def _import_values(body: bytes, *, email: str, submit: bool, atomic: bool)
         return 0 if not result.summary.error else 1
     finally:
         await engine.dispose()
+
+
+async def _import_values(body: bytes, *, email: str, submit: bool, atomic: bool) -> int:
+    """Push a CSV through the same bulk service as POST /values/batch; print the summary."""
+
+    async def push(session: AsyncSession, principal: Principal) -> BatchResult:
+        return await BatchService(session).push(
+            principal=principal, items=parse_csv(body), submit=submit, atomic=atomic
+        )
+
+    return await _import(email, push)
+
+
+async def _import_targets(body: bytes, *, email: str, atomic: bool) -> int:
+    """Set targets from a CSV through the same service as POST /targets/batch."""
+
+    async def push(session: AsyncSession, principal: Principal) -> TargetBatchResult:
+        items = parse_csv(body, columns=TARGET_CSV_COLUMNS, required=REQUIRED_TARGET_CSV_COLUMNS)
+        return await TargetBatchService(session).push(
+            principal=principal, items=items, atomic=atomic
+        )
+
+    return await _import(email, push)
 
 
 async def _export_outturn(year: str, *, export_format: str, output: Path | None) -> int:
@@ -186,6 +218,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--partial", action="store_true", help="store the valid rows even if some are not"
     )
 
+    targets = commands.add_parser(
+        "import-targets", help="set targets from a CSV (the columns of POST /targets/batch)"
+    )
+    targets.add_argument("csv", type=Path)
+    targets.add_argument("--as", dest="email", required=True, help="the user who sets them")
+    targets.add_argument(
+        "--partial", action="store_true", help="store the valid rows even if some are not"
+    )
+
     exporter = commands.add_parser(
         "export-outturn", help="the year's outturn, as GET /reports/outturn gives it"
     )
@@ -213,6 +254,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     elif args.command == "export-outturn":
         return asyncio.run(
             _export_outturn(args.year, export_format=args.format, output=args.output)
+        )
+    elif args.command == "import-targets":
+        return asyncio.run(
+            _import_targets(args.csv.read_bytes(), email=args.email, atomic=not args.partial)
         )
     elif args.command == "worker":
         return asyncio.run(_worker(once=args.once))

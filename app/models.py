@@ -17,7 +17,7 @@ from app.indicators.models import Indicator, IndicatorValue, Target, TargetRevis
 from app.notifications.models import Notification, NotificationSetting
 from app.org.models import OrgUnit
 from app.periods.models import Period
-from app.plans.models import Objective, Plan
+from app.plans.models import Objective, Plan, PlanVersion
 from app.projects.models import Milestone, Project
 from app.risks.models import Risk
 from app.settings.models import CouncilSetting
@@ -53,6 +53,7 @@ __all__ = [
     "Period",
     "PersonalObjective",
     "Plan",
+    "PlanVersion",
     "Project",
     "RefreshToken",
     "Risk",

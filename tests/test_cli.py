@@ -85,6 +85,21 @@ def test_import_values_names_bad_lines_and_stores_nothing(
     assert "wrong_period_kind" in capsys.readouterr().out
 
 
+def test_import_targets_sets_targets_from_a_csv_and_names_a_bad_line(
+    scratch: str, settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _prepare(scratch, settings)
+    good = tmp_path / "targets.csv"
+    good.write_text("indicator_code,period,value,reason\nCLI1,2025-26-Q1,12,Plan\n")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("indicator_code,period,value\nCLI1,2025-26-Q2,12\nCLI1,2025-04,1\n")
+
+    assert cli.main(["import-targets", str(good), "--as", "perf@council.gov.uk"]) == 0
+    assert '"created": 1' in capsys.readouterr().out
+    assert cli.main(["import-targets", str(bad), "--as", "perf@council.gov.uk"]) == 1
+    assert '"line": 3' in capsys.readouterr().out
+
+
 def test_export_outturn_writes_the_csv_the_api_serves(
     scratch: str, settings: Settings, tmp_path: Path
 ) -> None:

@@ -223,6 +223,36 @@ async def test_the_demo_names_people_by_their_full_names(
 
 
 @pytest.mark.usefixtures("frozen")
+async def test_the_planning_years_show_the_whole_cycle(
+    client: AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    email, password, _ = next(login for login in demo_logins() if "performance@" in login[0])
+    headers = await _sign_in(client, email, password)
+
+    response = await client.get(
+        "/api/v1/plans", params={"kind": "service", "page_size": 50}, headers=headers
+    )
+
+    assert response.status_code == 200, response.text
+    by_year: dict[str, set[str]] = {}
+    for plan in response.json()["items"]:
+        by_year.setdefault(plan["financial_year"], set()).add(plan["status"])
+    # Last year's closed, this year's approved, next year's rolled over in draft.
+    assert by_year == {"2025-26": {"archived"}, "2026-27": {"approved"}, "2027-28": {"draft"}}
+    rolled = next(p for p in response.json()["items"] if p["financial_year"] == "2027-28")
+    assert rolled["title"].endswith("2027-28")
+    assert rolled["rolled_from_id"] is not None
+    async with sessionmaker() as session:
+        proposed = await session.scalar(
+            select(func.count())
+            .select_from(Target)
+            .join(Period, Period.id == Target.period_id)
+            .where(Period.financial_year == "2027-28", Target.reason == "rolled over from 2026-27")
+        )
+    assert proposed
+
+
+@pytest.mark.usefixtures("frozen")
 async def test_demo_staff_see_their_objectives_and_reviews_and_colleagues_only_counts(
     client: AsyncClient,
 ) -> None:

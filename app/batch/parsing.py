@@ -6,7 +6,7 @@ import csv
 import io
 import json
 import re
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import TypeAdapter, ValidationError
 
@@ -15,6 +15,9 @@ from app.batch.service import RawItem
 from app.core.errors import AppError, InvalidInput, PayloadTooLarge
 
 _BATCH = TypeAdapter(BatchIn)
+Batch = TypeVar("Batch")
+# The columns of free text, where a line break is allowed.
+_FREE_TEXT = {"commentary", "reason"}
 _LINE_BREAK = re.compile(r"[\r\n]")
 # A line inside a quoted commentary that starts like a row of this CSV (a code, then a period
 # code): the sign of a quote left open that swallowed the rows after it.
@@ -41,6 +44,13 @@ MAX_HEADER_ERRORS = 20
 
 
 def parse_json(body: bytes) -> tuple[list[RawItem], bool, bool]:
+    batch = load_json(body, _BATCH)
+    raw = [RawItem(index=i, data=item) for i, item in enumerate(batch.items)]
+    return raw, batch.submit, batch.atomic
+
+
+def load_json(body: bytes, adapter: TypeAdapter[Batch]) -> Batch:
+    """A bulk request's JSON body, of the shape the adapter says (its items checked later)."""
     try:
         data = json.loads(body)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
@@ -53,7 +63,7 @@ def parse_json(body: bytes) -> tuple[list[RawItem], bool, bool]:
     if isinstance(items, list) and len(items) > MAX_ITEMS:
         raise _too_many(len(items))
     try:
-        batch = _BATCH.validate_python(data)
+        return adapter.validate_python(data)
     except ValidationError as exc:
         raise InvalidInput(
             "The batch is not of the expected shape; see errors.",
@@ -62,11 +72,14 @@ def parse_json(body: bytes) -> tuple[list[RawItem], bool, bool]:
                 for e in exc.errors()
             ],
         ) from exc
-    raw = [RawItem(index=i, data=item) for i, item in enumerate(batch.items)]
-    return raw, batch.submit, batch.atomic
 
 
-def parse_csv(body: bytes) -> list[RawItem]:
+def parse_csv(
+    body: bytes,
+    *,
+    columns: tuple[str, ...] = CSV_COLUMNS,
+    required: tuple[str, ...] = REQUIRED_CSV_COLUMNS,
+) -> list[RawItem]:
     """Rows of a CSV with a header row; empty cells are absent fields; flags split on ';'."""
     try:
         text = body.decode("utf-8-sig")
@@ -78,8 +91,8 @@ def parse_csv(body: bytes) -> list[RawItem]:
         header = reader.fieldnames or []
     except csv.Error as exc:
         raise MalformedBody(f"The CSV header cannot be read: {exc}.") from exc
-    missing = [column for column in REQUIRED_CSV_COLUMNS if column not in header]
-    unknown = [column for column in header if column not in CSV_COLUMNS]
+    missing = [column for column in required if column not in header]
+    unknown = [column for column in header if column not in columns]
     if missing or unknown:
         errors = [
             {"loc": ["header", column], "msg": "missing column", "type": "missing"}
@@ -91,7 +104,7 @@ def parse_csv(body: bytes) -> list[RawItem]:
         more = len(unknown) - MAX_HEADER_ERRORS
         raise InvalidInput(
             "The CSV header must name the columns "
-            f"{', '.join(CSV_COLUMNS)} (indicator_code, period and value at least)."
+            f"{', '.join(columns)} ({', '.join(required)} at least)."
             + (f" {more} more unknown columns are not listed." if more > 0 else ""),
             errors=errors,
         )
@@ -105,14 +118,15 @@ def parse_csv(body: bytes) -> list[RawItem]:
                 if column is None:  # more cells than header columns
                     data["extra_cells"] = cell
                 elif cell is not None and cell.strip() != "":
-                    if column != "commentary" and _LINE_BREAK.search(cell):
+                    free_text = column in _FREE_TEXT
+                    if not free_text and _LINE_BREAK.search(cell):
                         raise MalformedBody(
                             f"Line {reader.line_num}: a line break inside the {column} field; "
                             "is a quote left open?"
                         )
-                    if column == "commentary" and _SWALLOWED_ROW.search(cell):
+                    if free_text and _SWALLOWED_ROW.search(cell):
                         raise MalformedBody(
-                            f"Line {reader.line_num}: the commentary holds what reads as "
+                            f"Line {reader.line_num}: the {column} holds what reads as "
                             "further rows; is a quote left open?"
                         )
                     data[column] = cell.strip()

@@ -15,10 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.batch.models import IdempotencyKey
 from app.core.bulk import bulk_insert, one_of
 from app.core.changes import CHANGED_INDICATORS
-from app.indicators.models import IndicatorValue, ValueRevision
+from app.indicators.models import IndicatorValue, Target, TargetRevision, ValueRevision
 
 _VALUES: Table = IndicatorValue.__table__  # type: ignore[assignment]  # rows in bulk, no identity map
 _REVISIONS: Table = ValueRevision.__table__  # type: ignore[assignment]
+_TARGETS: Table = Target.__table__  # type: ignore[assignment]
+_TARGET_REVISIONS: Table = TargetRevision.__table__  # type: ignore[assignment]
 # Keeps these keys apart from the other advisory locks (the audit chain's is a small constant).
 _LOCK_NAMESPACE = b"golden-thread:indicator_value"
 
@@ -101,6 +103,48 @@ class BatchRepository:
     async def insert_revisions(self, *, rows: Sequence[dict[str, Any]]) -> None:
         """New value revisions, in one statement."""
         await bulk_insert(self.session, _REVISIONS, list(rows))
+
+    # Targets
+
+    async def target_rows(
+        self, *, pairs: Collection[tuple[uuid.UUID, uuid.UUID]]
+    ) -> dict[tuple[uuid.UUID, uuid.UUID], dict[str, Any]]:
+        """The targets in force for these (indicator, period) pairs, as plain dicts, locked
+        against concurrent writers on PostgreSQL (two pushes creating the same target queue on
+        the same advisory locks as values, then the later one updates it)."""
+        if not pairs:
+            return {}
+        postgresql = self.session.get_bind().dialect.name == "postgresql"
+        if postgresql:
+            await self._lock_pairs(pairs)
+        query = select(_TARGETS).where(
+            one_of(self.session, _TARGETS.c.indicator_id, {i for i, _ in pairs}),
+            one_of(self.session, _TARGETS.c.period_id, {p for _, p in pairs}),
+        )
+        if postgresql:
+            query = query.with_for_update()
+        rows = (await self.session.execute(query)).mappings()
+        found = {(row["indicator_id"], row["period_id"]): dict(row) for row in rows}
+        return {pair: row for pair, row in found.items() if pair in pairs}
+
+    async def insert_targets(self, *, rows: Sequence[dict[str, Any]]) -> None:
+        """New targets, in one statement."""
+        await bulk_insert(self.session, _TARGETS, list(rows))
+
+    async def update_targets(self, *, rows: Sequence[dict[str, Any]]) -> None:
+        """Changed targets, in one executemany; keys are columns prefixed b_ (b_id the row)."""
+        columns = [key.removeprefix("b_") for key in rows[0] if key != "b_id"]
+        await self.session.execute(
+            update(_TARGETS)
+            .where(_TARGETS.c.id == bindparam("b_id"))
+            .values({column: bindparam(f"b_{column}") for column in columns}),
+            list(rows),
+            execution_options={CHANGED_INDICATORS: [row["b_indicator_id"] for row in rows]},
+        )
+
+    async def insert_target_revisions(self, *, rows: Sequence[dict[str, Any]]) -> None:
+        """New target revisions, in one statement."""
+        await bulk_insert(self.session, _TARGET_REVISIONS, list(rows))
 
     # Idempotency keys
 

@@ -4,19 +4,34 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse, Response
+from pydantic import TypeAdapter
 
 from app.access.dependencies import require
 from app.access.permissions import Permission
 from app.access.principal import Principal
 from app.batch.idempotency import IdempotencyStore, request_fingerprint
-from app.batch.parsing import UnsupportedMediaType, parse_csv, parse_json
-from app.batch.schemas import BatchIn, BatchResult
-from app.batch.service import BatchService
+from app.batch.parsing import UnsupportedMediaType, load_json, parse_csv, parse_json
+from app.batch.schemas import (
+    REQUIRED_TARGET_CSV_COLUMNS,
+    TARGET_CSV_COLUMNS,
+    BatchIn,
+    BatchResult,
+    TargetBatchIn,
+    TargetBatchResult,
+)
+from app.batch.service import BatchService, RawItem
+from app.batch.targets import TargetBatchService
 from app.core.deps import SessionDep
 
 router = APIRouter(tags=["values"])
 
 ENDPOINT = "POST /values/batch"
+TARGETS_ENDPOINT = "POST /targets/batch"
+_TARGET_BATCH = TypeAdapter(TargetBatchIn)
+IdempotencyKeyHeader = Annotated[
+    str | None,
+    Header(max_length=200, description="A retry with the same key and body replays the answer"),
+]
 
 
 @router.post(
@@ -47,10 +62,7 @@ async def push_values(
     session: SessionDep,
     submit: Annotated[bool, Query(description="CSV only: also submit what is stored")] = False,
     atomic: Annotated[bool, Query(description="CSV only: all or nothing")] = True,
-    idempotency_key: Annotated[
-        str | None,
-        Header(max_length=200, description="A retry with the same key and body replays the answer"),
-    ] = None,
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> Any:
     """Push many values at once, as JSON items or CSV rows; one result per item."""
     body = await request.body()
@@ -84,6 +96,79 @@ async def push_values(
             principal_id=principal.id,
             key=idempotency_key,
             endpoint=ENDPOINT,
+            status_code=200,
+            response=result.model_dump(mode="json"),
+        )
+    return Response(result.model_dump_json(), media_type="application/json")
+
+
+def parse_targets(body: bytes, media_type: str, atomic: bool) -> tuple[list[RawItem], bool]:
+    """A bulk target body, JSON or CSV, as raw items and whether it is all or nothing."""
+    if media_type == "application/json":
+        batch = load_json(body, _TARGET_BATCH)
+        return [RawItem(index=i, data=item) for i, item in enumerate(batch.items)], batch.atomic
+    if media_type in {"text/csv", "application/csv"}:
+        csv_items = parse_csv(
+            body, columns=TARGET_CSV_COLUMNS, required=REQUIRED_TARGET_CSV_COLUMNS
+        )
+        return csv_items, atomic
+    raise UnsupportedMediaType("Send application/json or text/csv.")
+
+
+@router.post(
+    "/targets/batch",
+    response_model=TargetBatchResult,
+    tags=["targets"],
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": TargetBatchIn.model_json_schema()},
+                "text/csv": {
+                    "schema": {"type": "string"},
+                    "example": "indicator_code,period,value,lower,upper,floor,reason\n"
+                    "HS08,2026-27-Q1,82,,,75,Agreed in the 2026-27 service plan\n",
+                },
+            },
+        }
+    },
+    responses={
+        403: {"description": "Atomic batch with items outside your scope (nothing stored)"},
+        413: {"description": "More than 10,000 items or 5 MiB"},
+        422: {"description": "Atomic batch with invalid items, each named (nothing stored)"},
+    },
+)
+async def push_targets(
+    request: Request,
+    principal: Annotated[Principal, Depends(require(Permission.TARGETS_WRITE))],
+    session: SessionDep,
+    atomic: Annotated[bool, Query(description="CSV only: all or nothing")] = True,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> Any:
+    """Set many targets at once, as JSON items or CSV rows; one result per item, each change
+    kept in the target's history with who, when and why."""
+    body = await request.body()
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    items, atomic = parse_targets(body, media_type, atomic)
+    store = IdempotencyStore(session)
+    if idempotency_key is not None:
+        replayed = await store.claim(
+            principal_id=principal.id,
+            key=idempotency_key,
+            endpoint=TARGETS_ENDPOINT,
+            fingerprint=request_fingerprint(media_type, str(atomic), body),
+        )
+        if replayed is not None:
+            status_code, answer = replayed
+            return JSONResponse(
+                answer, status_code=status_code, headers={"Idempotent-Replayed": "true"}
+            )
+    result = await TargetBatchService(session).push(principal=principal, items=items, atomic=atomic)
+    if idempotency_key is not None:
+        await store.record(
+            principal_id=principal.id,
+            key=idempotency_key,
+            endpoint=TARGETS_ENDPOINT,
             status_code=200,
             response=result.model_dump(mode="json"),
         )

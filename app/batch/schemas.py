@@ -3,7 +3,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import Field, StringConstraints, field_validator
+from pydantic import Field, StringConstraints, ValidationInfo, field_validator
 
 from app.core.schemas import (
     CONTROL_CHARACTERS,
@@ -12,6 +12,7 @@ from app.core.schemas import (
     ResponseSchema,
     refuse_controls,
 )
+from app.indicators.schemas import TargetIn
 from app.measures.vocabulary import QualityFlag
 
 MAX_ITEMS = 10_000
@@ -45,7 +46,7 @@ class BatchItem(RequestSchema):
     # characters (flags are members of their enum, figures Decimals).
     @field_validator("value", "numerator", "denominator", mode="before")
     @classmethod
-    def _no_loose_conversions(cls, value: Any) -> Any:
+    def _no_loose_conversions(cls, value: Any, info: ValidationInfo) -> Any:
         if isinstance(value, bool):
             raise ValueError("must be a number, not true or false")
         return value
@@ -117,6 +118,34 @@ class BatchSummary(ResponseSchema):
 class BatchResult(ResponseSchema):
     atomic: bool
     submit: bool
+    stored: bool = Field(description="false when an atomic batch was refused and nothing kept")
+    summary: BatchSummary
+    results: list[ItemResult]
+
+
+# Bulk targets: the fields of PUT /indicators/{code}/targets/{period}, plus where they belong.
+TARGET_CSV_COLUMNS = ("indicator_code", "period", "value", "lower", "upper", "floor", "reason")
+REQUIRED_TARGET_CSV_COLUMNS = ("indicator_code", "period")
+
+
+class TargetBatchItem(TargetIn):
+    """One target to set: value (or lower and/or upper for a band), floor, reason."""
+
+    indicator_code: Annotated[str, StringConstraints(min_length=1, max_length=32)]
+    period: Annotated[str, StringConstraints(min_length=4, max_length=16)]
+
+
+class TargetBatchIn(RequestSchema):
+    """The JSON form of a bulk target change (CSV: the same columns with a header row)."""
+
+    items: list[dict[str, Any]] = Field(
+        max_length=MAX_ITEMS, description="TargetBatchItem objects; each is checked on its own"
+    )
+    atomic: bool = Field(default=True, description="All or nothing; false stores what is valid")
+
+
+class TargetBatchResult(ResponseSchema):
+    atomic: bool
     stored: bool = Field(description="false when an atomic batch was refused and nothing kept")
     summary: BatchSummary
     results: list[ItemResult]

@@ -166,10 +166,7 @@ class BatchService:
         try:
             work.item = _ITEM.validate_python(raw.data)
         except ValidationError as exc:
-            work.errors = [
-                ItemError(loc=[str(p) for p in e["loc"]], msg=e["msg"], type=e["type"])
-                for e in exc.errors()
-            ]
+            work.errors = item_errors(exc)
         return work
 
     def _check(
@@ -365,8 +362,8 @@ class BatchService:
                     line=w.raw.line,
                     indicator_code=w.item.indicator_code
                     if w.item
-                    else _text(w.raw.data, "indicator_code"),
-                    period=w.item.period if w.item else _text(w.raw.data, "period"),
+                    else text_field(w.raw.data, "indicator_code"),
+                    period=w.item.period if w.item else text_field(w.raw.data, "period"),
                     outcome=w.outcome if not w.errors else Outcome.ERROR,
                     errors=w.errors,
                 )
@@ -375,7 +372,16 @@ class BatchService:
         )
 
 
-def _text(data: Any, key: str) -> str | None:
+def item_errors(exc: ValidationError) -> list[ItemError]:
+    """One item's validation errors, as its result lists them."""
+    return [
+        ItemError(loc=[str(p) for p in e["loc"]], msg=e["msg"], type=e["type"])
+        for e in exc.errors()
+    ]
+
+
+def text_field(data: Any, key: str) -> str | None:
+    """A text field of an item that did not parse, to name it in its result."""
     value = data.get(key) if isinstance(data, dict) else None
     return value if isinstance(value, str) else None
 

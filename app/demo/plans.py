@@ -1,6 +1,11 @@
 """The demo council's golden thread: a Corporate Plan, two service plans serving it, corrective
 actions for the red measures, projects with milestones, and a risk register, all linked.
 
+The planning years run as a council runs them: last year's service plans were written,
+approved by their directors and archived at year end; the performance team rolled them over
+into this year, whose plans are approved; and next year has been rolled over too (its periods,
+its draft plans and its proposed targets), so a newcomer sees the whole cycle.
+
 Demo only, seeded once through the same services as the API.
 """
 
@@ -22,20 +27,26 @@ from app.indicators.repository import IndicatorFilter
 from app.measures.vocabulary import Rag
 from app.periods import calendar
 from app.periods.calendar import PeriodKind
-from app.plans.models import PlanKind, PlanStatus
-from app.plans.schemas import ObjectiveCreate, ObjectiveUpdate, PlanCreate
+from app.periods.service import PeriodService
+from app.plans.models import PlanKind
+from app.plans.schemas import ObjectiveCreate, PlanCreate
 from app.plans.service import PlanService
 from app.projects.schemas import MilestoneCreate, ProjectCreate
 from app.projects.service import ProjectService
 from app.risks.schemas import RiskCreate, ScoreIn
 from app.risks.service import RiskService
+from app.rollover.schemas import RolloverIn, TargetRule
+from app.rollover.service import RolloverService
 from app.status.service import StatusService
 
 CORPORATE_TITLE = "Demo Borough Corporate Plan"
 
 
-async def seed_plans(session: AsyncSession, *, settings: Settings, performance: Principal) -> None:
+async def seed_plans(
+    session: AsyncSession, *, settings: Settings, people: dict[str, Principal]
+) -> None:
     """Create the plans and what hangs off them, once."""
+    performance = people["performance"]
     demo = DemoRepository(session)
     if await demo.plan_titled_exists(title=CORPORATE_TITLE):
         return
@@ -52,10 +63,11 @@ async def seed_plans(session: AsyncSession, *, settings: Settings, performance: 
             org_unit_code="DBC",
             start_year=year - 1,
             end_year=year + 2,
-            status=PlanStatus.APPROVED,
             themes=["People", "Place", "Progress", "Outcomes"],
         ),
     )
+    # Written by the performance team, approved by the council's administrator for the
+    # executive (never by its own author).
     priorities = {}
     for code, title, theme, units in (
         ("P1", "Residents live safe, healthy and independent lives", "People", ["ASC"]),
@@ -124,6 +136,10 @@ async def seed_plans(session: AsyncSession, *, settings: Settings, performance: 
                 ),
             )
 
+    # Last year's service plans, each approved by the director over it.
+    approvers = {"HOU": people["director"], "WST": people["place.director"]}
+    owners = {"HOU": people["head"].id, "WST": None}
+    last_year = []
     for kind_code, units, title, serves, project_id in (
         ("HOU", ["HOU", "HOU-OPT"], "Housing Service Plan", "P2", hub.id),
         ("WST", ["WST"], "Waste and Recycling Service Plan", "PL1", food.id),
@@ -132,14 +148,13 @@ async def seed_plans(session: AsyncSession, *, settings: Settings, performance: 
             principal=performance,
             data=PlanCreate(
                 kind=PlanKind.SERVICE,
-                title=f"{title} {calendar.financial_year_code(year)}",
+                title=f"{title} {calendar.financial_year_code(year - 1)}",
                 org_unit_code=kind_code,
-                start_year=year,
-                end_year=year,
-                status=PlanStatus.APPROVED,
+                financial_year=calendar.financial_year_code(year - 1),
+                owner_id=owners[kind_code],
             ),
         )
-        objective, _ = await plans.create_objective(
+        await plans.create_objective(
             principal=performance,
             plan_id=service_plan.id,
             data=ObjectiveCreate(
@@ -147,14 +162,40 @@ async def seed_plans(session: AsyncSession, *, settings: Settings, performance: 
                 title=f"Deliver the {title.lower()}",
                 serves_ids=[priorities[serves].id],
                 indicator_codes=[c for u in units for c in codes.get(u, [])],
+                project_ids=[project_id],
             ),
         )
-        await plans.update_objective(
-            principal=performance,
-            objective_id=objective.id,
-            data=ObjectiveUpdate(project_ids=[project_id]),
-            if_match=None,
-        )
+        last_year.append((service_plan.id, approvers[kind_code]))
+    for plan_id, approver in last_year:
+        await plans.submit(principal=performance, plan_id=plan_id, if_match=None)
+        await plans.approve(principal=approver, plan_id=plan_id, if_match=None)
+    await plans.submit(principal=performance, plan_id=corporate.id, if_match=None)
+    await plans.approve(principal=people["admin"], plan_id=corporate.id, if_match=None)
+
+    # Year end: last year's plans archived and rolled over into this year (its targets were
+    # agreed by hand), and this year's plans approved.
+    for plan_id, _approver in last_year:
+        await plans.archive(principal=performance, plan_id=plan_id, if_match=None)
+    rollover = RolloverService(session, periods=_period_service(session, settings))
+    this_year = await rollover.rollover(
+        principal=performance,
+        year=calendar.financial_year_code(year),
+        data=RolloverIn(plans=True, targets=TargetRule.NONE, dry_run=False),
+    )
+    approver_of = dict(last_year)
+    for row in this_year.plans:
+        if row.source_id in approver_of and row.plan_id is not None:
+            await plans.submit(principal=performance, plan_id=row.plan_id, if_match=None)
+            await plans.approve(
+                principal=approver_of[row.source_id], plan_id=row.plan_id, if_match=None
+            )
+    # Next year rolled over early, as a performance team does in the spring: its periods, its
+    # plans in draft and its targets proposed from this year's.
+    await rollover.rollover(
+        principal=performance,
+        year=calendar.financial_year_code(year + 1),
+        data=RolloverIn(plans=True, targets=TargetRule.LAST_YEAR_TARGETS, dry_run=False),
+    )
 
     risks = RiskService(session)
     for code, title, risk_unit, current, serves_code in (
@@ -209,3 +250,11 @@ async def _corrective_actions(
                 period=last,
             ),
         )
+
+
+def _period_service(session: AsyncSession, settings: Settings) -> PeriodService:
+    return PeriodService(
+        session,
+        due_working_days=settings.data_due_working_days,
+        board_days=settings.board_days_after_quarter,
+    )

@@ -142,7 +142,7 @@ async def seed_demo(session: AsyncSession, *, settings: Settings) -> None:
     await _open_started_periods(session)
     created = await _seed_indicators(session, settings=settings)
     people = await _principals(session)
-    await seed_plans(session, settings=settings, performance=people["performance"])
+    await seed_plans(session, settings=settings, people=people)
     await seed_appraisals(session, people=people)
     await _close_past_periods(session)
     logger.info("seeded the demo council", extra={"indicators_added": created})

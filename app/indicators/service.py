@@ -383,7 +383,7 @@ class IndicatorService:
             raise PermissionDenied(f"You may not set targets for {code}.")
         period = await self.period_for_target(indicator=indicator, period_code=period_code)
         await self.periods.require_not_closed(period=period)
-        _check_target_shape(indicator, data)
+        check_target_shape(indicator, data)
         target = await self.repository.target(indicator_id=indicator.id, period_id=period.id)
         created = target is None
         if target is None:
@@ -476,7 +476,7 @@ def _check_range(indicator: Indicator) -> None:
         )
 
 
-def _check_target_shape(indicator: Indicator, data: TargetIn) -> None:
+def check_target_shape(indicator: Indicator, data: TargetIn) -> None:
     band = data.value is None
     if indicator.polarity is Polarity.WITHIN_RANGE and not band:
         raise TargetShapeMismatch(

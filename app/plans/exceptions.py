@@ -15,3 +15,15 @@ class InvalidLink(InvalidInput):
 
 class ObjectiveCycle(Conflict):
     title, slug = "Objective cannot sit below itself", "objective-cycle"
+
+
+class PlanFrozen(Conflict):
+    title, slug = "Plan is approved", "plan-frozen"
+
+
+class PlanWrongStep(Conflict):
+    title, slug = "Not at this step of the plan's lifecycle", "plan-wrong-step"
+
+
+class PlanVersionNotFound(NotFound):
+    title, slug = "Plan version not found", "plan-version-not-found"

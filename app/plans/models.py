@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import JSON, Column, ForeignKey, String, Table, Text
+from sqlalchemy import JSON, Column, ForeignKey, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.db import Base, IdMixin, TimestampMixin, VersionedMixin
@@ -18,6 +20,7 @@ class PlanKind(StrEnum):
 
 class PlanStatus(StrEnum):
     DRAFT = "draft"
+    SUBMITTED = "submitted"
     APPROVED = "approved"
     ARCHIVED = "archived"
 
@@ -60,8 +63,44 @@ class Plan(IdMixin, TimestampMixin, VersionedMixin, Base):
         enum_column(PlanStatus, "plan_status"), default=PlanStatus.DRAFT
     )
     themes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # A service plan is for one financial year ("2025-26"); a corporate plan spans
+    # start_year..end_year and has none.
+    financial_year: Mapped[str | None] = mapped_column(String(7), index=True)
+    owner_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    # The author: with the owner and whoever submitted it, someone who may not approve it.
+    created_by_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    # The version being worked on (or approved): 1, 2, ... Approved versions are in PlanVersion.
+    version_number: Mapped[int] = mapped_column(default=1, server_default="1")
+    submitted_by_id: Mapped[uuid.UUID | None]
+    submitted_at: Mapped[datetime | None]
+    approved_by_id: Mapped[uuid.UUID | None]
+    approved_by_name: Mapped[str | None] = mapped_column(String(320))
+    approved_at: Mapped[datetime | None]
+    # The plan of the year before this one was rolled over from (so a second rollover skips it).
+    rolled_from_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("plan.id", ondelete="SET NULL"), index=True
+    )
 
     org_unit: Mapped[OrgUnit] = relationship(lazy="raise")
+
+
+class PlanVersion(IdMixin, Base):
+    """An approved version of a plan exactly as it was approved: the plan, its objectives and
+    their links, kept as the answer GET /plans/{id}/versions/{n} gives."""
+
+    __tablename__ = "plan_version"
+    __table_args__ = (UniqueConstraint("plan_id", "number"),)
+
+    plan_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("plan.id", ondelete="CASCADE"))
+    number: Mapped[int]
+    snapshot: Mapped[dict[str, Any]] = mapped_column(JSON)
+    approved_by_id: Mapped[uuid.UUID | None]
+    approved_by_name: Mapped[str | None] = mapped_column(String(320))
+    approved_at: Mapped[datetime | None]
 
 
 class Objective(IdMixin, TimestampMixin, VersionedMixin, Base):

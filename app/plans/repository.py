@@ -33,6 +33,7 @@ from app.plans.models import (
     Plan,
     PlanKind,
     PlanStatus,
+    PlanVersion,
     objective_indicator,
     objective_project,
     objective_serves,
@@ -218,6 +219,21 @@ class PlanRepository:
             await self.session.execute(
                 insert(table), [{key: owner, column: linked} for linked in ids]
             )
+
+    async def version(self, *, plan_id: uuid.UUID, number: int) -> PlanVersion | None:
+        return await self.session.scalar(
+            select(PlanVersion).where(PlanVersion.plan_id == plan_id, PlanVersion.number == number)
+        )
+
+    async def versions(self, *, plan_id: uuid.UUID) -> Sequence[PlanVersion]:
+        rows = await self.session.scalars(
+            select(PlanVersion).where(PlanVersion.plan_id == plan_id).order_by(PlanVersion.number)
+        )
+        return rows.all()
+
+    async def add_version(self, *, row: PlanVersion) -> None:
+        self.session.add(row)
+        await self.session.flush()
 
     async def add(self, *, row: Plan | Objective) -> None:
         self.session.add(row)

@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Response, status
+from fastapi import APIRouter, Depends, Header, Path, Query, Response, status
 
 from app.access.dependencies import require
 from app.access.permissions import Permission
@@ -21,6 +21,8 @@ from app.plans.schemas import (
     PlanRead,
     PlanTree,
     PlanUpdate,
+    PlanVersionRead,
+    PlanVersionSummary,
 )
 from app.plans.service import PlanService
 from app.status.dependencies import StatusServiceDep
@@ -82,12 +84,109 @@ async def update_plan(
     response: Response,
     if_match: IfMatch = None,
 ) -> PlanRead:
-    """Change a plan: title, years, themes, status (draft, approved, archived)."""
+    """Change a plan in draft or submitted: title, years, owner, themes (an approved plan is
+    frozen: 409; start its next version)."""
     read, version = await PlanService(session).update(
         principal=principal, plan_id=plan_id, data=body, if_match=if_match
     )
     set_etag(response, version)
     return read
+
+
+async def _step(
+    action: str,
+    plan_id: uuid.UUID,
+    principal: Principal,
+    session: SessionDep,
+    response: Response,
+    if_match: str | None,
+) -> PlanRead:
+    service = PlanService(session)
+    step = {"submit": service.submit, "approve": service.approve, "archive": service.archive}
+    read, version = await step[action](principal=principal, plan_id=plan_id, if_match=if_match)
+    set_etag(response, version)
+    return read
+
+
+@router.post("/plans/{plan_id}/submit", response_model=PlanRead)
+async def submit_plan(
+    plan_id: uuid.UUID,
+    principal: Writer,
+    session: SessionDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> PlanRead:
+    """Put a draft plan forward for approval."""
+    return await _step("submit", plan_id, principal, session, response, if_match)
+
+
+@router.post("/plans/{plan_id}/approve", response_model=PlanRead)
+async def approve_plan(
+    plan_id: uuid.UUID,
+    principal: Writer,
+    session: SessionDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> PlanRead:
+    """Approve a submitted plan: a director in scope for a service plan, the performance team
+    for the corporate plan; never its author (403). The approved version is kept as it is."""
+    return await _step("approve", plan_id, principal, session, response, if_match)
+
+
+@router.post("/plans/{plan_id}/archive", response_model=PlanRead)
+async def archive_plan(
+    plan_id: uuid.UUID,
+    principal: Writer,
+    session: SessionDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> PlanRead:
+    """Archive an approved plan whose time is over; it stays readable."""
+    return await _step("archive", plan_id, principal, session, response, if_match)
+
+
+@router.get("/plans/{plan_id}/versions", response_model=Page[PlanVersionSummary])
+async def list_plan_versions(
+    plan_id: uuid.UUID, _: Reader, session: SessionDep, paging: Paging
+) -> Page[PlanVersionSummary]:
+    """A plan's versions, newest first: every approved one and the one being worked on."""
+    items, total = await PlanService(session).versions(
+        plan_id=plan_id, offset=paging.offset, limit=paging.page_size
+    )
+    return Page(items=items, page=paging.page, page_size=paging.page_size, total=total)
+
+
+@router.post(
+    "/plans/{plan_id}/versions",
+    response_model=PlanVersionRead,
+    status_code=status.HTTP_201_CREATED,
+)
+async def start_plan_version(
+    plan_id: uuid.UUID,
+    principal: Writer,
+    session: SessionDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> PlanVersionRead:
+    """Start the next version of an approved plan as a draft copy to change; the approved
+    version stays readable as it was."""
+    read, version = await PlanService(session).new_version(
+        principal=principal, plan_id=plan_id, if_match=if_match
+    )
+    response.headers["Location"] = f"/api/v1/plans/{plan_id}/versions/{read.number}"
+    set_etag(response, version)
+    return read
+
+
+@router.get("/plans/{plan_id}/versions/{number}", response_model=PlanVersionRead)
+async def get_plan_version(
+    plan_id: uuid.UUID,
+    number: Annotated[int, Path(ge=1, le=1_000_000)],
+    _: Reader,
+    session: SessionDep,
+) -> PlanVersionRead:
+    """One version: an approved one exactly as approved (plan, objectives and their links)."""
+    return await PlanService(session).version(plan_id=plan_id, number=number)
 
 
 @router.get("/plans/{plan_id}/tree", response_model=PlanTree)

@@ -10,20 +10,31 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.access.exceptions import PermissionDenied
-from app.access.permissions import Permission
+from app.access.permissions import Permission, Role
 from app.access.principal import Principal
 from app.audit.service import AuditService, to_audit
+from app.core.clock import utcnow
 from app.core.errors import field_error
 from app.core.etag import check_if_match
 from app.indicators.repository import IndicatorFilter
 from app.measures.measure import summarise
 from app.org.service import OrgService
-from app.plans.exceptions import InvalidLink, ObjectiveCycle, ObjectiveNotFound, PlanNotFound
+from app.periods import calendar
+from app.plans.exceptions import (
+    InvalidLink,
+    ObjectiveCycle,
+    ObjectiveNotFound,
+    PlanFrozen,
+    PlanNotFound,
+    PlanVersionNotFound,
+    PlanWrongStep,
+)
 from app.plans.models import (
     Objective,
     Plan,
     PlanKind,
     PlanStatus,
+    PlanVersion,
     objective_indicator,
     objective_project,
     objective_serves,
@@ -39,7 +50,10 @@ from app.plans.schemas import (
     PlanRead,
     PlanTree,
     PlanUpdate,
+    PlanVersionRead,
+    PlanVersionSummary,
     ProjectBrief,
+    year_start,
 )
 from app.projects.service import ProjectService
 from app.status.service import StatusService
@@ -55,7 +69,17 @@ def plan_read(plan: Plan) -> PlanRead:
         org_unit_code=plan.org_unit.code,
         start_year=plan.start_year,
         end_year=plan.end_year,
+        financial_year=plan.financial_year,
         status=plan.status,
+        version_number=plan.version_number,
+        owner_id=plan.owner_id,
+        created_by_id=plan.created_by_id,
+        submitted_by_id=plan.submitted_by_id,
+        submitted_at=plan.submitted_at,
+        approved_by_id=plan.approved_by_id,
+        approved_by_name=plan.approved_by_name,
+        approved_at=plan.approved_at,
+        rolled_from_id=plan.rolled_from_id,
         themes=list(plan.themes),
         created_at=plan.created_at,
         updated_at=plan.updated_at,
@@ -89,6 +113,50 @@ def objective_read(objective: Objective, links: ObjectiveLinks) -> ObjectiveRead
 
 def _invalid(field: str, message: str) -> InvalidLink:
     return InvalidLink(message, errors=[field_error(field, message, "link")])
+
+
+# Only a plan in these states may change; an approved one changes by a new version.
+_EDITABLE = {PlanStatus.DRAFT, PlanStatus.SUBMITTED}
+
+
+def _versions_url(plan: Plan) -> str:
+    return f"/api/v1/plans/{plan.id}/versions"
+
+
+def require_editable(plan: Plan) -> None:
+    """An approved (or archived) plan is frozen: 409 pointing at its versions."""
+    if plan.status in _EDITABLE:
+        return
+    raise PlanFrozen(
+        f"Version {plan.version_number} of this plan is {plan.status.value} and frozen; "
+        f"POST {_versions_url(plan)} starts the next version as a draft.",
+        versions=_versions_url(plan),
+        plan_status=plan.status.value,
+    )
+
+
+def may_approve(principal: Principal, plan: Plan) -> bool:
+    """A director approves a service plan in their scope; the performance team (or an admin)
+    the corporate plan. An admin may approve either."""
+    if principal.has_role(Role.ADMIN):
+        return True
+    if plan.kind is PlanKind.CORPORATE:
+        return principal.has_role(Role.PERFORMANCE_TEAM)
+    for grant in principal.grants:
+        if grant.role is not Role.DIRECTOR:
+            continue
+        if grant.org_unit_id is None:
+            return True
+        if principal.tree is not None and plan.org_unit_id in principal.tree.subtree(
+            grant.org_unit_id
+        ):
+            return True
+    return False
+
+
+def authors(plan: Plan) -> set[uuid.UUID]:
+    """Who wrote this version: its creator, its owner and whoever put it forward."""
+    return {i for i in (plan.created_by_id, plan.owner_id, plan.submitted_by_id) if i}
 
 
 class PlanService:
@@ -141,6 +209,9 @@ class PlanService:
         unit = await self.org.resolve_code(code=data.org_unit_code, field="org_unit_code")
         assert unit is not None
         self._require_write(principal, unit.id, f"plans of {unit.code}")
+        await self._check_owner(data.owner_id)
+        assert data.start_year is not None
+        assert data.end_year is not None
         plan = Plan(
             kind=data.kind,
             title=data.title,
@@ -148,7 +219,15 @@ class PlanService:
             org_unit_id=unit.id,
             start_year=data.start_year,
             end_year=data.end_year,
-            status=data.status or PlanStatus.DRAFT,
+            financial_year=(
+                data.financial_year or calendar.financial_year_code(data.start_year)
+                if data.kind is PlanKind.SERVICE
+                else None
+            ),
+            owner_id=data.owner_id,
+            created_by_id=principal.id if principal.is_user else None,
+            status=PlanStatus.DRAFT,
+            version_number=1,
             themes=list(data.themes or []),
         )
         await self.repository.add(row=plan)
@@ -169,8 +248,18 @@ class PlanService:
         plan = await self.get(plan_id=plan_id)
         self._require_write(principal, plan.org_unit_id, "this plan")
         check_if_match(if_match, plan.version)
+        require_editable(plan)
         before = plan_read(plan)
         changes = data.model_dump(exclude_unset=True)
+        if changes.get("financial_year") is not None:
+            if plan.kind is not PlanKind.SERVICE:
+                raise _invalid("financial_year", "A corporate plan spans years: no financial_year.")
+            plan.financial_year = changes["financial_year"]
+            changes["start_year"] = year_start(changes["financial_year"])
+            changes["end_year"] = max(changes.get("end_year") or 0, changes["start_year"])
+        if "owner_id" in changes:
+            await self._check_owner(changes["owner_id"])
+            plan.owner_id = changes["owner_id"]
         if changes.get("org_unit_code"):
             unit = await self.org.resolve_code(
                 code=changes.pop("org_unit_code"), field="org_unit_code"
@@ -182,7 +271,9 @@ class PlanService:
         end = changes.get("end_year") or plan.end_year
         if end < start:
             raise _invalid("end_year", "end_year must not be before start_year")
-        for field in ("title", "start_year", "end_year", "status", "themes"):
+        if plan.kind is PlanKind.SERVICE and "financial_year" not in changes and start:
+            plan.financial_year = calendar.financial_year_code(start)
+        for field in ("title", "start_year", "end_year", "themes"):
             if changes.get(field) is not None:
                 setattr(plan, field, changes[field])
         if "description" in changes:
@@ -201,11 +292,233 @@ class PlanService:
         )
         return after, plan.version
 
+    async def _check_owner(self, owner_id: uuid.UUID | None) -> None:
+        if owner_id is not None and not await UserRepository(self.session).existing_ids(
+            ids=[owner_id]
+        ):
+            raise _invalid("owner_id", f"No user has the id {owner_id}.")
+
+    # The lifecycle: draft -> submitted -> approved -> archived, and versions
+
+    async def _step(
+        self,
+        *,
+        principal: Principal,
+        plan_id: uuid.UUID,
+        action: str,
+        allowed_from: set[PlanStatus],
+        if_match: str | None,
+    ) -> tuple[Plan, PlanRead]:
+        plan = await self.get(plan_id=plan_id)
+        self._require_write(principal, plan.org_unit_id, "this plan")
+        check_if_match(if_match, plan.version)
+        if plan.status not in allowed_from:
+            raise PlanWrongStep(
+                f"This plan is {plan.status.value}; it can be {action} only when "
+                f"{' or '.join(sorted(s.value for s in allowed_from))}.",
+                plan_status=plan.status.value,
+            )
+        return plan, plan_read(plan)
+
+    async def _finish_step(
+        self, *, principal: Principal, plan: Plan, action: str, before: PlanRead
+    ) -> tuple[PlanRead, int]:
+        await self.repository.flush()
+        plan = await self.get(plan_id=plan.id)
+        await self.session.refresh(plan, attribute_names=["org_unit"])
+        after = plan_read(plan)
+        await self.audit.record(
+            actor=principal,
+            action=action,
+            entity_type="plan",
+            entity_id=plan.id,
+            before=to_audit(before),
+            after=to_audit(after),
+        )
+        return after, plan.version
+
+    async def submit(
+        self, *, principal: Principal, plan_id: uuid.UUID, if_match: str | None
+    ) -> tuple[PlanRead, int]:
+        """Put a draft forward for approval."""
+        plan, before = await self._step(
+            principal=principal,
+            plan_id=plan_id,
+            action="submitted",
+            allowed_from={PlanStatus.DRAFT},
+            if_match=if_match,
+        )
+        plan.status = PlanStatus.SUBMITTED
+        plan.submitted_by_id = principal.id if principal.is_user else None
+        plan.submitted_at = utcnow()
+        return await self._finish_step(
+            principal=principal, plan=plan, action="submit", before=before
+        )
+
+    async def approve(
+        self, *, principal: Principal, plan_id: uuid.UUID, if_match: str | None
+    ) -> tuple[PlanRead, int]:
+        """Approve a submitted plan (never its author), keeping this version as approved."""
+        plan = await self.get(plan_id=plan_id)
+        if not may_approve(principal, plan):
+            who = (
+                "a director over its service (or an admin)"
+                if plan.kind is PlanKind.SERVICE
+                else "the performance team (or an admin)"
+            )
+            raise PermissionDenied(f"A {plan.kind.value} plan is approved by {who}.")
+        if principal.id in authors(plan):
+            raise PermissionDenied(
+                "You wrote, own or submitted this plan; someone else must approve it."
+            )
+        plan, before = await self._step(
+            principal=principal,
+            plan_id=plan_id,
+            action="approved",
+            allowed_from={PlanStatus.SUBMITTED},
+            if_match=if_match,
+        )
+        plan.status = PlanStatus.APPROVED
+        plan.approved_by_id = principal.id
+        plan.approved_by_name = principal.name
+        plan.approved_at = utcnow()
+        await self.repository.flush()
+        await self._keep_version(plan)
+        return await self._finish_step(
+            principal=principal, plan=plan, action="approve", before=before
+        )
+
+    async def archive(
+        self, *, principal: Principal, plan_id: uuid.UUID, if_match: str | None
+    ) -> tuple[PlanRead, int]:
+        """Archive an approved plan (its year is over); it stays readable, frozen."""
+        plan, before = await self._step(
+            principal=principal,
+            plan_id=plan_id,
+            action="archived",
+            allowed_from={PlanStatus.APPROVED},
+            if_match=if_match,
+        )
+        plan.status = PlanStatus.ARCHIVED
+        return await self._finish_step(
+            principal=principal, plan=plan, action="archive", before=before
+        )
+
+    async def new_version(
+        self, *, principal: Principal, plan_id: uuid.UUID, if_match: str | None
+    ) -> tuple[PlanVersionRead, int]:
+        """Start the next version of an approved plan as a draft; the approved one is kept."""
+        plan, before = await self._step(
+            principal=principal,
+            plan_id=plan_id,
+            action="given a new version",
+            allowed_from={PlanStatus.APPROVED},
+            if_match=if_match,
+        )
+        await self._keep_version(plan)  # an approved plan from before versions were kept
+        plan.version_number += 1
+        plan.status = PlanStatus.DRAFT
+        plan.submitted_by_id = plan.submitted_at = None
+        plan.approved_by_id = plan.approved_by_name = plan.approved_at = None
+        _read, version = await self._finish_step(
+            principal=principal, plan=plan, action="new_version", before=before
+        )
+        return await self._live_version(plan), version
+
+    async def _snapshot(self, plan: Plan) -> dict[str, Any]:
+        await self.session.refresh(plan, attribute_names=["org_unit"])
+        return {
+            "plan": plan_read(plan).model_dump(mode="json"),
+            "objectives": [o.model_dump(mode="json") for o in await self._objective_reads(plan)],
+        }
+
+    async def _keep_version(self, plan: Plan) -> None:
+        """Keep the plan's current version as approved, once."""
+        if await self.repository.version(plan_id=plan.id, number=plan.version_number):
+            return
+        await self.repository.add_version(
+            row=PlanVersion(
+                plan_id=plan.id,
+                number=plan.version_number,
+                snapshot=await self._snapshot(plan),
+                approved_by_id=plan.approved_by_id,
+                approved_by_name=plan.approved_by_name,
+                approved_at=plan.approved_at,
+            )
+        )
+
+    async def _live_version(self, plan: Plan) -> PlanVersionRead:
+        return PlanVersionRead(
+            number=plan.version_number,
+            status=plan.status,
+            current=True,
+            approved_by_id=plan.approved_by_id,
+            approved_by_name=plan.approved_by_name,
+            approved_at=plan.approved_at,
+            plan=plan_read(plan),
+            objectives=await self._objective_reads(plan),
+        )
+
+    async def versions(
+        self, *, plan_id: uuid.UUID, offset: int, limit: int
+    ) -> tuple[list[PlanVersionSummary], int]:
+        """Every version, newest first: the kept (approved) ones and the one being worked on."""
+        plan = await self.get(plan_id=plan_id)
+        kept = {row.number: row for row in await self.repository.versions(plan_id=plan.id)}
+        summaries = [
+            PlanVersionSummary(
+                number=number,
+                status=plan.status if number == plan.version_number else PlanStatus.APPROVED,
+                current=number == plan.version_number,
+                approved_by_id=row.approved_by_id,
+                approved_by_name=row.approved_by_name,
+                approved_at=row.approved_at,
+            )
+            for number, row in kept.items()
+        ]
+        if plan.version_number not in kept:
+            summaries.append(
+                PlanVersionSummary(
+                    number=plan.version_number,
+                    status=plan.status,
+                    current=True,
+                    approved_by_id=plan.approved_by_id,
+                    approved_by_name=plan.approved_by_name,
+                    approved_at=plan.approved_at,
+                )
+            )
+        summaries.sort(key=lambda s: s.number, reverse=True)
+        return summaries[offset : offset + limit], len(summaries)
+
+    async def version(self, *, plan_id: uuid.UUID, number: int) -> PlanVersionRead:
+        """A kept version exactly as approved, or the version being worked on as it stands."""
+        plan = await self.get(plan_id=plan_id)
+        row = await self.repository.version(plan_id=plan.id, number=number)
+        if row is not None:
+            current = number == plan.version_number
+            return PlanVersionRead(
+                number=row.number,
+                status=plan.status if current else PlanStatus.APPROVED,
+                current=current,
+                approved_by_id=row.approved_by_id,
+                approved_by_name=row.approved_by_name,
+                approved_at=row.approved_at,
+                **row.snapshot,
+            )
+        if number == plan.version_number:
+            return await self._live_version(plan)
+        raise PlanVersionNotFound(
+            f"This plan has versions 1 to {plan.version_number}; {number} is not one of them"
+            + (" (only approved versions are kept)." if number < plan.version_number else ".")
+        )
+
     # Objectives
 
     async def objectives(self, *, plan_id: uuid.UUID) -> list[ObjectiveRead]:
-        await self.get(plan_id=plan_id)
-        objectives = await self.repository.objectives(plan_id=plan_id)
+        return await self._objective_reads(await self.get(plan_id=plan_id))
+
+    async def _objective_reads(self, plan: Plan) -> list[ObjectiveRead]:
+        objectives = await self.repository.objectives(plan_id=plan.id)
         links = await self.repository.links(objective_ids=[o.id for o in objectives])
         return [objective_read(o, links) for o in objectives]
 
@@ -222,6 +535,7 @@ class PlanService:
     ) -> tuple[ObjectiveRead, int]:
         plan = await self.get(plan_id=plan_id)
         self._require_write(principal, plan.org_unit_id, "this plan")
+        require_editable(plan)
         objective = Objective(plan_id=plan.id, title=data.title, position=0)
         await self._apply(plan, objective, data.model_dump(exclude_unset=True), creating=True)
         read = await self._read_objective(objective)
@@ -246,6 +560,7 @@ class PlanService:
         plan = await self.get(plan_id=objective.plan_id)
         self._require_write(principal, plan.org_unit_id, "this plan")
         check_if_match(if_match, objective.version)
+        require_editable(plan)
         before = await self._read_objective(objective)
         await self._apply(plan, objective, data.model_dump(exclude_unset=True), creating=False)
         read = await self._read_objective(objective)
@@ -267,11 +582,7 @@ class PlanService:
             raise _invalid("theme", f"{theme!r} is not one of the plan's themes: {plan.themes}")
         if "parent_id" in changes:
             await self._check_parent(plan, objective, changes["parent_id"], creating=creating)
-        owner_id = changes.get("owner_id")
-        if owner_id is not None and not await UserRepository(self.session).existing_ids(
-            ids=[owner_id]
-        ):
-            raise _invalid("owner_id", f"No user has the id {owner_id}.")
+        await self._check_owner(changes.get("owner_id"))
         for field in ("code", "title", "description", "theme", "parent_id", "owner_id", "position"):
             if field in changes and (
                 changes[field] is not None or field not in {"title", "position"}
