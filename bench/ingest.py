@@ -5,6 +5,11 @@ open periods and monthly indicators, starts ``uvicorn`` on a loopback port in a 
 and pushes N values in batches of B items as a machine client would (JSON, atomic). Prints
 values per second, per-batch latency, and the server's peak resident memory.
 
+On PostgreSQL it then measures the floor in the same run: the rows the pushes wrote (values,
+revisions, audit events), read back, written again with COPY into a twin of the database as it
+was before the pushes (``CREATE DATABASE ... TEMPLATE``), one transaction per batch; and prints
+the ratio of the two rates (issue #20, goal 4: at least 0.25).
+
     python -m bench.ingest [--values 100000] [--batch 10000] [--format json|csv]
                            [--workers 1] [--concurrency 1] [--postgres-url URL] [--sqlite]
 
@@ -30,6 +35,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import httpx
 from sqlalchemy import insert, make_url
 
@@ -247,11 +253,79 @@ def wait_ready(port: int, process: subprocess.Popen[bytes]) -> None:
     raise SystemExit("the server did not become ready in 60 s")
 
 
+# What a push writes, in the order COPY must write it (revisions and audit events after values).
+COPIED = ("indicator_value", "value_revision", "audit_event")
+
+
+async def _connect(url: str) -> asyncpg.Connection:
+    parsed = make_url(url)
+    return await asyncpg.connect(
+        host=parsed.host,
+        port=parsed.port or 5432,
+        user=parsed.username,
+        password=parsed.password,
+        database=parsed.database,
+    )
+
+
+async def copy_floor(source_url: str, twin_url: str, *, batches: int) -> dict[str, Any]:
+    """Write the rows the pushes wrote again, with COPY, into the twin: ``batches``
+    transactions, each a share of every table's rows (the values of one batch, their revisions
+    and their audit events). Reading them back is not timed; COPY encodes each record from
+    Python objects as the app's own COPY does."""
+    source = await _connect(source_url)
+    try:
+        tables: dict[str, tuple[list[str], list[tuple[Any, ...]]]] = {}
+        for table in COPIED:
+            columns = [
+                r["column_name"]
+                for r in await source.fetch(
+                    "SELECT column_name FROM information_schema.columns"
+                    " WHERE table_name = $1 ORDER BY ordinal_position",
+                    table,
+                )
+            ]
+            # Revisions in their values' order, so each share's revisions follow its values.
+            order = "value_id, number" if table == "value_revision" else "id"
+            rows = await source.fetch(f"SELECT * FROM {table} ORDER BY {order}")  # noqa: S608
+            tables[table] = (columns, [tuple(r) for r in rows])
+    finally:
+        await source.close()
+    twin = await _connect(twin_url)
+    try:
+        began = time.perf_counter()
+        for n in range(batches):
+            async with twin.transaction():
+                for table in COPIED:
+                    columns, rows = tables[table]
+                    share = len(rows) * n // batches, len(rows) * (n + 1) // batches
+                    await twin.copy_records_to_table(
+                        table, records=rows[share[0] : share[1]], columns=columns
+                    )
+        elapsed = time.perf_counter() - began
+    finally:
+        await twin.close()
+    return {
+        "rows": {table: len(tables[table][1]) for table in COPIED},
+        "seconds": round(elapsed, 3),
+    }
+
+
 def run(url: str, args: argparse.Namespace) -> dict[str, Any]:
     indicators = args.indicators
     month_codes = months(-(-args.values // indicators))
     migrate(url)
     user_id = asyncio.run(seed(url, indicators=indicators, month_codes=month_codes))
+    postgres = make_url(url).get_backend_name() == "postgresql"
+    twin_url = make_url(url).set(database=f"{make_url(url).database}_twin")
+    admin = make_url(url).set(database="postgres").render_as_string(hide_password=False)
+    if postgres:  # the database as it is before the pushes, for the COPY floor
+        asyncio.run(
+            _admin(
+                admin,
+                f'CREATE DATABASE "{twin_url.database}" TEMPLATE "{make_url(url).database}"',
+            )
+        )
     port = free_port()
     env = {
         **os.environ,
@@ -301,7 +375,7 @@ def run(url: str, args: argparse.Namespace) -> dict[str, Any]:
         timings = asyncio.run(push(port, token, bodies=prepared, concurrency=args.concurrency))
         elapsed = time.perf_counter() - began
         server_cpu = cpu_seconds(pids) - cpu_before
-        return {
+        result: dict[str, Any] = {
             "backend": make_url(url).get_backend_name(),
             "values": args.values,
             "batch": args.batch,
@@ -321,6 +395,21 @@ def run(url: str, args: argparse.Namespace) -> dict[str, Any]:
             server.wait(timeout=20)
         except subprocess.TimeoutExpired:
             server.kill()
+    if postgres:
+        try:
+            floor = asyncio.run(
+                copy_floor(
+                    url, twin_url.render_as_string(hide_password=False), batches=len(prepared)
+                )
+            )
+        finally:
+            asyncio.run(
+                _admin(admin, f'DROP DATABASE IF EXISTS "{twin_url.database}" WITH (FORCE)')
+            )
+        copy_rate = args.values / floor["seconds"]
+        result["copy"] = {**floor, "values_per_second": round(copy_rate)}
+        result["batch_to_copy"] = round(result["values_per_second"] / copy_rate, 3)
+    return result
 
 
 def parse(argv: Sequence[str] | None) -> argparse.Namespace:

@@ -3,9 +3,15 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import Field, StringConstraints
+from pydantic import Field, StringConstraints, ValidationInfo, field_validator
 
-from app.core.schemas import Measure, RequestSchema, ResponseSchema
+from app.core.schemas import (
+    CONTROL_CHARACTERS,
+    Measure,
+    RequestSchema,
+    ResponseSchema,
+    refuse_controls,
+)
 from app.indicators.schemas import TargetIn
 from app.measures.vocabulary import QualityFlag
 
@@ -33,6 +39,24 @@ class BatchItem(RequestSchema):
     commentary: Annotated[str, StringConstraints(max_length=10_000)] | None = None
     quality_flags: list[QualityFlag] = Field(default_factory=list, max_length=4)
 
+    # RequestSchema's two checks, narrowed to the fields they can bear on, with the same
+    # errors: a batch of 10,000 items would otherwise make two Python calls per field per item
+    # (measured: the largest share of validating a batch). A number field is the only one
+    # where a boolean slips through; after validation only the text fields can hold control
+    # characters (flags are members of their enum, figures Decimals).
+    @field_validator("value", "numerator", "denominator", mode="before")
+    @classmethod
+    def _no_loose_conversions(cls, value: Any, info: ValidationInfo) -> Any:
+        if isinstance(value, bool):
+            raise ValueError("must be a number, not true or false")
+        return value
+
+    @field_validator("indicator_code", "period", "commentary", mode="after")
+    @classmethod
+    def _no_control_characters(cls, value: Any) -> Any:
+        refuse_controls(value)
+        return value
+
 
 class BatchIn(RequestSchema):
     """The JSON form of a bulk push (CSV: the same columns with a header row)."""
@@ -42,6 +66,24 @@ class BatchIn(RequestSchema):
     )
     submit: bool = Field(default=False, description="Also submit what is stored, for approval")
     atomic: bool = Field(default=True, description="All or nothing; false stores what is valid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_control_characters(cls, value: Any) -> Any:
+        """RequestSchema's check in one loop over the items' flat fields (the same error)
+        rather than one recursive call per key and value."""
+        if not isinstance(value, list):
+            refuse_controls(value)
+            return value
+        search = CONTROL_CHARACTERS.search
+        for item in value:
+            for key, field in item.items():
+                if search(key) or (
+                    search(field) if type(field) is str else isinstance(field, list | dict)
+                ):
+                    refuse_controls(key)
+                    refuse_controls(field)
+        return value
 
 
 class Outcome(StrEnum):

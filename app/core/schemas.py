@@ -40,20 +40,21 @@ Measure = Annotated[
 
 
 # NUL and the C0 controls but tab, newline and carriage return, and DEL (as the middleware's).
-_CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
-def _refuse_controls(value: Any) -> None:
+def refuse_controls(value: Any) -> None:
+    """ValueError when the text, or any text inside the list or dict, has a control character."""
     if isinstance(value, str):
-        if _CONTROL_CHARACTERS.search(value):
+        if CONTROL_CHARACTERS.search(value):
             raise ValueError("control characters (such as NUL) are not accepted in text")
     elif isinstance(value, list | tuple | set | frozenset):
         for item in value:
-            _refuse_controls(item)
+            refuse_controls(item)
     elif isinstance(value, dict):
         for key, item in value.items():
-            _refuse_controls(key)
-            _refuse_controls(item)
+            refuse_controls(key)
+            refuse_controls(item)
 
 
 class RequestSchema(BaseModel):
@@ -82,7 +83,7 @@ class RequestSchema(BaseModel):
     @field_validator("*", mode="after")
     @classmethod
     def _no_control_characters(cls, value: Any) -> Any:
-        _refuse_controls(value)
+        refuse_controls(value)
         return value
 
 

@@ -19,6 +19,7 @@ period applies to the part that ends it. A ``sum``'s longer target is never spli
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, localcontext
@@ -463,8 +464,8 @@ class HasRag(Protocol):
 
 def summarise(statuses: Iterable[HasRag]) -> Summary:
     """A count per RAG status (rows with no status yet are not counted)."""
-    summary = Summary()
-    for status in statuses:
-        if status.rag is not None:
-            setattr(summary, status.rag.value, getattr(summary, status.rag.value) + 1)
-    return summary
+    # Counted first and the model made once: a setattr per row goes through pydantic's
+    # __setattr__, most of a warm scorecard's CPU for 2,000 rows.
+    counts = Counter(status.rag for status in statuses)
+    counts.pop(None, None)
+    return Summary(**{rag.value: count for rag, count in counts.items() if rag is not None})

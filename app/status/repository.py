@@ -54,7 +54,9 @@ class StatusRepository:
 
     async def frequencies(self, filters: IndicatorFilter) -> list[tuple[uuid.UUID, Frequency]]:
         """The matching indicators' ids and frequencies, in code order."""
-        rows = await self.session.execute(
+        # On the connection, round the ORM's row loading: every warm scorecard reads these.
+        connection = await self.session.connection()
+        rows = await connection.execute(
             filters.apply(select(Indicator.id, Indicator.frequency)).order_by(Indicator.code)
         )
         return [(indicator_id, frequency) for indicator_id, frequency in rows]
