@@ -28,6 +28,8 @@ class EventType(StrEnum):
     FIGURE_DUE = "figure.due"
     FIGURE_OVERDUE = "figure.overdue"
     ACTION_OVERDUE = "action.overdue"
+    RECOMMENDATION_DUE = "recommendation.due"
+    RECOMMENDATION_OVERDUE = "recommendation.overdue"
     COMMENT_REPLIED = "comment.replied"
 
 

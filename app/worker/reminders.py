@@ -1,5 +1,6 @@
 """Reminders the worker derives from the calendar, each made once (its dedupe key): a figure
-due within N working days, a figure overdue, an action overdue."""
+due within N working days, a figure overdue, an action overdue, a recommendation due within N
+working days and a recommendation overdue."""
 
 from __future__ import annotations
 
@@ -75,6 +76,31 @@ async def scan(repository: WorkerRepository, *, now: datetime, working_days: int
                     "percent_complete": action.percent_complete,
                 },
                 recipients=[action.owner_id],
+                now=now,
+            )
+        )
+    for recommendation in await repository.recommendations_due(horizon=horizon):
+        overdue = recommendation.due_date < today
+        event_type = EventType.RECOMMENDATION_OVERDUE if overdue else EventType.RECOMMENDATION_DUE
+        label = "Recommendation overdue" if overdue else "Recommendation due"
+        # Keyed on the due date like an action: a new due date is news again.
+        candidates.append(
+            _event(
+                event_type,
+                key=f"{event_type.value}:{recommendation.id}:{recommendation.due_date}",
+                title=(
+                    f"{label}: {recommendation.reference} {recommendation.title}"
+                    f" (due {recommendation.due_date})"
+                ),
+                data={
+                    "recommendation_id": str(recommendation.id),
+                    "reference": recommendation.reference,
+                    "title": recommendation.title,
+                    "due_date": recommendation.due_date.isoformat(),
+                    "status": recommendation.status.value,
+                    "priority": recommendation.priority.value,
+                },
+                recipients=[recommendation.owner_id],
                 now=now,
             )
         )

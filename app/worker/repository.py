@@ -19,6 +19,7 @@ from app.indicators.models import Indicator, IndicatorStatus, IndicatorValue, in
 from app.measures.vocabulary import VALUE_KIND, ValueStatus
 from app.notifications.models import EmailPreference, Notification, NotificationSetting
 from app.periods.models import Period, PeriodStatus
+from app.recommendations.models import Recommendation, RecommendationStatus
 from app.users.models import User
 
 # A figure still to come from its people: none yet, a draft, or sent back.
@@ -192,6 +193,22 @@ class WorkerRepository:
                 Action.status.not_in([ActionStatus.COMPLETED, ActionStatus.CANCELLED]),
             )
             .order_by(Action.due_date, Action.id)
+        )
+        return rows.all()
+
+    async def recommendations_due(self, *, horizon: date) -> Sequence[Recommendation]:
+        """Recommendations with an owner, not implemented or not accepted, due by the horizon
+        (overdue ones included)."""
+        rows = await self.session.scalars(
+            select(Recommendation)
+            .where(
+                Recommendation.due_date <= horizon,
+                Recommendation.owner_id.is_not(None),
+                Recommendation.status.in_(
+                    [RecommendationStatus.OPEN, RecommendationStatus.IN_PROGRESS]
+                ),
+            )
+            .order_by(Recommendation.due_date, Recommendation.id)
         )
         return rows.all()
 

@@ -1,5 +1,6 @@
 """Reminders the worker derives from the calendar: a figure due within N working days (bank
-holidays and weekends not counted), overdue, an action overdue; each made once."""
+holidays and weekends not counted), overdue, an action overdue, a recommendation due soon or
+overdue; each made once."""
 
 from __future__ import annotations
 
@@ -11,6 +12,13 @@ from sqlalchemy import select
 from app.actions.models import Action
 from app.core.db import unit_of_work
 from app.events.models import OutboxEvent
+from app.notifications.models import EmailPreference, NotificationSetting
+from app.recommendations.models import (
+    Recommendation,
+    RecommendationPriority,
+    RecommendationSource,
+    RecommendationStatus,
+)
 from app.worker.worker import Worker
 from tests.factories import Factory
 from tests.helpers import API
@@ -94,3 +102,59 @@ async def test_an_overdue_action_is_told_to_its_owner_once(
     assert [n["title"] for n in page["items"] if n["event_type"] == "action.overdue"] == [
         "Action overdue: Recruit two caseworkers (due 2025-06-30)"
     ]
+
+
+async def test_a_recommendation_due_soon_then_overdue_is_told_to_its_owner_once_each(
+    client: AsyncClient, desk: Desk, worker: Worker, factory: Factory, mailbox: Mailbox
+) -> None:
+    units = await factory.org_tree()
+    async with unit_of_work(worker.sessionmaker) as session:
+        for reference, status, owner in (
+            ("IA-01", RecommendationStatus.IN_PROGRESS, desk.owner.id),
+            ("IA-02", RecommendationStatus.IMPLEMENTED, desk.owner.id),
+            ("IA-03", RecommendationStatus.NOT_ACCEPTED, desk.owner.id),
+            ("IA-04", RecommendationStatus.OPEN, desk.collector.id),
+        ):
+            session.add(
+                Recommendation(
+                    source=RecommendationSource.INTERNAL_AUDIT,
+                    reference=reference,
+                    title="Reconcile the rent ledger monthly",
+                    priority=RecommendationPriority.HIGH,
+                    org_unit_id=units["HOU"].id,
+                    owner_id=owner,
+                    due_date=date(2025, 7, 16),
+                    status=status,
+                )
+            )
+        # The collector wants no email: told in-app only.
+        session.add(NotificationSetting(user_id=desk.collector.id, email=EmailPreference.OFF))
+
+    async def told() -> list[tuple[str, str]]:
+        return [row for row in await reminders(worker) if row[0].startswith("recommendation.")]
+
+    await worker.drain(now=datetime(2025, 7, 10, 9, tzinfo=UTC))  # 16 July is 4 working days on
+    assert await told() == []
+    friday = datetime(2025, 7, 11, 9, tzinfo=UTC)  # 3 working days ahead is 16 July
+    await worker.drain(now=friday)
+    await worker.drain(now=friday)
+    thursday = datetime(2025, 7, 17, 9, tzinfo=UTC)
+    await worker.drain(now=thursday)
+    await worker.drain(now=thursday)
+    what = " Reconcile the rent ledger monthly (due 2025-07-16)"
+    assert await told() == [
+        ("recommendation.due", "Recommendation due: IA-01" + what),
+        ("recommendation.due", "Recommendation due: IA-04" + what),
+        ("recommendation.overdue", "Recommendation overdue: IA-01" + what),
+        ("recommendation.overdue", "Recommendation overdue: IA-04" + what),
+    ]
+    for who, email, mails in (
+        (desk.owner, desk.owner_email, 2),
+        (desk.collector, desk.collector_email, 0),
+    ):
+        page = (await client.get(NOTIFICATIONS, headers=who.headers)).json()
+        mine = sorted(
+            n["event_type"] for n in page["items"] if n["event_type"].startswith("recommendation.")
+        )
+        assert mine == ["recommendation.due", "recommendation.overdue"]
+        assert len([m for m in mailbox.to(email) if "Recommendation" in m["Subject"]]) == mails
