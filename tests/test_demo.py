@@ -3,9 +3,11 @@ scorecard shows a newcomer every RAG status and every direction of travel."""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -316,3 +318,39 @@ async def test_demo_staff_see_their_objectives_and_reviews_and_colleagues_only_c
     assert reviews.json()["total"] == 1  # the director is the head of housing's manager
     assert hidden.status_code == 404
     assert served.json()["personal_objectives"] == {"count": 3, "reviewed": 3}
+
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+# `curl -s [-H "$AUTH"] [-o file] URL`: the README's reads, as a newcomer pastes them.
+_README_READ = re.compile(
+    r'^curl -s (?P<auth>-H "\$AUTH" )?(?:-o \S+ )?"?(?P<url>\$API/[^"\s]+)"?(?:\s+\|.*|\s+#.*)?$'
+)
+
+
+def readme_reads() -> list[tuple[bool, str]]:
+    """Every read the README shows with the demo's own sign-in (whether it sends $AUTH, and the
+    path after $API); those needing another variable ($PLAN, $ID...) or the indicator the
+    README itself creates (HS99) are left out."""
+    reads = []
+    for line in README.read_text().splitlines():
+        found = _README_READ.match(line.strip())
+        if found and found["url"].count("$") == 1 and "HS99" not in found["url"]:
+            reads.append((found["auth"] is not None, found["url"].removeprefix("$API")))
+    return reads
+
+
+@pytest.mark.usefixtures("frozen")
+async def test_the_readmes_curl_reads_answer_as_written_against_the_demo(
+    client: AsyncClient,
+) -> None:
+    text = README.read_text()
+    username = re.search(r"-d username=(\S+)", text)
+    password = re.search(r"-d password=(\S+) ", text)
+    assert username
+    assert password
+    auth = await _sign_in(client, username[1], password[1])
+    reads = readme_reads()
+    assert len(reads) >= 15, reads  # the parser still finds the examples
+    for with_auth, path in reads:
+        response = await client.get(f"/api/v1{path}", headers=auth if with_auth else {})
+        assert response.status_code == 200, (path, response.status_code, response.text[:300])
