@@ -4,6 +4,7 @@ scorecard shows a newcomer every RAG status and every direction of travel."""
 from __future__ import annotations
 
 import re
+import shlex
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
@@ -354,3 +355,67 @@ async def test_the_readmes_curl_reads_answer_as_written_against_the_demo(
     for with_auth, path in reads:
         response = await client.get(f"/api/v1{path}", headers=auth if with_auth else {})
         assert response.status_code == 200, (path, response.status_code, response.text[:300])
+
+
+def readme_walk_through() -> tuple[list[tuple[str, str]], list[list[str]]]:
+    """The README's first curl block: its sign-ins (username, password, in order: $AUTH then
+    $AUTH2) and every other curl command, continuation lines joined, split as a shell would."""
+    text = README.read_text()
+    start = text.index("## Using the API with curl")
+    block = text[
+        text.index("```sh\n", start) + 6 : text.index("```", text.index("```sh\n", start) + 6)
+    ]
+    joined = block.replace("\\\n", " ")
+    commands, pending = [], ""
+    for line in joined.splitlines():
+        pending = f"{pending}\n{line}" if pending else line
+        try:
+            words = shlex.split(pending, comments=True)
+        except ValueError:  # a quoted body goes on to the next line
+            continue
+        if pending.startswith("curl "):
+            commands.append(words)
+        pending = ""
+    sign_ins = re.findall(r"-d username=(\S+)\s+-d password=(\S+)", joined)
+    return sign_ins, commands
+
+
+@pytest.mark.usefixtures("frozen")
+async def test_the_readmes_walk_through_runs_as_written_against_the_demo(
+    client: AsyncClient,
+) -> None:
+    sign_ins, commands = readme_walk_through()
+    assert len(sign_ins) == 2
+    assert len(commands) >= 8
+    tokens = [await _sign_in(client, email, password) for email, password in sign_ins]
+    variables = {
+        "$AUTH": f"Authorization: {tokens[0]['Authorization']}",
+        "$AUTH2": f"Authorization: {tokens[1]['Authorization']}",
+        "$API": "/api/v1",
+    }
+
+    def filled(word: str) -> str:
+        for name in sorted(variables, key=len, reverse=True):
+            word = word.replace(name, variables[name])
+        return word
+
+    for command in commands:
+        words = [filled(word) for word in command[1:]]
+        method, body, url = "GET", None, None
+        headers: dict[str, str] = {}
+        while words:
+            word = words.pop(0)
+            if word == "-s":
+                continue
+            if word == "-H":
+                name, _, value = words.pop(0).partition(": ")
+                headers[name] = value
+            elif word == "-X":
+                method = words.pop(0)
+            elif word in {"-d", "--data-binary"}:
+                body = words.pop(0)
+            else:
+                url = word
+        assert url is not None, command
+        response = await client.request(method, url, headers=headers, content=body)
+        assert response.status_code < 300, (command, response.status_code, response.text[:300])
