@@ -31,7 +31,7 @@ from app.recommendations.models import Recommendation
 from app.reports.models import Narrative
 from app.risks.models import Risk
 from app.settings.models import CouncilSetting
-from app.spc.models import IndicatorSpcSetting
+from app.spc.models import IndicatorSpcSetting, SpcFit
 from app.status.models import StatusSnapshot, StoredStatus
 from app.users.models import RoleAssignment, User
 from app.webhooks.models import Webhook
@@ -55,6 +55,7 @@ __all__ = [
     "IdempotencyKey",
     "Indicator",
     "IndicatorSpcSetting",
+    "SpcFit",
     "IndicatorValue",
     "LoginFailure",
     "Meeting",

@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.access.principal import Principal
 from app.benchmarks.models import Benchmark
@@ -44,8 +44,7 @@ from app.measures.vocabulary import VALUE_KIND, Rag, Tolerance, ValueStatus
 from app.periods import calendar
 from app.periods.exceptions import PeriodNotFound
 from app.settings.service import SettingsService
-from app.spc.series import IndicatorChart
-from app.spc.service import SpcService
+from app.spc.fits import Icons, SpcFits
 from app.status.cache import CachedStatus, Snapshot, StatusCache
 from app.status.repository import StatusRepository, WorkingCopy
 from app.status.schemas import (
@@ -340,7 +339,7 @@ class StatusService:
         due = due_date < today()
         comments = await self.repository.comments(ids, period_code=period_code)
         benchmarks = await self.repository.benchmarks(ids, period_code=period_code)
-        charts = await SpcService(self.session).charts(
+        charts = await SpcFits(self.session, maker=self._fits_writer()).icons(
             ids=ids, indicators=indicators, until=periods[period_code].end_date
         )
         statuses = [
@@ -366,6 +365,13 @@ class StatusService:
         ]
         return statuses, due_date
 
+    def _fits_writer(self) -> async_sessionmaker[AsyncSession] | None:
+        """Where fitted SPC charts are stored for the next computation: the store's database,
+        unless this transaction has written (what it read may never be committed, and on
+        SQLite a second writer would wait on it)."""
+        store = self.cache.store if self.cache is not None else None
+        return None if store is None or has_changes(self.session) else store.maker
+
     def _status(
         self,
         indicator: Indicator,
@@ -376,7 +382,7 @@ class StatusService:
         due: bool,
         comments: Sequence[Comment],
         benchmark: Benchmark | None,
-        chart: IndicatorChart | None,
+        chart: Icons | None,
         working: WorkingCopy | None,
     ) -> StatusRead:
         math = MeasureMath(indicator, values, targets)
@@ -446,8 +452,8 @@ class StatusService:
             decimal_places=places,
             is_key=indicator.is_key,
             benchmark=position_of(benchmark, value=actual, polarity=indicator.polarity),
-            variation_icon=chart.result.variation_icon if chart else None,
-            assurance_icon=chart.result.assurance_icon if chart else None,
+            variation_icon=chart.variation_icon if chart else None,
+            assurance_icon=chart.assurance_icon if chart else None,
             forecast=_forecast_read(math, frame, tolerance=tolerance, ytd=ytd),
         )
 
