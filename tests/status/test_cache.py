@@ -433,7 +433,8 @@ async def test_every_table_a_status_is_computed_from_is_tracked(
         name
         for name in read
         if CHANGES not in Base.metadata.tables[name].info
-        and name not in {"data_version", "data_change", "status_snapshot", "stored_status", "spc_fit"}
+        and name
+        not in {"data_version", "data_change", "status_snapshot", "stored_status", "spc_fit"}
     }
     assert {"indicator", "indicator_value", "target", "period"} <= read
     assert untracked == set()
