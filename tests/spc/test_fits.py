@@ -120,8 +120,8 @@ async def value_of(factory: Factory, code: str, period: str) -> uuid.UUID:
 
 async def digests(factory: Factory) -> dict[uuid.UUID, str]:
     async with unit_of_work(factory.sessionmaker) as session:
-        rows = await session.execute(select(SpcFit.indicator_id, SpcFit.digest))
-        return dict(rows.tuples())
+        rows = (await session.execute(select(SpcFit.indicator_id, SpcFit.digest))).all()
+        return {row.indicator_id: row.digest for row in rows}
 
 
 @pytest.mark.usefixtures("two_series")
