@@ -17,7 +17,8 @@ The key is the content, not a version: a fit is never stale under its digest, wh
 workers store them in, a value changed and changed back included; a stored fit that no longer
 matches is refitted and replaced. Writes go in a transaction of their own (when the caller has
 a sessionmaker to give and has not itself written): a fit stored is right for its digest even
-if the data it was read from is never committed.
+if the data it was read from is never committed. A caller with nothing to store with fits every
+chart as before, without the digests.
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ from app.spc.engine import AssuranceIcon, VariationIcon
 from app.spc.models import IndicatorSpcSetting, SpcFit
 from app.spc.repository import Ids, PeriodTarget, SeriesPoint
 from app.spc.series import ChartSettings, IndicatorChart, indicator_chart
+from app.spc.service import SpcService
 
 logger = logging.getLogger(__name__)
 
@@ -164,6 +166,16 @@ class SpcFits:
         as they were fitted, fitted (and stored) where not."""
         if not indicators:
             return {}
+        if self.maker is None:
+            # Nothing can be stored (no store behind the cache, or a transaction that has
+            # written): fitted as a chart is, without the digests' two statements.
+            fitted = await SpcService(self.session).charts(
+                ids=ids, indicators=indicators, until=until
+            )
+            return {
+                key: Icons(chart.result.variation_icon, chart.result.assurance_icon)
+                for key, chart in fitted.items()
+            }
         dialect = self._dialect()
         values = await self._digests(_series_query(ids, until), _value_key(dialect))
         targets = await self._digests(_targets_query(ids, until), _target_key(dialect))
