@@ -23,7 +23,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionm
 
 from app.access.permissions import Role
 from app.audit.checkpoint import CheckpointFile
-from app.audit.hashing import GENESIS_HASH, KEYED_HMAC_SHA256, PLAIN_SHA256, event_hash
+from app.audit.hashing import (
+    GENESIS_HASH,
+    KEYED_HMAC_SHA256,
+    LINKED_HMAC_SHA256,
+    PLAIN_SHA256,
+    event_hash,
+)
 from app.audit.models import AuditEvent
 from app.audit.seal import AuditSeal
 from app.audit.service import AuditEntry, AuditService
@@ -69,7 +75,7 @@ async def as_dba(connection: AsyncConnection, *, is_postgres: bool) -> None:
 async def rehash_from(connection: AsyncConnection, first_id: int, *, key: bytes | None) -> None:
     """Recompute every hash from ``first_id`` on, as someone who can write the table can; with
     ``key=None`` the plain SHA-256 an administrator without the key can compute."""
-    rows = (await connection.execute(select(TABLE).order_by(TABLE.c.id))).all()
+    rows = (await connection.execute(select(TABLE).order_by(TABLE.c.seq))).all()
     prev = GENESIS_HASH
     for row in rows:
         if row.id >= first_id:
@@ -118,12 +124,13 @@ async def test_an_untouched_chain_verifies_against_its_checkpoint(
         "checked": len(trail),
         "first_bad_id": None,
         "reason": None,
-        "checkpoint_seq": trail[-1]["id"],
+        "checkpoint_seq": trail[-1]["seq"],
+        "pending": 0,
     }
-    assert {event["hash_version"] for event in trail} == {KEYED_HMAC_SHA256}
+    assert {event["hash_version"] for event in trail} == {LINKED_HMAC_SHA256}
     saved = checkpoint.read()
     assert saved is not None
-    assert (saved.seq, saved.hash) == (trail[-1]["id"], trail[-1]["hash"])
+    assert (saved.seq, saved.hash) == (trail[-1]["seq"], trail[-1]["hash"])
 
 
 async def test_a_fresh_install_with_no_checkpoint_verifies(
@@ -202,7 +209,8 @@ async def test_the_whole_chain_rewritten_as_plain_sha256_is_caught_by_the_checkp
 
     assert result["ok"] is False
     assert result["reason"] == "checkpoint_mismatch"
-    assert result["first_bad_id"] == result["checkpoint_seq"] == trail[-1]["id"]
+    assert result["first_bad_id"] == trail[-1]["id"]
+    assert result["checkpoint_seq"] == trail[-1]["seq"]
 
 
 # --- deleted and truncated -----------------------------------------------------------------
@@ -226,7 +234,8 @@ async def test_the_newest_events_deleted_are_caught_by_the_checkpoint(
         "checked": len(trail) - 2,
         "first_bad_id": None,
         "reason": "events_missing",
-        "checkpoint_seq": trail[-1]["id"],
+        "checkpoint_seq": trail[-1]["seq"],
+        "pending": 0,
     }
 
 
@@ -336,13 +345,13 @@ async def test_plain_events_from_before_the_key_verify_and_are_sealed_by_the_fir
     # A legacy event edited and its plain hashes recomputed: the first keyed event's link,
     # under the key, no longer holds.
     first_keyed = await connection.scalar(
-        text("SELECT min(id) FROM audit_event WHERE hash_version = 2")
+        text("SELECT min(id) FROM audit_event WHERE hash_version = 3")
     )
     await as_dba(connection, is_postgres=is_postgres)
     await connection.execute(text("UPDATE audit_event SET reason = 'later' WHERE id = 1"))
     await rehash_from(connection, 1, key=None)
     await connection.execute(
-        text("UPDATE audit_event SET hash_version = 2 WHERE id >= :id"), {"id": first_keyed}
+        text("UPDATE audit_event SET hash_version = 3 WHERE id >= :id"), {"id": first_keyed}
     )
     result = await verify(client, admin)
     assert result["ok"] is False
@@ -428,7 +437,7 @@ async def test_events_written_after_a_deletion_do_not_move_the_checkpoint_past_i
 
     saved = checkpoint.read()
     assert saved is not None
-    assert saved.seq == trail[-1]["id"]
+    assert saved.seq == trail[-1]["seq"]
     result = await verify(client, admin)
     assert result["ok"] is False
     assert result["reason"] in {"events_missing", "checkpoint_mismatch"}

@@ -1,0 +1,126 @@
+"""Sealing: giving committed events their place in the hash chain, in commit order, after the
+transactions that wrote them have committed.
+
+A writer inserts its events pending (no ``seq``, ``prev_hash`` or ``hash``), with their keyed
+content hash, and takes no lock: writers never queue behind one another for the chain. Right
+after its commit, the committing session seals (``SealingSession.commit``): in a short
+transaction of its own, under a lock it only tries for (``pg_try_advisory_xact_lock``; on SQLite
+the IMMEDIATE transaction's writer lock), it reads the chain's head and every committed pending
+event, links them on in id order, commits, and signs the new head into the checkpoint. When
+another sealer holds the lock, it leaves: that sealer looks again for pending events once it
+has committed, and finds these (they were committed before the lock was tried, so before it was
+released). A crash between a commit and its seal leaves events pending; the next seal anywhere
+(the next write, the worker's round, a start-up) seals them.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.audit.checkpoint import CheckpointInvalid
+from app.audit.hashing import GENESIS_HASH, link_hash
+from app.audit.repository import AuditRepository
+from app.audit.seal import PENDING, AuditSeal, seal_of
+
+logger = logging.getLogger("app.audit")
+
+# Enough for any burst of commits; what is left is sealed by the next write or the worker.
+_ROUNDS = 8
+
+
+class AuditSealer:
+    def __init__(self, session: AsyncSession, seal: AuditSeal | None = None) -> None:
+        self.session = session
+        self.repository = AuditRepository(session)
+        self.seal = seal or seal_of(session)
+
+    async def seal_pending(self) -> int:
+        """Seal every committed pending event (unless another sealer is at it); how many."""
+        sealed = 0
+        for _ in range(_ROUNDS):
+            count = await self._seal_once()
+            if not count:
+                break
+            sealed += count
+        return sealed
+
+    async def _seal_once(self) -> int | None:
+        """One sealing transaction: how many were sealed, None when another sealer is busy."""
+        session = self.session
+        try:
+            if not await self.repository.try_lock_sealer():
+                await session.rollback()
+                return None
+            pending = await self.repository.pending()
+            if not pending:
+                await session.rollback()
+                return 0
+            head = await self.repository.sealed_head()
+            holds = await self._holds_checkpoint(head)
+            seq, prev = head or (0, GENESIS_HASH)
+            key = self.seal.key
+            links = []
+            for event_id, content in pending:
+                seq += 1
+                # A pending event without a content hash was not written by the service: it is
+                # sealed all the same (verify names it), so the chain does not stop behind it.
+                digest = link_hash(key=key, prev_hash=prev, content=content or "")
+                links.append((event_id, seq, prev, digest))
+                prev = digest
+            await self.repository.seal(links=links)
+            await session.commit()
+        except BaseException:
+            await session.rollback()
+            raise
+        self._checkpoint(seq=seq, digest=prev, holds=holds)
+        return len(links)
+
+    def _checkpoint(self, *, seq: int, digest: str, holds: bool) -> None:
+        if self.seal.checkpoint is None:
+            return
+        if not holds:
+            logger.error(
+                "the audit chain no longer holds its checkpointed head; checkpoint left as it was",
+                extra={"seq": seq},
+            )
+            return
+        try:
+            self.seal.checkpoint.advance(seq=seq, digest=digest)
+        except Exception:
+            # The seal is committed whatever happens here: the next seal writes a later
+            # checkpoint, and until then verify checks the chain against the previous one.
+            logger.exception("could not write the audit checkpoint", extra={"seq": seq})
+
+    async def _holds_checkpoint(self, head: tuple[int, str] | None) -> bool:
+        """Whether the chain, read under the sealer's lock, still holds the checkpointed head.
+        Every checkpoint names a sealed event, so a chain that lost it was altered behind the
+        API's back; were the checkpoint moved on from there, the loss would no longer show."""
+        if self.seal.checkpoint is None:
+            return True
+        try:
+            checkpoint = self.seal.checkpoint.read()
+        except CheckpointInvalid:
+            return False
+        if checkpoint is None:
+            return True
+        if head is None or head[0] < checkpoint.seq:
+            return False
+        if head[0] == checkpoint.seq:
+            return head[1] == checkpoint.hash
+        return await self.repository.hash_at(seq=checkpoint.seq) == checkpoint.hash
+
+
+class SealingSession(AsyncSession):
+    """A session that, once a transaction that wrote audit events has committed, seals them."""
+
+    async def commit(self) -> None:
+        wrote_events = self.info.pop(PENDING, False)
+        await super().commit()
+        if wrote_events:
+            try:
+                await AuditSealer(self).seal_pending()
+            except Exception:
+                # The writer's commit stands; its events stay pending until the next seal.
+                logger.exception("could not seal the audit chain")
