@@ -3,9 +3,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator, Collection, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Row, bindparam, func, select, text, update
+from sqlalchemy import Row, Table, bindparam, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.models import AuditEvent
@@ -91,7 +91,7 @@ class AuditRepository:
                 {"ids": ids, "seqs": seqs, "prevs": prevs, "hashes": hashes},
             )
             return int(result.rowcount)  # type: ignore[attr-defined]
-        table = AuditEvent.__table__
+        table = cast(Table, AuditEvent.__table__)
         result = await self.session.execute(
             update(table)
             .where(table.c.id == bindparam("event_id"), table.c.seq.is_(None))

@@ -50,12 +50,14 @@ class AuditSealer:
         """One sealing transaction: how many were sealed, None when another sealer is busy."""
         session = self.session
         try:
+            # Nothing to undo when there is nothing to seal: committed, not rolled back, so the
+            # session's objects (the events the caller just wrote) are not expired.
             if not await self.repository.try_lock_sealer():
-                await session.rollback()
+                await session.commit()
                 return None
             pending = await self.repository.pending()
             if not pending:
-                await session.rollback()
+                await session.commit()
                 return 0
             head = await self.repository.sealed_head()
             holds = await self._holds_checkpoint(head)
