@@ -265,6 +265,7 @@ async def sample_connections(url: str, database: str, stop: asyncio.Event) -> di
     )
     most: dict[str, int] = {"connections": 0, "advisory_lock": 0}
     lock_queries: dict[str, int] = {}
+    idle_after: dict[str, int] = {}
     try:
         while not stop.is_set():
             rows = await connection.fetch(
@@ -282,13 +283,22 @@ async def sample_connections(url: str, database: str, stop: asyncio.Event) -> di
                     seen["advisory_lock"] += 1
                 if row["wait_event_type"] == "Lock":
                     lock_queries[row["query"]] = lock_queries.get(row["query"], 0) + 1
+                elif row["state"] == "idle in transaction":
+                    after = f"idle in transaction after: {row['query']}"
+                    idle_after[after] = idle_after.get(after, 0) + 1
             for key, count in seen.items():
                 most[key] = max(most.get(key, 0), count)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=0.25)
     finally:
         await connection.close()
-    return {"most_at_once": most, "waiting_on_a_lock_in": lock_queries}
+    return {
+        "most_at_once": most,
+        "waiting_on_a_lock_in": lock_queries,
+        "samples_idle_in_transaction_after": dict(
+            sorted(idle_after.items(), key=lambda item: -item[1])[:6]
+        ),
+    }
 
 
 async def load(

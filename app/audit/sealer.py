@@ -15,11 +15,14 @@ released). A crash between a commit and its seal leaves events pending; the next
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from pathlib import Path
+from typing import ClassVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.audit.checkpoint import CheckpointInvalid
+from app.audit.checkpoint import CheckpointFile, CheckpointInvalid
 from app.audit.hashing import GENESIS_HASH, link_hash
 from app.audit.repository import AuditRepository
 from app.audit.seal import PENDING, AuditSeal, seal_of
@@ -76,10 +79,10 @@ class AuditSealer:
         except BaseException:
             await session.rollback()
             raise
-        self._checkpoint(seq=seq, digest=prev, holds=holds)
+        await self._checkpoint(seq=seq, digest=prev, holds=holds)
         return len(links)
 
-    def _checkpoint(self, *, seq: int, digest: str, holds: bool) -> None:
+    async def _checkpoint(self, *, seq: int, digest: str, holds: bool) -> None:
         if self.seal.checkpoint is None:
             return
         if not holds:
@@ -88,12 +91,7 @@ class AuditSealer:
                 extra={"seq": seq},
             )
             return
-        try:
-            self.seal.checkpoint.advance(seq=seq, digest=digest)
-        except Exception:
-            # The seal is committed whatever happens here: the next seal writes a later
-            # checkpoint, and until then verify checks the chain against the previous one.
-            logger.exception("could not write the audit checkpoint", extra={"seq": seq})
+        await _CheckpointWriter.of(self.seal.checkpoint).advance(seq=seq, digest=digest)
 
     async def _holds_checkpoint(self, head: tuple[int, str] | None) -> bool:
         """Whether the chain, read under the sealer's lock, still holds the checkpointed head.
@@ -112,6 +110,47 @@ class AuditSealer:
         if head[0] == checkpoint.seq:
             return head[1] == checkpoint.hash
         return await self.repository.hash_at(seq=checkpoint.seq) == checkpoint.hash
+
+
+class _CheckpointWriter:
+    """Writes a checkpoint file off the event loop (its lock and fsync may take a while on a
+    busy disk, and would stall every request of the process meanwhile, some of them holding
+    row locks other workers wait for), one write at a time per process: a head sealed while
+    a write is under way is written by that writer's next round, the latest head only."""
+
+    _writers: ClassVar[dict[Path, _CheckpointWriter]] = {}
+
+    def __init__(self, checkpoint: CheckpointFile) -> None:
+        self.checkpoint = checkpoint
+        self.wanted: tuple[int, str] | None = None
+        self.busy = False
+
+    @classmethod
+    def of(cls, checkpoint: CheckpointFile) -> _CheckpointWriter:
+        writer = cls._writers.get(checkpoint.path)
+        if writer is None or writer.checkpoint is not checkpoint:
+            writer = cls._writers[checkpoint.path] = cls(checkpoint)
+        return writer
+
+    async def advance(self, *, seq: int, digest: str) -> None:
+        if self.wanted is None or seq > self.wanted[0]:
+            self.wanted = (seq, digest)
+        if self.busy:
+            return  # the write under way goes round again for this head
+        self.busy = True
+        try:
+            while self.wanted is not None:
+                seq, digest = self.wanted
+                self.wanted = None
+                try:
+                    await asyncio.to_thread(self.checkpoint.advance, seq=seq, digest=digest)
+                except Exception:
+                    # The seal is committed whatever happens here: the next seal writes a
+                    # later checkpoint, and until then verify checks the chain against the
+                    # previous one.
+                    logger.exception("could not write the audit checkpoint", extra={"seq": seq})
+        finally:
+            self.busy = False
 
 
 class SealingSession(AsyncSession):
