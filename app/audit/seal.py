@@ -28,6 +28,9 @@ logger = logging.getLogger("app.audit")
 _SEAL = "audit.seal"
 # Set when this transaction wrote events: they are to be sealed once it has committed.
 PENDING = "audit.pending"
+# The head this transaction sealed its own events up to, (seq, hash, whether the chain held
+# the checkpoint): written into the checkpoint once it has committed.
+SEALED = "audit.sealed"
 # The checkpoint file in place when this session's transaction began (its stamp): verify's
 # snapshot sees every event a checkpoint written before then names.
 SEEN_AT_BEGIN = "audit.checkpoint_at_begin"
@@ -83,3 +86,4 @@ def _after_begin(session: Session, transaction: SessionTransaction, _connection:
 def _after_rollback(session: Session, previous: SessionTransaction) -> None:
     if previous.parent is None:  # the whole transaction, not a savepoint within it
         session.info.pop(PENDING, None)
+        session.info.pop(SEALED, None)

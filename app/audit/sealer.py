@@ -18,14 +18,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.checkpoint import CheckpointFile, CheckpointInvalid
 from app.audit.hashing import GENESIS_HASH, link_hash
 from app.audit.repository import AuditRepository
-from app.audit.seal import PENDING, AuditSeal, seal_of
+from app.audit.seal import PENDING, SEALED, AuditSeal, seal_of
 
 logger = logging.getLogger("app.audit")
 
@@ -48,6 +48,37 @@ class AuditSealer:
                 break
             sealed += count
         return sealed
+
+    async def seal_within(self, rows: list[dict[str, Any]]) -> bool:
+        """Seal, in the writer's own transaction, the events it is about to insert (``rows``,
+        given their place, link and hash here) after every committed pending event, when the
+        sealer's lock is free; False, changing nothing, when another sealer holds it.
+
+        For bulk pushes: their thousands of events are then inserted sealed, not updated after
+        the commit. The lock, only ever tried for, is held to this transaction's commit: other
+        writers do not wait for it (their seals find it taken and leave their events to the
+        round this session runs after its commit)."""
+        if not await self.repository.try_lock_sealer():
+            return False
+        pending = await self.repository.pending()
+        head = await self.repository.sealed_head()
+        holds = await self._holds_checkpoint(head)
+        seq, prev = head or (0, GENESIS_HASH)
+        key = self.seal.key
+        links = []
+        for event_id, content in pending:
+            seq += 1
+            digest = link_hash(key=key, prev_hash=prev, content=content or "")
+            links.append((event_id, seq, prev, digest))
+            prev = digest
+        for row in rows:
+            seq += 1
+            digest = link_hash(key=key, prev_hash=prev, content=row["content_hash"])
+            row["seq"], row["prev_hash"], row["hash"] = seq, prev, digest
+            prev = digest
+        await self.repository.seal(links=links)
+        self.session.info[SEALED] = (seq, prev, holds)
+        return True
 
     async def _seal_once(self) -> int | None:
         """One sealing transaction: how many were sealed, None when another sealer is busy."""
@@ -158,10 +189,15 @@ class SealingSession(AsyncSession):
 
     async def commit(self) -> None:
         wrote_events = self.info.pop(PENDING, False)
+        sealed: tuple[int, str, bool] | None = self.info.pop(SEALED, None)
         await super().commit()
         if wrote_events:
             try:
-                await AuditSealer(self).seal_pending()
+                sealer = AuditSealer(self)
+                if sealed is not None:
+                    seq, digest, holds = sealed
+                    await sealer._checkpoint(seq=seq, digest=digest, holds=holds)
+                await sealer.seal_pending()
             except Exception:
                 # The writer's commit stands; its events stay pending until the next seal.
                 logger.exception("could not seal the audit chain")

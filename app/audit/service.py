@@ -25,6 +25,7 @@ from app.audit.models import AuditEvent
 from app.audit.repository import AuditRepository
 from app.audit.schemas import AuditEventRead, AuditVerification, VerificationFailure
 from app.audit.seal import PENDING, SEEN_AT_BEGIN, seal_of
+from app.audit.sealer import AuditSealer
 from app.core.clock import utcnow
 from app.core.context import current_request_id
 
@@ -46,6 +47,10 @@ class AuditEntry:
     before: dict[str, Any] | None = None
     after: dict[str, Any] | None = None
     reason: str | None = None
+
+
+# From this many events at once, a writer seals its own (AuditSealer.seal_within).
+SEAL_WITHIN_AT = 100
 
 
 class AuditService:
@@ -91,7 +96,8 @@ class AuditService:
         return event
 
     async def record_many(self, *, actor: Principal | None, events: list[AuditEntry]) -> None:
-        """Write many pending events in one statement, sealed in this order after the commit."""
+        """Write many pending events in one statement, sealed in this order after the commit
+        (or, for a bulk push, as they are inserted)."""
         if not events:
             return
         ids = await self.repository.allocate_ids(count=len(events))
@@ -127,6 +133,10 @@ class AuditService:
                     **fields,
                 }
             )
+        if len(rows) >= SEAL_WITHIN_AT:
+            # A bulk push: sealed as it is inserted when no other sealer is at work, rather
+            # than updated after the commit.
+            await AuditSealer(self.session, self.seal).seal_within(rows)
         await self.repository.add_many(rows=rows)
         self.session.info[PENDING] = True
 

@@ -18,8 +18,10 @@ from app.access.permissions import Role
 from app.audit.checkpoint import CheckpointFile
 from app.audit.hashing import GENESIS_HASH, LINKED_HMAC_SHA256
 from app.audit.models import AuditEvent
+from app.audit.repository import AuditRepository
 from app.audit.seal import AuditSeal
-from app.audit.service import AuditEntry, AuditService
+from app.audit.sealer import AuditSealer
+from app.audit.service import SEAL_WITHIN_AT, AuditEntry, AuditService
 from app.bootstrap import app_sessionmaker, run_startup_tasks
 from app.core.clock import utcnow
 from app.core.config import Settings
@@ -337,3 +339,73 @@ async def test_events_are_sealed_in_the_order_their_transactions_commit(
     assert first.id < second.id
     assert seqs[second.id] < seqs[first.id]
     assert (result.ok, result.pending, result.checked) == (True, 0, 2)
+
+
+async def test_a_bulk_push_seals_its_events_as_it_inserts_them_after_those_committed_before(
+    client: AsyncClient,
+    admin: dict[str, str],
+    unsealing: async_sessionmaker[AsyncSession],
+    sessionmaker: async_sessionmaker[AsyncSession],
+    checkpoint: CheckpointFile,
+) -> None:
+    async with unit_of_work(unsealing) as session:
+        await AuditService(session).record(
+            actor=None, action="update", entity_type="thing", entity_id="committed before"
+        )
+    async with unit_of_work(sessionmaker) as session:
+        await AuditService(session).record_many(
+            actor=None,
+            events=[
+                AuditEntry(action="create", entity_type="thing", entity_id=f"bulk {n:03d}")
+                for n in range(SEAL_WITHIN_AT)
+            ],
+        )
+
+    events = sorted(await listed(client, admin), key=lambda event: event["seq"])
+    assert_one_chain(events)
+    names = [event["entity_id"] for event in events]
+    assert names[-SEAL_WITHIN_AT - 1 :] == [
+        "committed before",
+        *(f"bulk {n:03d}" for n in range(SEAL_WITHIN_AT)),
+    ]
+    saved = checkpoint.read()
+    assert saved is not None
+    assert (saved.seq, saved.hash) == (events[-1]["seq"], events[-1]["hash"])
+    result = await verify(client, admin)
+    assert (result["ok"], result["pending"]) == (True, 0)
+
+
+async def test_a_bulk_push_while_another_sealer_works_does_not_wait_and_is_sealed_after(
+    scratch: str, settings: Settings, tmp_path: Path
+) -> None:
+    if not scratch.startswith("postgresql"):
+        pytest.skip("SQLite has one writer at a time: no other sealer can be at work")
+    key = settings.audit_key.encode()
+    engine = create_engine(scratch, pool_size=4)
+    maker = app_sessionmaker(
+        engine, audit=AuditSeal(key=key, checkpoint=CheckpointFile(tmp_path / "c.json", key=key))
+    )
+    try:
+        async with unit_of_work(maker) as sealing:
+            # Another process's sealer, mid-seal.
+            assert await AuditRepository(sealing).try_lock_sealer()
+            async with unit_of_work(maker) as bulk:
+                await AuditService(bulk).record_many(
+                    actor=None,
+                    events=[
+                        AuditEntry(action="create", entity_type="thing", entity_id=f"b{n}")
+                        for n in range(SEAL_WITHIN_AT)
+                    ],
+                )
+            async with maker() as session:
+                left = await AuditRepository(session).count_pending()
+        # Once the other sealer has let go, the next seal seals them.
+        async with maker() as session:
+            await AuditSealer(session).seal_pending()
+        async with unit_of_work(maker) as session:
+            result = await AuditService(session).verify()
+    finally:
+        await engine.dispose()
+
+    assert left == SEAL_WITHIN_AT
+    assert (result.ok, result.pending, result.checked) == (True, 0, SEAL_WITHIN_AT)
