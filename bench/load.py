@@ -418,6 +418,10 @@ def run(url: str, args: argparse.Namespace) -> dict[str, Any]:
             "warning",
             "--workers",
             str(args.workers),
+            # Longer than any pause between a client's requests: a kept-alive connection the
+            # server closes as the client reuses it is a ReadError, not the server's doing.
+            "--timeout-keep-alive",
+            "75",
         ],
         cwd=ROOT,
         env=env,
