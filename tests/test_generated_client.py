@@ -61,7 +61,7 @@ def _module(name: str) -> Any:
 
 
 def test_the_generated_client_type_checks(gt_client: ModuleType) -> None:
-    where = Path(gt_client.__file__).parent
+    where = Path(str(gt_client.__file__)).parent
     checked = subprocess.run(  # noqa: S603 - our own tool, on the package just generated
         [sys.executable, "-m", "mypy", "--strict", "--no-incremental", str(where)],
         cwd=where.parent,
