@@ -64,6 +64,15 @@ def check_shape(url: str, *, allow_private: bool) -> tuple[str, int]:
     return parts.hostname, port
 
 
+async def resolve(host: str, port: int) -> set[IpAddress]:
+    """Every address the name resolves to (AddressRefused when it resolves to none)."""
+    try:
+        infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError):
+        raise AddressRefused(f"the host {host} does not resolve") from None
+    return {ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos}
+
+
 async def check_url(url: str, *, allow_private: bool) -> None:
     """Refuse (AddressRefused) a URL that is not https, or whose host resolves to any address
     that is not public; with allow_private, http and any address are allowed."""
@@ -74,16 +83,7 @@ async def check_url(url: str, *, allow_private: bool) -> None:
         literal: IpAddress | None = ipaddress.ip_address(host.strip("[]"))
     except ValueError:
         literal = None
-    if literal is not None:
-        addresses: set[IpAddress] = {literal}
-    else:
-        try:
-            infos = await asyncio.get_running_loop().getaddrinfo(
-                host, port, type=socket.SOCK_STREAM
-            )
-        except (OSError, UnicodeError):
-            raise AddressRefused(f"the host {host} does not resolve") from None
-        addresses = {ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos}
+    addresses = {literal} if literal is not None else await resolve(host, port)
     for address in sorted(addresses, key=str):
         reason = _refusal(address)
         if reason is not None:
