@@ -342,9 +342,9 @@ async def test_every_curl_example_in_the_readme_runs_as_written_against_the_demo
     blocks the outbox worker runs, as it does inside `make run`'s server."""
     real_resolve = addresses.resolve
 
-    async def resolve(host: str, port: int) -> set[addresses.IpAddress]:
+    async def resolve(host: str, port: int) -> list[addresses.IpAddress]:
         if host == README_RECEIVER:
-            return {README_RECEIVER_ADDRESS}
+            return [README_RECEIVER_ADDRESS]
         return await real_resolve(host, port)
 
     monkeypatch.setattr(addresses, "resolve", resolve)

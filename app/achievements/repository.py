@@ -45,6 +45,8 @@ class AchievementFilter:
     within: tuple[date, date] | None = None
     status: AchievementStatus | None = None
     is_public: bool | None = None
+    # Periods whose achievements are held back (the public pages before a board has met).
+    held_periods: Collection[str] = ()
     # Where the reader sees drafts; approved achievements are seen everywhere.
     drafts_in: Scope | None = None
 
@@ -58,6 +60,8 @@ class AchievementFilter:
             query = query.where(Achievement.status == self.status)
         if self.is_public is not None:
             query = query.where(Achievement.is_public.is_(self.is_public))
+        if self.held_periods:
+            query = query.where(Period.code.not_in(self.held_periods))
         if self.drafts_in is not None:
             query = query.where(
                 or_(Achievement.status == AchievementStatus.APPROVED, _in_scope(self.drafts_in))

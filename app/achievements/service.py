@@ -164,10 +164,13 @@ class AchievementService:
         return await self._reads(rows)
 
     async def public_page(
-        self, *, period_code: str | None, offset: int, limit: int
+        self, *, period_code: str | None, held: Collection[str], offset: int, limit: int
     ) -> tuple[list[PublicAchievement], int]:
-        """Approved achievements marked public: what the public pages show."""
-        filters = AchievementFilter(status=AchievementStatus.APPROVED, is_public=True)
+        """Approved achievements marked public, except those of the periods ``held`` back from
+        the public pages until their board: what the public pages show."""
+        filters = AchievementFilter(
+            status=AchievementStatus.APPROVED, is_public=True, held_periods=held
+        )
         if period_code is not None:
             filters.within = await self._within(period_code)
         rows, total = await self.repository.page(filters=filters, offset=offset, limit=limit)

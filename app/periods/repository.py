@@ -22,6 +22,10 @@ class PeriodRepository:
         rows = await self.session.scalars(select(Period).where(Period.code.in_(codes)))
         return {period.code: period for period in rows}
 
+    async def codes(self) -> list[str]:
+        """Every period's code."""
+        return list((await self.session.scalars(select(Period.code))).all())
+
     async def year_exists(self, *, code: str) -> bool:
         return await self.by_code(code=code) is not None
 

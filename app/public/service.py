@@ -76,9 +76,11 @@ class PublicService:
     async def achievements(
         self, *, period_code: str | None, offset: int, limit: int
     ) -> tuple[list[PublicAchievement], int]:
-        """Approved key achievements marked public, newest period first."""
+        """Approved key achievements marked public, newest period first; under
+        after_board_date, none of a period whose board has not met yet."""
+        held = await self.unreleased(codes=await PeriodRepository(self.session).codes())
         return await AchievementService(self.session).public_page(
-            period_code=period_code, offset=offset, limit=limit
+            period_code=period_code, held=held, offset=offset, limit=limit
         )
 
     async def indicator(self, code: str, *, financial_year: str | None) -> PublicIndicatorDetail:

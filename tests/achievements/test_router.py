@@ -3,11 +3,13 @@ and on the public pages only when public."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import pytest
 from httpx import AsyncClient
 
+from app.core import clock
 from tests.actions.helpers import make_objective, ok
 from tests.helpers import API, Council, Headers, assert_invalid, assert_problem, create_indicator
 
@@ -75,6 +77,33 @@ async def test_an_achievement_is_in_the_board_pack_once_approved_and_public_only
     assert await public_titles(client) == [TITLE]
     public = ok(await client.get(PUBLIC))["items"][0]
     assert set(public) == {"id", "title", "description", "period", "org_unit_code", "approved_at"}
+
+
+async def test_a_public_achievement_waits_for_its_board_when_figures_are_released_after_it(
+    client: AsyncClient, people: Council
+) -> None:
+    created = ok(
+        await client.post(ACHIEVEMENTS, json=body(is_public=True), headers=people.staff.headers),
+        201,
+    )
+    await approve(client, people.hos.headers, created["id"])
+    assert await public_titles(client) == [TITLE]
+    settings = {"name": "Borsetshire", "public_release": "after_board_date"}
+    assert (
+        await client.put(f"{API}/settings/council", json=settings, headers=people.admin.headers)
+    ).is_success
+    board_date = ok(await client.get(f"{API}/periods/2025-26-Q1", headers=people.perf.headers))[
+        "board_date"
+    ]
+    assert board_date > "2025-07-01"  # today, pinned
+
+    assert await public_titles(client) == []
+    assert ok(await client.get(PUBLIC))["total"] == 0
+    # Officers and the board pack still have it.
+    assert TITLE in await board_pack(client, people.perf.headers)
+
+    clock.freeze(datetime.fromisoformat(board_date + "T09:00:00+00:00"))
+    assert await public_titles(client) == [TITLE]
 
 
 async def test_the_author_may_not_approve_their_own_achievement(
