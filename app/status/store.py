@@ -47,7 +47,7 @@ _LOCK = text("SELECT pg_advisory_xact_lock(:space, hashtext(:period))")
 _CHUNK = 500
 
 
-async def _holds_sqlite_write_lock(session: AsyncSession) -> bool:
+async def holds_sqlite_write_lock(session: AsyncSession) -> bool:
     """Whether the session is in an SQLite transaction begun to write (app.core.db begins
     those IMMEDIATE; a read-only one is marked so)."""
     if session.get_bind().dialect.name != "sqlite" or not session.in_transaction():
@@ -130,7 +130,7 @@ class StatusStore:
         the same period side by side."""
         lock = self._locks.setdefault(period, asyncio.Lock())
         async with lock:
-            if reader is not None and await _holds_sqlite_write_lock(reader):
+            if reader is not None and await holds_sqlite_write_lock(reader):
                 yield reader
                 return
             async with unit_of_work(self.maker) as writer:
