@@ -7,7 +7,8 @@ every route (those to come included) is described alike:
   and ``ValidationProblem`` (with ``errors``) for 400 and 422, in place of FastAPI's
   ``HTTPValidationError``, for each status the operation can answer (worked out from what the
   route declares: its security, path parameters, ``If-Match``, body, method);
-- the media types other than JSON (CSV, XLSX, PDF, SVG, HTML) are binary strings of their own;
+- the media types other than JSON are declared under their own types: text (CSV, HTML) as
+  strings, files (XLSX, PDF, DOCX, SVG) as binary strings;
 - one OAuth2 scheme with both flows (password and client credentials) and the client scopes;
   ``security: []`` on public operations, optional security where a token is optional;
 - a summary from the first sentence of the route's docstring (not its function name), every
@@ -83,6 +84,7 @@ TAGS: dict[str, str] = {
 
 JSON = "application/json"
 BINARY = {"type": "string", "format": "binary"}
+TEXT = {"type": "string"}
 
 _FIELD_ERROR = {
     "type": "object",
@@ -269,9 +271,10 @@ def _finish_operation(route: APIRoute, method: str, operation: dict[str, Any]) -
 
 def _binary_media_types(response: dict[str, Any]) -> None:
     for media_type, body in response.get("content", {}).items():
-        # A route may say only "a string"; on the wire it is a file of that media type.
-        if media_type != JSON and body.get("schema", {}) in ({}, {"type": "string"}):
-            body["schema"] = dict(BINARY)
+        # A route may say only "a string"; on the wire it is text (CSV, HTML: a generated
+        # client reads it as a string) or a file of that media type (bytes).
+        if media_type != JSON and body.get("schema", {}) in ({}, {"type": "string"}, BINARY):
+            body["schema"] = dict(TEXT if media_type.startswith("text/") else BINARY)
 
 
 def _security_schemes() -> dict[str, Any]:

@@ -17,10 +17,12 @@ def _json_number(value: Any) -> Any:
     return value
 
 
+# The digits are limited before the text check wraps the number (after it, pydantic could no
+# longer apply them to the decimal, and would write them into the JSON schema as they are).
 Pounds = Annotated[
     Measure,
-    BeforeValidator(_json_number),
     Field(max_digits=17, decimal_places=2, description="Pounds, to the penny"),
+    BeforeValidator(_json_number),
 ]
 Category = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 

@@ -14,10 +14,10 @@ from app.core.schemas import Page
 from app.publications.models import PublicationKind
 from app.publications.schemas import (
     CalendarCreate,
-    CommentCreate,
-    CommentRead,
     MeetingCreate,
     MeetingRead,
+    PublicationCommentCreate,
+    PublicationCommentRead,
     PublicationCreate,
     PublicationDetail,
     PublicationRead,
@@ -118,10 +118,10 @@ async def get_publication_content(
     return Response(stored.content, media_type=stored.media_type, headers=headers)
 
 
-@router.get("/{publication_id}/comments", response_model=Page[CommentRead])
+@router.get("/{publication_id}/comments", response_model=Page[PublicationCommentRead])
 async def list_publication_comments(
     publication_id: uuid.UUID, _: Reader, service: Service, paging: Paging
-) -> Page[CommentRead]:
+) -> Page[PublicationCommentRead]:
     """Questions on the publication and their answers, oldest first."""
     items, total = await service.comments(
         publication_id=publication_id, offset=paging.offset, limit=paging.page_size
@@ -131,12 +131,15 @@ async def list_publication_comments(
 
 @router.post(
     "/{publication_id}/comments",
-    response_model=CommentRead,
+    response_model=PublicationCommentRead,
     status_code=status.HTTP_201_CREATED,
 )
 async def comment_on_publication(
-    publication_id: uuid.UUID, body: CommentCreate, principal: Commenter, service: Service
-) -> CommentRead:
+    publication_id: uuid.UUID,
+    body: PublicationCommentCreate,
+    principal: Commenter,
+    service: Service,
+) -> PublicationCommentRead:
     """Ask a question on the publication (open until answered), or answer one (officers)."""
     return await service.comment(principal=principal, publication_id=publication_id, data=body)
 

@@ -57,14 +57,14 @@ class PublicationDetail(PublicationRead):
     )
 
 
-class CommentCreate(RequestSchema):
+class PublicationCommentCreate(RequestSchema):
     body: str = Field(min_length=1, max_length=10_000)
     reply_to_id: uuid.UUID | None = Field(
         default=None, description="Answer this question (officers); it is then answered"
     )
 
 
-class CommentRead(ResponseSchema):
+class PublicationCommentRead(ResponseSchema):
     id: uuid.UUID
     publication_id: uuid.UUID
     reply_to_id: uuid.UUID | None

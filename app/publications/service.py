@@ -47,11 +47,11 @@ from app.publications.models import (
 )
 from app.publications.repository import PublicationRepository
 from app.publications.schemas import (
-    CommentCreate,
-    CommentRead,
     ContentRead,
     MeetingCreate,
     MeetingRead,
+    PublicationCommentCreate,
+    PublicationCommentRead,
     PublicationCreate,
     PublicationDetail,
     PublicationRead,
@@ -358,7 +358,7 @@ class PublicationService:
 
     async def comments(
         self, *, publication_id: uuid.UUID, offset: int, limit: int
-    ) -> tuple[list[CommentRead], int]:
+    ) -> tuple[list[PublicationCommentRead], int]:
         await self.get_row(publication_id=publication_id)
         rows, total = await self.repository.comments_page(
             publication_id=publication_id, offset=offset, limit=limit
@@ -366,8 +366,8 @@ class PublicationService:
         return [_comment_read(row) for row in rows], total
 
     async def comment(
-        self, *, principal: Principal, publication_id: uuid.UUID, data: CommentCreate
-    ) -> CommentRead:
+        self, *, principal: Principal, publication_id: uuid.UUID, data: PublicationCommentCreate
+    ) -> PublicationCommentRead:
         """A question (open until answered) or, with reply_to_id, an officer's answer."""
         await self.get_row(publication_id=publication_id)
         question = None
@@ -507,8 +507,8 @@ def _figure(value: Decimal | None) -> str | None:
     return None if value is None else format(value.normalize(), "f")
 
 
-def _comment_read(row: PublicationComment) -> CommentRead:
-    return CommentRead(
+def _comment_read(row: PublicationComment) -> PublicationCommentRead:
+    return PublicationCommentRead(
         id=row.id,
         publication_id=row.publication_id,
         reply_to_id=row.reply_to_id,

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.access.dependencies import require
 from app.access.permissions import Permission
 from app.access.principal import Principal
+from app.core.config import Settings
 from app.core.deps import SessionDep, SettingsDep, get_sessionmaker
 from app.core.errors import InvalidInput, field_error
 from app.core.etag import set_etag
@@ -19,7 +20,7 @@ from app.measures.vocabulary import Rag
 from app.reports.board_pack import MEDIA_TYPES, BoardPackService, PackFormat
 from app.reports.filters import ReportFilterService
 from app.reports.narratives import NarrativeService
-from app.reports.outturn import OutturnService, outturn_csv
+from app.reports.outturn import OutturnService, OutturnYear, outturn_csv
 from app.reports.rendering import (
     CSV_MEDIA_TYPE,
     XLSX_MEDIA_TYPE,
@@ -206,17 +207,21 @@ async def get_exception_report(
     return report
 
 
+YearCode = Annotated[str, Query(description="A financial year, e.g. 2025-26")]
+OutturnSessionmaker = Annotated[async_sessionmaker[AsyncSession], Depends(get_sessionmaker)]
+
+
 @router.get(
     "/outturn",
     response_model=OutturnReport,
     responses={200: {"content": {"text/csv": _TEXT, XLSX_MEDIA_TYPE: _BINARY}}},
 )
 async def get_outturn(
-    year: Annotated[str, Query(description="A financial year, e.g. 2025-26")],
+    year: YearCode,
     _: Reader,
     session: SessionDep,
     settings: SettingsDep,
-    sessionmaker: Annotated[async_sessionmaker[AsyncSession], Depends(get_sessionmaker)],
+    sessionmaker: OutturnSessionmaker,
     filters: Filters,
     export_format: Annotated[
         Literal["json", "csv", "xlsx"],
@@ -227,20 +232,71 @@ async def get_outturn(
     against last year, from approved figures (columns: README, "Outturn export columns")."""
     service = OutturnService(session, settings=settings)
     outturn_year = await service.year(code=year)
-    filename = f"outturn-{outturn_year.code}"
     if export_format == "csv":
-        return StreamingResponse(
-            outturn_csv(sessionmaker, settings=settings, year=outturn_year, filters=filters),
-            media_type=CSV_MEDIA_TYPE,
-            headers=attachment(f"{filename}.csv"),
-        )
+        return _outturn_csv(sessionmaker, settings, outturn_year, filters)
     if export_format == "xlsx":
-        return Response(
-            await service.xlsx(year=outturn_year, filters=filters),
-            media_type=XLSX_MEDIA_TYPE,
-            headers=attachment(f"{filename}.xlsx"),
-        )
+        return await _outturn_xlsx(service, outturn_year, filters)
     return await service.report(year=outturn_year, filters=filters)
+
+
+@router.get(
+    "/outturn.csv",
+    response_class=Response,
+    responses={200: {"content": {CSV_MEDIA_TYPE: _TEXT}, "description": "The outturn as CSV"}},
+)
+async def get_outturn_csv(
+    year: YearCode,
+    _: Reader,
+    session: SessionDep,
+    settings: SettingsDep,
+    sessionmaker: OutturnSessionmaker,
+    filters: Filters,
+) -> Response:
+    """The year's outturn as CSV, streamed: `GET /reports/outturn?format=csv` as its own
+    operation, so that a generated client reads it as text."""
+    outturn_year = await OutturnService(session, settings=settings).year(code=year)
+    return _outturn_csv(sessionmaker, settings, outturn_year, filters)
+
+
+@router.get(
+    "/outturn.xlsx",
+    response_class=Response,
+    responses={200: {"content": {XLSX_MEDIA_TYPE: _BINARY}, "description": "The outturn workbook"}},
+)
+async def get_outturn_xlsx(
+    year: YearCode,
+    _: Reader,
+    session: SessionDep,
+    settings: SettingsDep,
+    filters: Filters,
+) -> Response:
+    """The year's outturn as an XLSX workbook: `GET /reports/outturn?format=xlsx` as its own
+    operation, so that a generated client reads it as a file."""
+    service = OutturnService(session, settings=settings)
+    return await _outturn_xlsx(service, await service.year(code=year), filters)
+
+
+def _outturn_csv(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    year: OutturnYear,
+    filters: IndicatorFilter,
+) -> StreamingResponse:
+    return StreamingResponse(
+        outturn_csv(sessionmaker, settings=settings, year=year, filters=filters),
+        media_type=CSV_MEDIA_TYPE,
+        headers=attachment(f"outturn-{year.code}.csv"),
+    )
+
+
+async def _outturn_xlsx(
+    service: OutturnService, year: OutturnYear, filters: IndicatorFilter
+) -> Response:
+    return Response(
+        await service.xlsx(year=year, filters=filters),
+        media_type=XLSX_MEDIA_TYPE,
+        headers=attachment(f"outturn-{year.code}.xlsx"),
+    )
 
 
 @router.get(

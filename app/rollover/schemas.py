@@ -18,7 +18,7 @@ class TargetRule(StrEnum):
     NONE = "none"
 
 
-class Outcome(StrEnum):
+class RolloverOutcome(StrEnum):
     CREATED = "created"
     KEPT = "kept"
     SKIPPED = "skipped"
@@ -48,7 +48,7 @@ class PlanRollover(ResponseSchema):
     kind: PlanKind
     title: str = Field(description="The new year's plan's title")
     org_unit_code: str
-    outcome: Outcome
+    outcome: RolloverOutcome
     plan_id: uuid.UUID | None = Field(
         description="The new year's plan (null in a dry run for one to be created)"
     )
@@ -59,7 +59,7 @@ class PlanRollover(ResponseSchema):
 class TargetRollover(ResponseSchema):
     indicator_code: str
     period: str | None = Field(description="null when the whole indicator is skipped")
-    outcome: Outcome
+    outcome: RolloverOutcome
     value: Measure | None = None
     lower: Measure | None = None
     upper: Measure | None = None

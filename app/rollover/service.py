@@ -34,9 +34,9 @@ from app.rollover import rules
 from app.rollover.exceptions import InvalidRollover, NothingToRollOver
 from app.rollover.repository import RolloverRepository, TargetKey
 from app.rollover.schemas import (
-    Outcome,
     PlanRollover,
     RolloverIn,
+    RolloverOutcome,
     RolloverResult,
     RolloverSummary,
     TargetRollover,
@@ -187,7 +187,7 @@ class RolloverService:
                         kind=source.kind,
                         title=kept.title,
                         org_unit_code=source.org_unit.code,
-                        outcome=Outcome.KEPT,
+                        outcome=RolloverOutcome.KEPT,
                         plan_id=kept.id,
                         objectives=0,
                         reason=f"already rolled over into {kept.financial_year}",
@@ -250,7 +250,7 @@ class RolloverService:
                     kind=source.kind,
                     title=title,
                     org_unit_code=source.org_unit.code,
-                    outcome=Outcome.CREATED,
+                    outcome=RolloverOutcome.CREATED,
                     plan_id=None,
                     objectives=len(copied),
                 )
@@ -277,7 +277,7 @@ class RolloverService:
                     kind=corporate.kind,
                     title=corporate.title,
                     org_unit_code=corporate.org_unit.code,
-                    outcome=Outcome.CARRIED_ON if spans else Outcome.SKIPPED,
+                    outcome=RolloverOutcome.CARRIED_ON if spans else RolloverOutcome.SKIPPED,
                     plan_id=corporate.id if spans else None,
                     objectives=0,
                     reason=(
@@ -332,7 +332,7 @@ class RolloverService:
                         TargetRollover(
                             indicator_code=indicator.code,
                             period=None,
-                            outcome=Outcome.SKIPPED,
+                            outcome=RolloverOutcome.SKIPPED,
                             reason="retired",
                             detail=f"{indicator.code} is retired: it does not carry on",
                         )
@@ -354,7 +354,7 @@ class RolloverService:
                     TargetRollover(
                         indicator_code=indicator.code,
                         period=None,
-                        outcome=Outcome.SKIPPED,
+                        outcome=RolloverOutcome.SKIPPED,
                         reason="no_data",
                         detail=f"no {what} in {from_year} to base a target on",
                     )
@@ -374,7 +374,7 @@ class RolloverService:
                     allowed=allowed,
                 )
                 work.rows.append(proposed)
-                if proposed.outcome is Outcome.CREATED:
+                if proposed.outcome is RolloverOutcome.CREATED:
                     work.created.append(
                         (
                             indicator,
@@ -438,7 +438,7 @@ class RolloverService:
             return row(
                 indicator_code=indicator.code,
                 period=code,
-                outcome=Outcome.KEPT,
+                outcome=RolloverOutcome.KEPT,
                 value=kept["value"],
                 lower=kept["lower"],
                 upper=kept["upper"],
@@ -459,14 +459,14 @@ class RolloverService:
             return row(
                 indicator_code=indicator.code,
                 period=code,
-                outcome=Outcome.SKIPPED,
+                outcome=RolloverOutcome.SKIPPED,
                 reason=proposal.reason,
                 detail=proposal.detail,
             )
         return row(
             indicator_code=indicator.code,
             period=code,
-            outcome=Outcome.CREATED,
+            outcome=RolloverOutcome.CREATED,
             value=proposal.value,
             lower=proposal.lower,
             upper=proposal.upper,
@@ -486,7 +486,7 @@ class RolloverService:
         plans: _PlanWork,
         targets: _TargetWork,
     ) -> RolloverResult:
-        def count(rows: list[Any], outcome: Outcome) -> int:
+        def count(rows: list[Any], outcome: RolloverOutcome) -> int:
             return sum(1 for row in rows if row.outcome is outcome)
 
         return RolloverResult(
@@ -497,14 +497,14 @@ class RolloverService:
             uplift_pct=data.uplift_pct,
             summary=RolloverSummary(
                 periods_created=len(periods),
-                plans_created=count(plans.rows, Outcome.CREATED),
-                plans_kept=count(plans.rows, Outcome.KEPT),
-                plans_carried_on=count(plans.rows, Outcome.CARRIED_ON),
-                plans_skipped=count(plans.rows, Outcome.SKIPPED),
+                plans_created=count(plans.rows, RolloverOutcome.CREATED),
+                plans_kept=count(plans.rows, RolloverOutcome.KEPT),
+                plans_carried_on=count(plans.rows, RolloverOutcome.CARRIED_ON),
+                plans_skipped=count(plans.rows, RolloverOutcome.SKIPPED),
                 objectives_created=len(plans.objectives),
-                targets_created=count(targets.rows, Outcome.CREATED),
-                targets_kept=count(targets.rows, Outcome.KEPT),
-                targets_skipped=count(targets.rows, Outcome.SKIPPED),
+                targets_created=count(targets.rows, RolloverOutcome.CREATED),
+                targets_kept=count(targets.rows, RolloverOutcome.KEPT),
+                targets_skipped=count(targets.rows, RolloverOutcome.SKIPPED),
             ),
             periods=periods,
             plans=plans.rows,
@@ -531,7 +531,7 @@ class RolloverService:
             )
             created = iter(plans.plans)
             for row in plans.rows:
-                if row.outcome is Outcome.CREATED:
+                if row.outcome is RolloverOutcome.CREATED:
                     plan = next(created)
                     row.plan_id = plan["id"]
                     events.append(

@@ -60,7 +60,7 @@ from app.status.schemas import (
     StatusRead,
     YearToDate,
 )
-from app.status.store import StatusStore
+from app.status.store import StatusStore, holds_sqlite_write_lock
 
 
 def scorecard_summary(rows: Iterable[HasRag], spend: Spend | None) -> ScorecardSummary:
@@ -297,7 +297,7 @@ class StatusService:
         kept = await take(snapshot, version)
         computed_ids: set[uuid.UUID] = set()
         if kept is None or lacking(kept):
-            async with store.claim(period_code) as writer:
+            async with store.claim(period_code, reader=self.session) as writer:
                 # Another request of this worker may have done it while this one waited, or
                 # one of another worker stored it under the version as it now stands.
                 ours = await self._kept(cache, period_code, version, day)
@@ -374,7 +374,7 @@ class StatusService:
         due = due_date < today()
         comments = await self.repository.comments(ids, period_code=period_code)
         benchmarks = await self.repository.benchmarks(ids, period_code=period_code)
-        charts = await SpcFits(self.session, maker=self._fits_writer()).icons(
+        charts = await SpcFits(self.session, maker=await self._fits_writer()).icons(
             ids=ids, indicators=indicators, until=periods[period_code].end_date
         )
         statuses = [
@@ -400,12 +400,14 @@ class StatusService:
         ]
         return statuses, due_date
 
-    def _fits_writer(self) -> async_sessionmaker[AsyncSession] | None:
+    async def _fits_writer(self) -> async_sessionmaker[AsyncSession] | None:
         """Where fitted SPC charts are stored for the next computation: the store's database,
-        unless this transaction has written (what it read may never be committed, and on
-        SQLite a second writer would wait on it)."""
+        unless this transaction has written (what it read may never be committed), or holds
+        SQLite's write lock (a second writer would wait on it until the busy timeout)."""
         store = self.cache.store if self.cache is not None else None
-        return None if store is None or has_changes(self.session) else store.maker
+        if store is None or has_changes(self.session):
+            return None
+        return None if await holds_sqlite_write_lock(self.session) else store.maker
 
     def _status(
         self,

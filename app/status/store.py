@@ -47,6 +47,16 @@ _LOCK = text("SELECT pg_advisory_xact_lock(:space, hashtext(:period))")
 _CHUNK = 500
 
 
+async def holds_sqlite_write_lock(session: AsyncSession) -> bool:
+    """Whether the session is in an SQLite transaction begun to write (app.core.db begins
+    those IMMEDIATE; a read-only one is marked so)."""
+    if session.get_bind().dialect.name != "sqlite" or not session.in_transaction():
+        return False
+    connection = (await session.connection()).sync_connection
+    assert connection is not None  # a session in a transaction has its connection
+    return not connection.get_execution_options().get("read_only", False)
+
+
 class StatusStore:
     """The stored statuses of the database ``maker`` writes to."""
 
@@ -106,14 +116,27 @@ class StatusStore:
         return snapshot
 
     @asynccontextmanager
-    async def claim(self, period: str) -> AsyncIterator[AsyncSession]:
+    async def claim(
+        self, period: str, *, reader: AsyncSession | None = None
+    ) -> AsyncIterator[AsyncSession]:
         """The right to compute and store the period's statuses, and the session to store them
-        with (``save``); committed on leaving, which ends the claim."""
+        with (``save``); committed on leaving, which ends the claim.
+
+        On SQLite a request that writes holds the database's one write lock (BEGIN IMMEDIATE)
+        until it commits, so a session of the store's own would wait for it, and it for the
+        statuses, until the busy timeout (a publication made after a change was a 503). There
+        the ``reader``'s own transaction stores them: they are committed with the request (or
+        not stored, if it fails), and the process's lock still keeps requests from computing
+        the same period side by side."""
         lock = self._locks.setdefault(period, asyncio.Lock())
-        async with lock, unit_of_work(self.maker) as writer:
-            if writer.get_bind().dialect.name == "postgresql":
-                await writer.execute(_LOCK, {"space": _LOCK_SPACE, "period": period})
-            yield writer
+        async with lock:
+            if reader is not None and await holds_sqlite_write_lock(reader):
+                yield reader
+                return
+            async with unit_of_work(self.maker) as writer:
+                if writer.get_bind().dialect.name == "postgresql":
+                    await writer.execute(_LOCK, {"space": _LOCK_SPACE, "period": period})
+                yield writer
 
     async def save(
         self,

@@ -66,6 +66,21 @@ def check_shape(url: str, *, allow_private: bool) -> tuple[str, int]:
     return parts.hostname, port
 
 
+async def resolve(host: str, port: int) -> list[IpAddress]:
+    """Every address the name resolves to, in the resolver's order of preference, each once
+    (AddressRefused when it resolves to none)."""
+    try:
+        infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError):
+        raise AddressRefused(f"the host {host} does not resolve") from None
+    addresses = list(
+        dict.fromkeys(ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos)
+    )
+    if not addresses:
+        raise AddressRefused(f"the host {host} does not resolve")
+    return addresses
+
+
 async def check_url(url: str, *, allow_private: bool) -> IpAddress | None:
     """Refuse (AddressRefused) a URL that is not https, or whose host resolves to any address
     that is not public; with allow_private, http and any address are allowed. The answer is
@@ -78,21 +93,7 @@ async def check_url(url: str, *, allow_private: bool) -> IpAddress | None:
         literal: IpAddress | None = ipaddress.ip_address(host.strip("[]"))
     except ValueError:
         literal = None
-    if literal is not None:
-        addresses: list[IpAddress] = [literal]
-    else:
-        try:
-            infos = await asyncio.get_running_loop().getaddrinfo(
-                host, port, type=socket.SOCK_STREAM
-            )
-        except (OSError, UnicodeError):
-            raise AddressRefused(f"the host {host} does not resolve") from None
-        # In the resolver's order of preference, each once.
-        addresses = list(
-            dict.fromkeys(ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos)
-        )
-        if not addresses:
-            raise AddressRefused(f"the host {host} does not resolve")
+    addresses = [literal] if literal is not None else await resolve(host, port)
     for address in sorted(addresses, key=str):
         reason = _refusal(address)
         if reason is not None:

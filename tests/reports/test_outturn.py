@@ -414,6 +414,33 @@ async def test_the_xlsx_outturn_is_ready_for_people(
     assert qtr["is_key"].value == "Yes"
 
 
+async def test_the_csv_and_xlsx_outturns_have_operations_of_their_own(
+    client: AsyncClient, factory: Factory, perf: Headers
+) -> None:
+    """`/reports/outturn.csv` and `.xlsx` answer what `?format=` does, each in one media type
+    (a generated client reads one typed answer per operation)."""
+    await seed_council(client, factory, perf)
+    for fmt in ("csv", "xlsx"):
+        chosen = await get_outturn(client, perf, fmt=fmt, org_unit="HOU")
+        own = await client.get(
+            f"{OUTTURN}.{fmt}", params={"year": YEAR, "org_unit": "HOU"}, headers=perf
+        )
+        assert own.status_code == 200, own.text
+        assert own.headers["content-type"] == chosen.headers["content-type"]
+        assert own.headers["content-disposition"] == chosen.headers["content-disposition"]
+        assert own.content == chosen.content
+        assert_problem(
+            await client.get(f"{OUTTURN}.{fmt}", params={"year": "2031-32"}, headers=perf), 404
+        )
+        assert_problem(
+            await client.get(
+                f"{OUTTURN}.{fmt}", params={"year": YEAR, "format": fmt}, headers=perf
+            ),
+            422,
+        )
+        assert_problem(await client.get(f"{OUTTURN}.{fmt}", params={"year": YEAR}), 401)
+
+
 async def test_who_may_export_the_outturn(
     client: AsyncClient, factory: Factory, perf: Headers
 ) -> None:

@@ -9,9 +9,11 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
+from alembic import command
 from httpx import ASGITransport, AsyncClient
 from sqlalchemy import event, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -26,6 +28,7 @@ from app.indicators.models import Target
 from app.main import create_app
 from app.status.cache import StatusCache
 from app.status.store import StatusStore
+from tests.conftest import alembic_config
 from tests.factories import Factory
 from tests.helpers import (
     API,
@@ -266,3 +269,49 @@ async def test_workers_asking_at_once_compute_the_statuses_once(
     assert answers[0].json() == answers[1].json() == answers[2].json()
     assert rags(answers[0].json()) == {"S1": "green", "S2": "green", "S3": "red"}
     assert len(set(computed)) == 1  # one worker read the figures; the others read its statuses
+
+
+@pytest.fixture
+async def sqlite_file(
+    tmp_path: Path, settings: Settings
+) -> AsyncIterator[tuple[AsyncClient, Factory]]:
+    """The app as `make run` serves it: an SQLite file whose transactions really commit, each
+    request on a connection of its own, statuses stored by the app's own store."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'gt.db'}"
+    await asyncio.to_thread(command.upgrade, alembic_config(url), "head")
+    engine = create_engine(url)
+    application = create_app(settings.model_copy(update={"database_url": url}), run_startup=False)
+    maker = app_sessionmaker(
+        engine, audit=AuditSeal(key=settings.audit_key.encode(), checkpoint=None)
+    )
+    application.state.engine = engine
+    application.state.sessionmaker = maker
+    application.state.status_cache = StatusCache(store=StatusStore(maker))
+    try:
+        transport = ASGITransport(app=application)
+        async with AsyncClient(transport=transport, base_url="http://test") as http:
+            yield http, Factory(maker, settings)
+    finally:
+        await engine.dispose()
+
+
+async def test_a_request_that_writes_on_sqlite_stores_the_statuses_it_computes(
+    sqlite_file: tuple[AsyncClient, Factory],
+) -> None:
+    """Publishing a scorecard whose statuses are not stored yet: on SQLite the request holds
+    the write lock, so the statuses are stored in its own transaction (a session of the
+    store's own waited for the lock until the busy timeout, and the answer was a 503)."""
+    client, factory = sqlite_file
+    await factory.financial_year(2025)
+    perf = await factory.headers(Role.PERFORMANCE_TEAM)
+    await three_measures(client, factory, perf)
+
+    published = await client.post(
+        f"{API}/reports/publications", json={"kind": "scorecard", "period": Q1}, headers=perf
+    )
+
+    assert published.status_code == 201, published.text
+    # Stored with the publication: a second worker reads them, computing nothing.
+    async with factory.sessionmaker() as session:
+        stored = await session.scalar(text("SELECT count(*) FROM stored_status"))
+    assert stored == 3
