@@ -179,6 +179,7 @@ def _block(document: object, block: Block) -> None:
         if block.kind == "meta":
             run.font.color.rgb = RGBColor(0x4C, 0x62, 0x72)
     elif isinstance(block, Chart):
+        assert block.svg_paths, "the pack was built without the DOCX's drawing of its charts"
         paragraph = add_paragraph()
         width = _content_width(document)
         _svg_picture(paragraph.add_run(), block.svg_paths, width=width, description=block.title)
