@@ -263,7 +263,7 @@ class StatusService:
         kept = await take(snapshot, version)
         computed_ids: set[uuid.UUID] = set()
         if kept is None or lacking(kept):
-            async with store.claim(period_code) as writer:
+            async with store.claim(period_code, reader=self.session) as writer:
                 # Another request of this worker may have done it while this one waited, or
                 # one of another worker stored it under the version as it now stands.
                 ours = await self._kept(cache, period_code, version, day)

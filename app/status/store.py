@@ -106,14 +106,25 @@ class StatusStore:
         return snapshot
 
     @asynccontextmanager
-    async def claim(self, period: str) -> AsyncIterator[AsyncSession]:
+    async def claim(
+        self, period: str, *, reader: AsyncSession | None = None
+    ) -> AsyncIterator[AsyncSession]:
         """The right to compute and store the period's statuses, and the session to store them
-        with (``save``); committed on leaving, which ends the claim."""
+        with (``save``); committed on leaving, which ends the claim.
+
+        On SQLite, when ``reader`` (the request's session) already holds the write lock (a
+        request that writes takes it at its first statement), that session is the writer: a
+        session of its own would wait on that very lock until the busy timeout, and fail. The
+        statuses are then stored when the request commits."""
         lock = self._locks.setdefault(period, asyncio.Lock())
-        async with lock, unit_of_work(self.maker) as writer:
-            if writer.get_bind().dialect.name == "postgresql":
-                await writer.execute(_LOCK, {"space": _LOCK_SPACE, "period": period})
-            yield writer
+        async with lock:
+            if reader is not None and await _holds_sqlite_write_lock(reader):
+                yield reader
+                return
+            async with unit_of_work(self.maker) as writer:
+                if writer.get_bind().dialect.name == "postgresql":
+                    await writer.execute(_LOCK, {"space": _LOCK_SPACE, "period": period})
+                yield writer
 
     async def save(
         self,
@@ -186,3 +197,12 @@ def _row(period: str, status: CachedStatus) -> dict[str, Any]:
         "internal": internal.decode(),
         "external": None if external == internal else external.decode(),
     }
+
+
+async def _holds_sqlite_write_lock(session: AsyncSession) -> bool:
+    """Whether the session's transaction is an SQLite writer's (BEGIN IMMEDIATE, app.core.db)."""
+    if session.get_bind().dialect.name != "sqlite" or not session.in_transaction():
+        return False
+    connection = (await session.connection()).sync_connection
+    assert connection is not None  # the session's transaction has begun
+    return not connection.get_execution_options().get("read_only", False)
