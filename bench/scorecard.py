@@ -377,6 +377,10 @@ class Result:
     summary: dict[str, int]
     row_count: int
     response_kb: float
+    # The process's resident memory once the data is in, before the first request, and after
+    # the last: the difference is what the app keeps for this council (statuses, caches).
+    rss_before_mib: float = 0.0
+    rss_after_mib: float = 0.0
 
     def report(self) -> str:
         timings = sorted(self.timings_ms)
@@ -401,6 +405,17 @@ class Result:
                 f"max {max(self.cold_ms):.1f} ms, {_span(self.cold_statements)} statements",
             ]
         )
+
+
+def rss_mib() -> float:
+    """This process's resident memory now (VmRSS), in MiB; NaN where /proc is not."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
 
 
 def _span(numbers: list[int]) -> str:
@@ -454,6 +469,7 @@ async def measure(backend: str, url: str, args: argparse.Namespace, migrate_s: f
             issuer=settings.jwt_issuer,
         )
         period = last_completed_quarter(generator)
+        rss_before = rss_mib()
         timings: list[float] = []
         cpu: list[float] = []
         counts: list[int] = []
@@ -544,6 +560,8 @@ async def measure(backend: str, url: str, args: argparse.Namespace, migrate_s: f
             summary=body["summary"],
             row_count=len(body["rows"]),
             response_kb=size / 1024,
+            rss_before_mib=rss_before,
+            rss_after_mib=rss_mib(),
         )
     finally:
         await engine.dispose()

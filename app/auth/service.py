@@ -346,7 +346,7 @@ class ProviderSignIn:
         if not user.is_active:
             raise NotAuthenticated("This account is deactivated.", headers=_INVALID)
         digest = refresh_token_digest(token)
-        if self.group_roles and digest not in self._settled:
+        if self.group_roles and digest not in self._settled and self._names_groups(claims, user):
             changed = await self._apply_groups(session, user_id=user.id, claims=claims)
             if not changed:
                 # Settled only once nothing needed changing, so a change rolled back with its
@@ -359,6 +359,24 @@ class ProviderSignIn:
         if principal is None:
             raise NotAuthenticated("This account is deactivated.", headers=_INVALID)
         return principal
+
+    def _names_groups(self, claims: dict[str, Any], user: User) -> bool:
+        """Whether the token says which groups its holder is in. A provider that has too many
+        groups to put in a token (Microsoft Entra ID past 200: "group overage") leaves the
+        claim out and points at where to look instead (``_claim_names``); the groups are then
+        unknown here, not none, so the roles stay as they are rather than all be taken away."""
+        claim = self.settings.oidc_groups_claim
+        if claim in claims:
+            return True
+        pointers = claims.get("_claim_names")
+        if isinstance(pointers, dict) and claim in pointers:
+            logger.warning(
+                "the provider left the groups out of the token (group overage): roles unchanged;"
+                " emit fewer groups (e.g. only those assigned to the application)",
+                extra={"user_id": str(user.id), "claim": claim},
+            )
+            return False
+        return True
 
     async def _create(self, session: AsyncSession, *, email: str, claims: dict[str, Any]) -> User:
         if not self.settings.oidc_create_users:

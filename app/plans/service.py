@@ -115,7 +115,8 @@ def _invalid(field: str, message: str) -> InvalidLink:
     return InvalidLink(message, errors=[field_error(field, message, "link")])
 
 
-# Only a plan in these states may change; an approved one changes by a new version.
+# Only a plan in these states may change (a submitted one goes back to draft); an approved one
+# changes by a new version.
 _EDITABLE = {PlanStatus.DRAFT, PlanStatus.SUBMITTED}
 
 
@@ -249,6 +250,7 @@ class PlanService:
         self._require_write(principal, plan.org_unit_id, "this plan")
         check_if_match(if_match, plan.version)
         require_editable(plan)
+        await self._reopen(principal, plan)
         before = plan_read(plan)
         changes = data.model_dump(exclude_unset=True)
         if changes.get("financial_year") is not None:
@@ -336,6 +338,26 @@ class PlanService:
             after=to_audit(after),
         )
         return after, plan.version
+
+    async def _reopen(self, principal: Principal, plan: Plan) -> None:
+        """A change to a submitted plan (or to its objectives) takes it back to draft, so that
+        what is approved is what was put forward: it is submitted again when ready."""
+        if plan.status is not PlanStatus.SUBMITTED:
+            return
+        before = plan_read(plan)
+        plan.status = PlanStatus.DRAFT
+        plan.submitted_by_id = plan.submitted_at = None
+        await self.repository.flush()
+        plan = await self.get(plan_id=plan.id)
+        await self.session.refresh(plan, attribute_names=["org_unit"])
+        await self.audit.record(
+            actor=principal,
+            action="return_to_draft",
+            entity_type="plan",
+            entity_id=plan.id,
+            before=to_audit(before),
+            after=to_audit(plan_read(plan)),
+        )
 
     async def submit(
         self, *, principal: Principal, plan_id: uuid.UUID, if_match: str | None
@@ -536,6 +558,7 @@ class PlanService:
         plan = await self.get(plan_id=plan_id)
         self._require_write(principal, plan.org_unit_id, "this plan")
         require_editable(plan)
+        await self._reopen(principal, plan)
         objective = Objective(plan_id=plan.id, title=data.title, position=0)
         await self._apply(plan, objective, data.model_dump(exclude_unset=True), creating=True)
         read = await self._read_objective(objective)
@@ -561,6 +584,7 @@ class PlanService:
         self._require_write(principal, plan.org_unit_id, "this plan")
         check_if_match(if_match, objective.version)
         require_editable(plan)
+        await self._reopen(principal, plan)
         before = await self._read_objective(objective)
         await self._apply(plan, objective, data.model_dump(exclude_unset=True), creating=False)
         read = await self._read_objective(objective)

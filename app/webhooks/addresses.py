@@ -3,14 +3,16 @@ service cannot be made to call into the council's own network or a cloud metadat
 
 The host is resolved and every address checked, when the subscription is made and again before
 each delivery (a name that resolved to a public address yesterday may resolve to 10.0.0.5
-today: DNS rebinding)."""
+today: DNS rebinding), and the delivery connects to the address that was checked, not to
+whatever the name resolves to a moment later (``pinned``)."""
 
 from __future__ import annotations
 
 import asyncio
 import ipaddress
 import socket
-from urllib.parse import urlsplit
+from dataclasses import dataclass
+from urllib.parse import urlsplit, urlunsplit
 
 ALLOWED_SCHEMES = frozenset({"https"})
 ALLOWED_SCHEMES_PRIVATE = frozenset({"https", "http"})
@@ -64,18 +66,20 @@ def check_shape(url: str, *, allow_private: bool) -> tuple[str, int]:
     return parts.hostname, port
 
 
-async def check_url(url: str, *, allow_private: bool) -> None:
+async def check_url(url: str, *, allow_private: bool) -> IpAddress | None:
     """Refuse (AddressRefused) a URL that is not https, or whose host resolves to any address
-    that is not public; with allow_private, http and any address are allowed."""
+    that is not public; with allow_private, http and any address are allowed. The answer is
+    the checked address to connect to when the host is a name (None: connect as the URL says,
+    the host being an address already, or any address being allowed)."""
     host, port = check_shape(url, allow_private=allow_private)
     if allow_private:
-        return
+        return None
     try:
         literal: IpAddress | None = ipaddress.ip_address(host.strip("[]"))
     except ValueError:
         literal = None
     if literal is not None:
-        addresses: set[IpAddress] = {literal}
+        addresses: list[IpAddress] = [literal]
     else:
         try:
             infos = await asyncio.get_running_loop().getaddrinfo(
@@ -83,8 +87,36 @@ async def check_url(url: str, *, allow_private: bool) -> None:
             )
         except (OSError, UnicodeError):
             raise AddressRefused(f"the host {host} does not resolve") from None
-        addresses = {ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos}
+        # In the resolver's order of preference, each once.
+        addresses = list(
+            dict.fromkeys(ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos)
+        )
+        if not addresses:
+            raise AddressRefused(f"the host {host} does not resolve")
     for address in sorted(addresses, key=str):
         reason = _refusal(address)
         if reason is not None:
             raise AddressRefused(f"{host} is not allowed: {reason}")
+    return None if literal is not None else addresses[0]
+
+
+@dataclass(frozen=True)
+class PinnedRequest:
+    """A request to a checked address: the URL with the address for its host, the name kept
+    in ``Host`` and, for TLS, as the server name sent (SNI) and verified in the certificate."""
+
+    url: str
+    host_header: str
+    server_name: str
+
+
+def pinned(url: str, address: IpAddress) -> PinnedRequest:
+    parts = urlsplit(url)
+    assert parts.hostname is not None  # check_shape refuses a URL without a host
+    host = f"[{address}]" if address.version == 6 else str(address)
+    netloc = host if parts.port is None else f"{host}:{parts.port}"
+    return PinnedRequest(
+        url=urlunsplit(parts._replace(netloc=netloc)),
+        host_header=parts.netloc,
+        server_name=parts.hostname,
+    )

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 from standardwebhooks import Webhook as Signer
 
-from app.webhooks.addresses import AddressRefused, check_url
+from app.webhooks.addresses import AddressRefused, check_url, pinned
 
 
 @dataclass(frozen=True)
@@ -45,15 +45,20 @@ async def call(
     """POST the payload; a 2xx answer is delivered, anything else (or no answer) is not."""
     try:
         # Again at each attempt: the name may resolve elsewhere since the subscription.
-        await check_url(url, allow_private=allow_private)
+        address = await check_url(url, allow_private=allow_private)
     except AddressRefused as exc:
         return CallResult(ok=False, status=None, error=f"refused: {exc}")
     body = json.dumps(payload, separators=(",", ":"), sort_keys=True)
+    headers = signed_headers(secret=secret, message_id=message_id, body=body)
+    extensions: dict[str, Any] = {}
+    if address is not None:
+        # Connect to the address just checked: resolving the name again could answer another.
+        target = pinned(url, address)
+        url, headers["host"] = target.url, target.host_header
+        extensions["sni_hostname"] = target.server_name
     try:
         response = await http.post(
-            url,
-            content=body.encode(),
-            headers=signed_headers(secret=secret, message_id=message_id, body=body),
+            url, content=body.encode(), headers=headers, extensions=extensions
         )
     except httpx.HTTPError as exc:
         return CallResult(ok=False, status=None, error=f"{type(exc).__name__}: {exc}"[:1000])

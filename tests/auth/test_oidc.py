@@ -253,6 +253,28 @@ async def test_the_last_admin_keeps_the_role_when_out_of_the_admin_group(
     assert roles(await _me(oidc_client, provider.token(groups=["other"]))) == []
 
 
+async def test_a_token_with_too_many_groups_to_list_leaves_the_roles_as_they_are(
+    oidc_client: AsyncClient, provider: Provider, factory: Factory
+) -> None:
+    await factory.user(Role.STAFF, "HOU", email=EMAIL)
+    granted = await _me(oidc_client, provider.token(groups=[GROUP_PERFORMANCE]))
+    assert sorted(r["role"] for r in granted.json()["roles"]) == ["performance_team", "staff"]
+
+    # Entra ID's group overage: no groups claim, a pointer to where they are instead.
+    overage = provider.token(
+        groups=None,
+        _claim_names={"groups": "src1"},
+        _claim_sources={"src1": {"endpoint": "https://graph.microsoft.com/v1.0/users/x"}},
+    )
+    kept = await _me(oidc_client, overage)
+    assert kept.status_code == 200, kept.text
+    assert sorted(r["role"] for r in kept.json()["roles"]) == ["performance_team", "staff"]
+
+    # A token that simply names no groups is no groups: the mapped role goes.
+    emptied = await _me(oidc_client, provider.token(groups=None))
+    assert [r["role"] for r in emptied.json()["roles"]] == ["staff"]
+
+
 async def test_the_services_own_tokens_still_work_beside_the_providers(
     oidc_client: AsyncClient, factory: Factory
 ) -> None:

@@ -190,3 +190,49 @@ async def test_a_plan_without_sensible_years_is_422(
     client: AsyncClient, people: Council, body: dict[str, Any]
 ) -> None:
     assert_problem(await client.post(PLANS, json=body, headers=people.perf.headers), 422)
+
+
+async def test_changing_a_submitted_plan_takes_it_back_to_draft_until_submitted_again(
+    client: AsyncClient, people: Council, factory: Factory
+) -> None:
+    author = people.director
+    plan = await _post(
+        client,
+        PLANS,
+        author.headers,
+        kind="service",
+        title="Housing 2025-26",
+        org_unit_code="HOU",
+        financial_year="2025-26",
+    )
+    objective = await _post(
+        client, f"{PLANS}/{plan['id']}/objectives", author.headers, code="H1", title="Homes"
+    )
+    approver = await person(factory, Role.DIRECTOR, "PEO")
+    url = f"{PLANS}/{plan['id']}"
+    for method, change_url, body in (
+        ("PATCH", url, {"title": "Housing 2025-26 (revised)"}),
+        ("PATCH", f"{API}/objectives/{objective['id']}", {"title": "More homes"}),
+        ("POST", f"{url}/objectives", {"title": "Fewer voids"}),
+    ):
+        await _post(client, f"{url}/submit", author.headers)
+        changed = await client.request(method, change_url, json=body, headers=author.headers)
+        assert changed.status_code in (200, 201), changed.text
+        reread = (await client.get(url, headers=author.headers)).json()
+        assert (reread["status"], reread["submitted_by_id"]) == ("draft", None)
+        # What the approver would approve is no longer what was put forward.
+        assert_problem(await client.post(f"{url}/approve", headers=approver.headers), 409)
+
+    await _post(client, f"{url}/submit", author.headers)
+    approved = await _post(client, f"{url}/approve", approver.headers)
+    assert approved["title"] == "Housing 2025-26 (revised)"
+    first = (await client.get(f"{url}/versions/1", headers=author.headers)).json()
+    assert sorted(o["title"] for o in first["objectives"]) == ["Fewer voids", "More homes"]
+    trail = (
+        await client.get(
+            f"{API}/audit-events",
+            params={"entity_type": "plan", "entity_id": plan["id"], "action": "return_to_draft"},
+            headers=people.auditor.headers,
+        )
+    ).json()
+    assert trail["total"] == 3
