@@ -31,7 +31,7 @@ from app.recommendations.models import Recommendation
 from app.reports.models import Narrative
 from app.risks.models import Risk
 from app.settings.models import CouncilSetting
-from app.spc.models import IndicatorSpcSetting
+from app.spc.models import IndicatorSpcSetting, SpcFit
 from app.status.models import StatusSnapshot, StoredStatus
 from app.users.models import RoleAssignment, User
 from app.webhooks.models import Webhook
@@ -77,6 +77,7 @@ __all__ = [
     "RefreshToken",
     "Risk",
     "RoleAssignment",
+    "SpcFit",
     "StatusSnapshot",
     "StoredStatus",
     "Target",

@@ -61,6 +61,7 @@ from app.periods import calendar
 from app.periods.calendar import PeriodKind, PeriodSpec
 from app.periods.models import Period, PeriodStatus
 from app.status.cache import StatusCache
+from app.status.store import StatusStore
 from app.users.models import RoleAssignment, User
 
 T = TypeVar("T")
@@ -459,7 +460,8 @@ async def measure(backend: str, url: str, args: argparse.Namespace, migrate_s: f
         app = create_app(settings, run_startup=False)
         app.state.engine = engine
         app.state.sessionmaker = app_sessionmaker(engine, audit=AuditSeal.from_settings(settings))
-        app.state.status_cache = StatusCache()
+        # As the served app has it (app/main.py): the stored statuses and SPC fits behind it.
+        app.state.status_cache = StatusCache(store=StatusStore(app.state.sessionmaker))
         tune_garbage_collector()  # as the served app's lifespan does
         token, _ = create_access_token(
             subject_kind=SubjectKind.USER,

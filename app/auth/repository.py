@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import delete, exists, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.auth.models import LoginFailure, RefreshToken
 from app.org.models import OrgUnit
@@ -38,13 +38,18 @@ class AuthRepository:
             if session_id is not None
             else literal(False)
         )
+        # The roles joined in: one statement for every authenticated request.
         row = (
-            await self.session.execute(
-                select(User, revoked.label("revoked"))
-                .where(User.id == user_id)
-                .options(selectinload(User.roles))
+            (
+                await self.session.execute(
+                    select(User, revoked.label("revoked"))
+                    .where(User.id == user_id)
+                    .options(joinedload(User.roles))
+                )
             )
-        ).first()
+            .unique()
+            .first()
+        )
         if row is None:
             return None, False
         return row[0], bool(row[1])

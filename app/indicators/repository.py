@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Hashable, Sequence
 from copy import copy
 from typing import Any, TypeVar
 
@@ -82,6 +82,25 @@ class IndicatorFilter:
         if self.q:
             query = query.where(contains(self.q, Indicator.code, Indicator.title))
         return query
+
+    def cache_key(self) -> Hashable | None:
+        """What these filters select, as a key that names the same indicators whenever the
+        data version is the same: every filter is a column of ``indicator``, which the version
+        tracks. None when one is not (a plan's, an objective's or a committee's measures)."""
+        if self.ids_in:
+            return None
+        return (
+            None if self.org_unit_ids is None else frozenset(self.org_unit_ids),
+            self.polarity,
+            self.frequency,
+            self.is_key,
+            self.is_public,
+            self.is_national,
+            self.status,
+            self.q or None,
+            None if self.codes is None else frozenset(self.codes),
+            None if self.ids is None else frozenset(self.ids),
+        )
 
     def id_query(self) -> Select[tuple[uuid.UUID]]:
         """A SELECT of the matching indicators' ids, for statements that take them as a set."""

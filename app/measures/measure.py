@@ -170,6 +170,11 @@ class MeasureMath:
         self.values = values
         self.targets = targets
         self.scale = Decimal(100) if indicator.value_type is ValueType.PERCENTAGE else Decimal(1)
+        # The figures and targets given never change for this object: each period's combined
+        # value and target is worked out once (a status asks for the same ones several times:
+        # the reading, year to date, the forecast).
+        self._values: dict[tuple[str, ...], tuple[Decimal | None, bool]] = {}
+        self._targets_at: dict[str, Target | None] = {}
 
     def observations(self, codes: Iterable[str]) -> tuple[list[Observation], bool]:
         found, complete = [], True
@@ -182,6 +187,13 @@ class MeasureMath:
         return found, complete
 
     def value(self, codes: Sequence[str]) -> tuple[Decimal | None, bool]:
+        key = tuple(codes)
+        known = self._values.get(key)
+        if known is None:
+            known = self._values[key] = self._value(codes)
+        return known
+
+    def _value(self, codes: Sequence[str]) -> tuple[Decimal | None, bool]:
         observations, complete = self.observations(codes)
         if len(codes) == 1:
             return (observations[0].value if observations else None), complete
@@ -275,6 +287,12 @@ class MeasureMath:
     def target_at(self, code: str) -> Target | None:
         """The target set for the period, else its parts' targets combined (a year's from its
         quarters, a quarter's from its months), by the indicator's aggregation."""
+        if code in self._targets_at:
+            return self._targets_at[code]
+        found = self._targets_at[code] = self._target_at(code)
+        return found
+
+    def _target_at(self, code: str) -> Target | None:
         direct = self.targets.get(code)
         if direct is not None:
             return as_rule_target(direct)

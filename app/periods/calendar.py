@@ -127,11 +127,17 @@ def period_containing(day: date, *, kind: PeriodKind) -> PeriodSpec:
 
 def children(code: str) -> list[str]:
     """The next level down: a year's 4 quarters, a quarter's 3 months, none for a month."""
+    return list(_children(code))
+
+
+@lru_cache(maxsize=4096)
+def _children(code: str) -> tuple[str, ...]:
+    # Worked out once per code: a status computation asks for the same few thousands of times.
     spec = parse_period(code)
     if spec.kind is PeriodKind.YEAR:
         # Quarter codes carry '-Q', so a valid year's quarters can't be ambiguous or out of range.
-        return [_quarter_code(spec.start_year, q) for q in range(1, QUARTERS_IN_YEAR + 1)]
-    return months_in(code) if spec.kind is PeriodKind.QUARTER else []
+        return tuple(_quarter_code(spec.start_year, q) for q in range(1, QUARTERS_IN_YEAR + 1))
+    return tuple(months_in(code)) if spec.kind is PeriodKind.QUARTER else ()
 
 
 def months_in(code: str) -> list[str]:

@@ -83,14 +83,16 @@ class ReportService:
         if not principal.has(Permission.PLANS_READ):
             return None
         org = OrgService(self.session)
-        tree = await org.tree()
         units: set[uuid.UUID] | None
         if filters.org_unit_ids is not None:
             units = set(filters.org_unit_ids)
         else:
             own = principal.scope(Permission.PLANS_WRITE)
             units = None if own.everywhere or own.is_empty else set(own.unit_ids)
-        roots = [] if units is None else [u for u in units if tree.parent_of.get(u) not in units]
+        roots: list[uuid.UUID] = []
+        if units is not None:  # the whole council's spend needs no tree
+            tree = await org.tree()
+            roots = [u for u in units if tree.parent_of.get(u) not in units]
         codes = await org.repository.codes_by_id(ids=roots)
         return await BudgetService(self.session).spend(
             financial_year=year,

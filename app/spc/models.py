@@ -1,10 +1,10 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey
+from sqlalchemy import JSON, CheckConstraint, Float, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.changes import tracked
@@ -37,3 +37,27 @@ class IndicatorSpcSetting(IdMixin, VersionedMixin, Base):
     recalculate_at: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     updated_by_id: Mapped[uuid.UUID | None]
+
+
+class SpcFit(Base):
+    """The icons (and the last segment's lines) of one indicator's XmR chart up to a day,
+    fitted once and kept under a digest of everything the fit was computed from: the approved
+    values ending by then, the point targets starting by then, the chart settings and the
+    indicator's frequency, polarity and aggregation (``app.spc.fits``). A fit whose digest
+    matches its inputs as they stand is the fresh fit; one that does not is refitted. Derived,
+    never a source: not tracked by ``app.core.changes``.
+    """
+
+    __tablename__ = "spc_fit"
+
+    indicator_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("indicator.id", ondelete="CASCADE"), primary_key=True
+    )
+    until: Mapped[date] = mapped_column(primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64))
+    variation_icon: Mapped[str | None] = mapped_column(String(32))
+    assurance_icon: Mapped[str | None] = mapped_column(String(32))
+    mean: Mapped[float | None] = mapped_column(Float)
+    lower_limit: Mapped[float | None] = mapped_column(Float)
+    upper_limit: Mapped[float | None] = mapped_column(Float)
+    fitted_at: Mapped[datetime]

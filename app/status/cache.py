@@ -25,10 +25,10 @@ from __future__ import annotations
 
 import uuid
 from collections import OrderedDict
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Hashable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from app.core.changes import Version
 from app.measures.vocabulary import Rag, ValueStatus
@@ -127,6 +127,19 @@ class CachedStatus:
         return cached
 
 
+# Scorecard bodies kept per snapshot (about 1 MB each for 2,000 indicators).
+BODIES = 8
+
+
+@dataclass(frozen=True)
+class Body:
+    """A scorecard's rows as served: their JSON joined, and the count per RAG status."""
+
+    rows: bytes
+    counts: dict[str, Any]
+    size: int  # how many rows
+
+
 @dataclass
 class Snapshot:
     """Statuses for one period, each computed from data at least as new as ``version``, on a
@@ -136,6 +149,18 @@ class Snapshot:
     due_date: date
     due: bool
     statuses: dict[uuid.UUID, CachedStatus] = field(default_factory=dict)
+    # Whole scorecards as served under this version: per (filters, what the reader sees of
+    # working copies), the rows' JSON joined and their count per RAG status. Only ever added
+    # to: what a snapshot holds for a member never changes while its version stands.
+    bodies: OrderedDict[Hashable, Body] = field(default_factory=OrderedDict)
+
+    def body(self, key: Hashable) -> Body | None:
+        return self.bodies.get(key)
+
+    def keep_body(self, key: Hashable, body: Body) -> None:
+        self.bodies[key] = body
+        while len(self.bodies) > BODIES:
+            self.bodies.popitem(last=False)
 
     def holds_on(self, day: date) -> bool:
         """Whether statuses computed then are still right on ``day``: the only thing the date

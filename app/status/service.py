@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from datetime import date
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.access.permissions import Permission
 from app.access.principal import Principal
 from app.benchmarks.models import Benchmark
 from app.benchmarks.service import position_of
@@ -44,9 +45,8 @@ from app.measures.vocabulary import VALUE_KIND, Rag, Tolerance, ValueStatus
 from app.periods import calendar
 from app.periods.exceptions import PeriodNotFound
 from app.settings.service import SettingsService
-from app.spc.series import IndicatorChart
-from app.spc.service import SpcService
-from app.status.cache import CachedStatus, Snapshot, StatusCache
+from app.spc.fits import Icons, SpcFits
+from app.status.cache import Body, CachedStatus, Snapshot, StatusCache
 from app.status.repository import StatusRepository, WorkingCopy
 from app.status.schemas import (
     Band,
@@ -114,11 +114,10 @@ class StatusService:
         spend: Spend | None = None,
     ) -> bytes:
         """``scorecard(...).model_dump_json()``, assembled from rows each serialised once per
-        data version rather than on every request."""
-        entries = await self._cached(period_code, filters)
-        internal = _InternalReader(principal)
-        rows = [entry.json(internal=internal(entry.org_unit_id)) for entry in entries]
-        summary = scorecard_summary(entries, spend)
+        data version rather than on every request; the rows joined are kept too, per filters
+        and reader, so a warm scorecard is the data version and one lookup."""
+        body = await self._body(principal, period_code, filters)
+        summary = ScorecardSummary(**body.counts, spend=spend)
         return b"".join(
             (
                 b'{"period":',
@@ -126,10 +125,45 @@ class StatusService:
                 b',"summary":',
                 summary.model_dump_json().encode(),
                 b',"rows":[',
-                b",".join(rows),
+                body.rows,
                 b"]}",
             )
         )
+
+    async def _body(
+        self, principal: Principal | None, period_code: str, filters: IndicatorFilter
+    ) -> Body:
+        """The rows of the scorecard as JSON and their counts: kept with the period's snapshot
+        while its data version stands, or assembled from the statuses (and then kept)."""
+        cache = None if has_changes(self.session) else self.cache
+        selected = filters.cache_key()
+        key = None if cache is None or selected is None else (selected, _reader_key(principal))
+        version = None
+        if cache is not None and key is not None:
+            version = await current_version(self.session)
+            snapshot = cache.get(period_code)
+            if (
+                snapshot is not None
+                and snapshot.version == version
+                and snapshot.holds_on(today())
+                and (kept := snapshot.body(key)) is not None
+            ):
+                record_status_cache(hits=kept.size, computed=0)
+                return kept
+        entries = await self._cached(period_code, filters)
+        internal = _InternalReader(principal)
+        body = Body(
+            rows=b",".join(entry.json(internal=internal(entry.org_unit_id)) for entry in entries),
+            counts=summarise(entries).model_dump(),
+            size=len(entries),
+        )
+        if cache is not None and key is not None:
+            snapshot = cache.get(period_code)
+            # Kept only with a snapshot of the version read before the statuses were: what it
+            # holds for these members is what was just joined.
+            if snapshot is not None and snapshot.version == version:
+                snapshot.keep_body(key, body)
+        return body
 
     async def status(
         self, *, principal: Principal | None, code: str, period_code: str
@@ -340,7 +374,7 @@ class StatusService:
         due = due_date < today()
         comments = await self.repository.comments(ids, period_code=period_code)
         benchmarks = await self.repository.benchmarks(ids, period_code=period_code)
-        charts = await SpcService(self.session).charts(
+        charts = await SpcFits(self.session, maker=self._fits_writer()).icons(
             ids=ids, indicators=indicators, until=periods[period_code].end_date
         )
         statuses = [
@@ -366,6 +400,13 @@ class StatusService:
         ]
         return statuses, due_date
 
+    def _fits_writer(self) -> async_sessionmaker[AsyncSession] | None:
+        """Where fitted SPC charts are stored for the next computation: the store's database,
+        unless this transaction has written (what it read may never be committed, and on
+        SQLite a second writer would wait on it)."""
+        store = self.cache.store if self.cache is not None else None
+        return None if store is None or has_changes(self.session) else store.maker
+
     def _status(
         self,
         indicator: Indicator,
@@ -376,7 +417,7 @@ class StatusService:
         due: bool,
         comments: Sequence[Comment],
         benchmark: Benchmark | None,
-        chart: IndicatorChart | None,
+        chart: Icons | None,
         working: WorkingCopy | None,
     ) -> StatusRead:
         math = MeasureMath(indicator, values, targets)
@@ -446,8 +487,8 @@ class StatusService:
             decimal_places=places,
             is_key=indicator.is_key,
             benchmark=position_of(benchmark, value=actual, polarity=indicator.polarity),
-            variation_icon=chart.result.variation_icon if chart else None,
-            assurance_icon=chart.result.assurance_icon if chart else None,
+            variation_icon=chart.variation_icon if chart else None,
+            assurance_icon=chart.assurance_icon if chart else None,
             forecast=_forecast_read(math, frame, tolerance=tolerance, ytd=ytd),
         )
 
@@ -479,6 +520,17 @@ class StatusService:
 
 
 _AWAITING = frozenset({ValueStatus.DRAFT, ValueStatus.SUBMITTED})
+
+
+def _reader_key(principal: Principal | None) -> Hashable:
+    """What decides which org units' working copies a reader sees (``sees_working_copies``):
+    the scopes of the two permissions it asks about."""
+    if principal is None:
+        return None
+    return (
+        principal.scope(Permission.VALUES_READ_INTERNAL),
+        principal.scope(Permission.VALUES_APPROVE),
+    )
 
 
 def _unless_not_due(rag: Rag, *, due: bool) -> Rag | None:

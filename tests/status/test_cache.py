@@ -433,7 +433,8 @@ async def test_every_table_a_status_is_computed_from_is_tracked(
         name
         for name in read
         if CHANGES not in Base.metadata.tables[name].info
-        and name not in {"data_version", "data_change", "status_snapshot", "stored_status"}
+        and name
+        not in {"data_version", "data_change", "status_snapshot", "stored_status", "spc_fit"}
     }
     assert {"indicator", "indicator_value", "target", "period"} <= read
     assert untracked == set()
@@ -468,3 +469,43 @@ async def test_a_figure_becomes_missing_once_the_due_date_passes_even_with_no_ch
         assert row(await card(client, perf), "D1")["rag"] == "missing"
     finally:
         clock.freeze(None)
+
+
+async def test_a_kept_scorecard_is_served_only_to_readers_of_the_same_scope_and_filters(
+    client: AsyncClient, factory: Factory, perf: Headers
+) -> None:
+    """Whole scorecards are kept per data version, filters and what the reader may see of
+    working copies: one kept for a reader who sees every draft is never given to one who sees
+    only some, nor a council-wide one for an org unit's."""
+    for code, unit in (("H1", "HOU"), ("W1", "WST")):
+        await create_indicator(client, perf, code, org_unit_code=unit)
+        await set_target(client, perf, code, Q1, value=80)
+    housing = await person(factory, Role.HEAD_OF_SERVICE, "HOU")
+    waste = await person(factory, Role.HEAD_OF_SERVICE, "WST")
+    for code, head in (("H1", housing), ("W1", waste)):
+        saved = await client.put(
+            f"{INDICATORS}/{code}/values/{Q1}", json={"value": 5}, headers=head.headers
+        )
+        assert saved.status_code in (200, 201), saved.text
+
+    def drafts(scorecard: dict[str, Any]) -> dict[str, Any]:
+        return {r["indicator_code"]: r["value_status"] for r in scorecard["rows"]}
+
+    for _ in range(2):  # the second round is served from what the first kept
+        assert drafts(await card(client, perf)) == {"H1": "draft", "W1": "draft"}
+        assert drafts(await card(client, housing.headers)) == {"H1": "draft", "W1": None}
+        assert drafts(await card(client, waste.headers)) == {"H1": None, "W1": "draft"}
+        only = await client.get(SCORECARD, params={"period": Q1, "org_unit": "WST"}, headers=perf)
+        assert only.status_code == 200, only.text
+        assert drafts(only.json()) == {"W1": "draft"}
+        counted = {k: v for k, v in only.json()["summary"].items() if k != "spend" and v}
+        rated = [r["rag"] for r in only.json()["rows"] if r["rag"] is not None]
+        assert counted == {rag: rated.count(rag) for rag in rated}  # its own rows' counts
+
+    # A change: the kept scorecards are not served again.
+    await seed_approved(factory, "H1", {Q2: 90})
+    submitted = await client.post(f"{INDICATORS}/W1/values/{Q1}/submit", headers=waste.headers)
+    assert submitted.status_code == 200, submitted.text
+    assert drafts(await card(client, perf))["W1"] == "submitted"
+    assert drafts(await card(client, waste.headers))["W1"] == "submitted"
+    assert drafts(await card(client, housing.headers))["W1"] is None

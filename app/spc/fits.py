@@ -1,0 +1,379 @@
+"""Each series' XmR fit kept, so a full status computation refits only the series that changed.
+
+A status shows the variation and assurance icons of the indicator's chart up to the period's
+end, fitted over the whole approved series (five years of values for a monthly measure). The
+fit changes only when its inputs do: the approved values ending by then, the point targets
+starting by then, the chart settings, and the indicator's frequency, polarity and aggregation.
+So each fit is kept (``spc_fit``) under a digest of exactly those inputs, and a computation:
+
+1. reads each series' and target list's digest as it stands, worked out by the database (one
+   aggregate statement each, a row per indicator), and the stored fits for the day;
+2. takes a stored fit whose digest matches: it is, by construction, the fit of these inputs;
+3. reads the series and targets of the others only, each row with the same key the digest is
+   made of (in the same statement, so the digest describes exactly the rows fitted), fits them
+   with the code a chart uses (``indicator_chart``), and stores the fits under their digests.
+
+The key is the content, not a version: a fit is never stale under its digest, whatever order
+workers store them in, a value changed and changed back included; a stored fit that no longer
+matches is refitted and replaced. Writes go in a transaction of their own (when the caller has
+a sessionmaker to give and has not itself written): a fit stored is right for its digest even
+if the data it was read from is never committed. A caller with nothing to store with fits every
+chart as before, without the digests.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    cast,
+    func,
+    literal,
+    literal_column,
+    select,
+    tuple_,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.core.clock import utcnow
+from app.core.db import unit_of_work
+from app.core.types import UuidMemo, raw_uuid
+from app.indicators.models import Indicator, IndicatorValue, Target
+from app.periods.models import Period
+from app.spc.engine import AssuranceIcon, VariationIcon
+from app.spc.models import IndicatorSpcSetting, SpcFit
+from app.spc.repository import Ids, PeriodTarget, SeriesPoint
+from app.spc.series import ChartSettings, IndicatorChart, indicator_chart
+from app.spc.service import SpcService
+
+logger = logging.getLogger(__name__)
+
+# Rows per upsert statement.
+_CHUNK = 500
+
+
+@dataclass(frozen=True)
+class Icons:
+    """What a status shows of an indicator's chart."""
+
+    variation_icon: VariationIcon | None
+    assurance_icon: AssuranceIcon | None
+
+
+def _value_key(dialect: str) -> ColumnElement[Any]:
+    """One approved value as the digest sees it: its period and its figure."""
+    return _key(dialect, IndicatorValue.approved_value)
+
+
+def _target_key(dialect: str) -> ColumnElement[Any]:
+    return _key(dialect, Target.value)
+
+
+def _key(dialect: str, figure: Any) -> ColumnElement[Any]:
+    """A row's key: on PostgreSQL a 64-bit hash of the period (as a series point has it) and
+    the figure, summed per indicator (no text made, nothing sorted); elsewhere their text,
+    joined per indicator and hashed here."""
+    if dialect == "postgresql":
+        row = tuple_(Period.code, Period.kind, Period.start_date, Period.end_date, figure)
+        return func.hash_record_extended(row, literal_column("0"))
+    return Period.code + literal("=") + cast(figure, String)
+
+
+def _digest(dialect: str, keys: Sequence[Any]) -> str:
+    """What the database's aggregate of the keys gives (``SpcFits._digests``), from the keys."""
+    if dialect == "postgresql":
+        return f"{len(keys)}:{sum(keys)}"
+    return hashlib.md5(",".join(sorted(keys)).encode(), usedforsecurity=False).hexdigest()
+
+
+def _ids(ids: Ids) -> Any:
+    return ids if isinstance(ids, Select) else list(ids)
+
+
+def _series_query(ids: Ids, until: date) -> Select[Any]:
+    return (
+        select(IndicatorValue.indicator_id)
+        .join(Period, Period.id == IndicatorValue.period_id)
+        .where(
+            IndicatorValue.indicator_id.in_(_ids(ids)),
+            IndicatorValue.approved_value.is_not(None),
+            Period.end_date <= until,
+        )
+    )
+
+
+def _targets_query(ids: Ids, until: date) -> Select[Any]:
+    return (
+        select(Target.indicator_id)
+        .join(Period, Period.id == Target.period_id)
+        .where(
+            Target.indicator_id.in_(_ids(ids)),
+            Target.value.is_not(None),
+            Period.start_date <= until,
+        )
+    )
+
+
+def combined(
+    indicator: Indicator,
+    *,
+    values: str,
+    targets: str,
+    settings: ChartSettings,
+    until: date,
+) -> str:
+    """The digest of everything a fit is computed from."""
+    parts = (
+        values,
+        targets,
+        indicator.frequency.value,
+        indicator.polarity.value,
+        indicator.aggregation.value,
+        str(settings.run_length),
+        str(settings.screen_outliers),
+        str(settings.baseline),
+        ";".join(settings.recalculate_at),
+        until.isoformat(),
+    )
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()
+
+
+class SpcFits:
+    """The stored fits of the database ``session`` reads, written with ``maker`` (None: read,
+    never written)."""
+
+    def __init__(
+        self, session: AsyncSession, *, maker: async_sessionmaker[AsyncSession] | None = None
+    ) -> None:
+        self.session = session
+        self.maker = maker
+
+    async def icons(
+        self, *, ids: Ids, indicators: Sequence[Indicator], until: date
+    ) -> dict[uuid.UUID, Icons]:
+        """Each indicator's icons for its chart up to ``until``: stored where the inputs are
+        as they were fitted, fitted (and stored) where not."""
+        if not indicators:
+            return {}
+        if self.maker is None:
+            # Nothing can be stored (no store behind the cache, or a transaction that has
+            # written): fitted as a chart is, without the digests' two statements.
+            fitted = await SpcService(self.session).charts(
+                ids=ids, indicators=indicators, until=until
+            )
+            return {
+                key: Icons(chart.result.variation_icon, chart.result.assurance_icon)
+                for key, chart in fitted.items()
+            }
+        dialect = self._dialect()
+        values = await self._digests(_series_query(ids, until), _value_key(dialect))
+        targets = await self._digests(_targets_query(ids, until), _target_key(dialect))
+        empty = _digest(dialect, [])
+        settings = await self._settings(ids)
+        stored = await self._stored(ids, until)
+        found: dict[uuid.UUID, Icons] = {}
+        stale: list[Indicator] = []
+        for indicator in indicators:
+            digest = combined(
+                indicator,
+                values=values.get(indicator.id, empty),
+                targets=targets.get(indicator.id, empty),
+                settings=settings.get(indicator.id, _DEFAULT),
+                until=until,
+            )
+            fit = stored.get(indicator.id)
+            if fit is not None and fit[0] == digest:
+                found[indicator.id] = fit[1]
+            else:
+                stale.append(indicator)
+        if stale:
+            charts = await self.refit(stale, until=until, settings=settings)
+            found.update(
+                (key, Icons(chart.result.variation_icon, chart.result.assurance_icon))
+                for key, (chart, _) in charts.items()
+            )
+        return found
+
+    async def refit(
+        self,
+        indicators: Sequence[Indicator],
+        *,
+        until: date,
+        settings: Mapping[uuid.UUID, ChartSettings] | None = None,
+    ) -> dict[uuid.UUID, tuple[IndicatorChart, str]]:
+        """Fit these indicators' charts afresh, each with the digest of the rows it was fitted
+        from, and store them."""
+        ids = [indicator.id for indicator in indicators]
+        dialect = self._dialect()
+        if settings is None:
+            settings = await self._settings(ids)
+        series: dict[uuid.UUID, list[SeriesPoint]] = {}
+        series_keys: dict[uuid.UUID, list[Any]] = {}
+        memo = UuidMemo()
+        query = (
+            _series_query(ids, until)
+            .with_only_columns(
+                raw_uuid(IndicatorValue.indicator_id),
+                Period.code,
+                Period.kind,
+                Period.start_date,
+                IndicatorValue.approved_value,
+                _value_key(dialect),
+            )
+            .order_by(IndicatorValue.indicator_id, Period.start_date, Period.end_date)
+        )
+        for raw, code, kind, start, value, key in await self._rows(query):
+            indicator_id = memo[raw]
+            series.setdefault(indicator_id, []).append(SeriesPoint(code, kind, start, value))
+            series_keys.setdefault(indicator_id, []).append(key)
+        targets: dict[uuid.UUID, list[PeriodTarget]] = {}
+        target_keys: dict[uuid.UUID, list[Any]] = {}
+        query = (
+            _targets_query(ids, until)
+            .with_only_columns(
+                raw_uuid(Target.indicator_id),
+                Period.code,
+                Period.kind,
+                Period.start_date,
+                Target.value,
+                _target_key(dialect),
+            )
+            .order_by(Target.indicator_id, Period.start_date, Period.end_date)
+        )
+        for raw, code, kind, start, value, key in await self._rows(query):
+            indicator_id = memo[raw]
+            targets.setdefault(indicator_id, []).append(PeriodTarget(code, kind, start, value))
+            target_keys.setdefault(indicator_id, []).append(key)
+        charts: dict[uuid.UUID, tuple[IndicatorChart, str]] = {}
+        for indicator in indicators:
+            chosen = settings.get(indicator.id, _DEFAULT)
+            chart = indicator_chart(
+                indicator,
+                series=series.get(indicator.id, []),
+                targets=targets.get(indicator.id, []),
+                settings=chosen,
+                until=until,
+            )
+            digest = combined(
+                indicator,
+                values=_digest(dialect, series_keys.get(indicator.id, [])),
+                targets=_digest(dialect, target_keys.get(indicator.id, [])),
+                settings=chosen,
+                until=until,
+            )
+            charts[indicator.id] = (chart, digest)
+        await self._store(charts, until=until)
+        return charts
+
+    async def _rows(self, query: Select[Any]) -> Any:
+        # On the connection: plain rows, without the ORM's loading machinery.
+        return await (await self.session.connection()).execute(query)
+
+    def _dialect(self) -> str:
+        return self.session.get_bind().dialect.name
+
+    async def _digests(self, query: Select[Any], key: ColumnElement[Any]) -> dict[uuid.UUID, str]:
+        """Each indicator's digest of the rows ``query`` selects, by ``key`` (``_digest``)."""
+        memo = UuidMemo()
+        if self._dialect() == "postgresql":
+            rows = await self._rows(_regroup(query, func.count(), func.sum(key)))
+            return {memo[raw]: f"{count}:{int(total)}" for raw, count, total in rows}
+        rows = await self._rows(_regroup(query, func.group_concat(key, ",")))
+        return {memo[raw]: _digest("sqlite", joined.split(",")) for raw, joined in rows}
+
+    async def _settings(self, ids: Ids) -> dict[uuid.UUID, ChartSettings]:
+        rows = await self.session.scalars(
+            select(IndicatorSpcSetting).where(IndicatorSpcSetting.indicator_id.in_(_ids(ids)))
+        )
+        return {row.indicator_id: ChartSettings.of(row) for row in rows}
+
+    async def _stored(self, ids: Ids, until: date) -> dict[uuid.UUID, tuple[str, Icons]]:
+        query = select(
+            raw_uuid(SpcFit.indicator_id),
+            SpcFit.digest,
+            SpcFit.variation_icon,
+            SpcFit.assurance_icon,
+        ).where(SpcFit.indicator_id.in_(_ids(ids)), SpcFit.until == until)
+        memo = UuidMemo()
+        return {
+            memo[raw]: (
+                digest,
+                Icons(
+                    None if variation is None else VariationIcon(variation),
+                    None if assurance is None else AssuranceIcon(assurance),
+                ),
+            )
+            for raw, digest, variation, assurance in await self._rows(query)
+        }
+
+    async def stored_fit(self, indicator_id: uuid.UUID, until: date) -> SpcFit | None:
+        """One stored fit as it is kept (for tests and checks)."""
+        return await self.session.get(SpcFit, (indicator_id, until))
+
+    async def _store(
+        self, charts: Mapping[uuid.UUID, tuple[IndicatorChart, str]], *, until: date
+    ) -> None:
+        if self.maker is None or not charts:
+            return
+        now = utcnow()
+        rows = []
+        for indicator_id in sorted(charts):  # one order for every writer: no deadlocks
+            chart, digest = charts[indicator_id]
+            last = chart.result.points[-1] if chart.result.points else None
+            rows.append(
+                {
+                    "indicator_id": indicator_id,
+                    "until": until,
+                    "digest": digest,
+                    "variation_icon": _text(chart.result.variation_icon),
+                    "assurance_icon": _text(chart.result.assurance_icon),
+                    "mean": last.mean if last else None,
+                    "lower_limit": last.lower_limit if last else None,
+                    "upper_limit": last.upper_limit if last else None,
+                    "fitted_at": now,
+                }
+            )
+        try:
+            async with unit_of_work(self.maker) as writer:
+                dialect = writer.get_bind().dialect.name
+                insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+                for start in range(0, len(rows), _CHUNK):
+                    statement = insert(SpcFit).values(rows[start : start + _CHUNK])
+                    statement = statement.on_conflict_do_update(
+                        index_elements=["indicator_id", "until"],
+                        set_={
+                            column: statement.excluded[column]
+                            for column in rows[0]
+                            if column not in ("indicator_id", "until")
+                        },
+                    )
+                    await writer.execute(statement)
+        except SQLAlchemyError:
+            # A fit not stored is fitted again next time; the answer stands either way (an
+            # indicator deleted meanwhile, say, fails its foreign key).
+            logger.warning("spc fits not stored", exc_info=True)
+
+
+_DEFAULT = ChartSettings()
+
+
+def _text(icon: VariationIcon | AssuranceIcon | None) -> str | None:
+    return None if icon is None else icon.value
+
+
+def _regroup(query: Select[Any], *aggregates: ColumnElement[Any]) -> Select[Any]:
+    """``query`` (its first column the indicator id) as one row per indicator: its id as text
+    and the ``aggregates`` over its rows."""
+    column = query.selected_columns[0]
+    return query.with_only_columns(raw_uuid(column), *aggregates).group_by(column)

@@ -1,0 +1,245 @@
+"""Is a full status computation close to reading its rows? (issue #20, goal 2)
+
+Builds the scorecard benchmark's council (``bench.scorecard``'s generator: 2,000 indicators,
+five years) in a scratch PostgreSQL database and, alternating, N times each:
+
+- **the floor**: every row a full computation of the scorecard's statuses needs, read with raw
+  asyncpg on a connection of its own (indicators, org units, periods, every approved value and
+  the period's working copies, every target), each row decoded to Python objects as asyncpg
+  does (``UUID``, ``Decimal``, ``date``);
+- **the full computation**: ``StatusService`` with no cache computing every status of the
+  period, as after a change that bears on every indicator (``_compute``: the statements, the
+  arithmetic, the SPC icons, the models), in a session of the app's own.
+
+It prints the median wall time and this process's CPU of each, their ratio (the goal: at
+most 1.5x), the statements a computation runs, and the rows the floor reads per table.
+``--profile`` also prints a cProfile of one computation; ``--refit`` measures the computation
+after every indicator's series has changed (every stored SPC fit stale).
+
+    python -m bench.cold [--indicators 2000] [--years 5] [--rounds 7] [--profile] [--refit]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import io
+import json
+import pstats
+import statistics
+import sys
+import time
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+import asyncpg
+from sqlalchemy import event, make_url, text
+
+from app.audit.seal import AuditSeal
+from app.bootstrap import app_sessionmaker
+from app.core.clock import today as clock_today
+from app.core.config import Environment, Settings
+from app.core.db import create_engine
+from app.indicators.repository import IndicatorFilter
+from app.main import tune_garbage_collector
+from app.status.cache import StatusCache
+from app.status.service import StatusService
+from app.status.store import StatusStore
+from bench.scorecard import (
+    DEFAULT_POSTGRES_URL,
+    SECRET_KEY,
+    Generator,
+    _admin,
+    insert_council,
+    last_completed_quarter,
+    migrate,
+)
+
+# What a full computation reads, table by table, as plain rows.
+FLOOR = {
+    "indicator": "SELECT * FROM indicator",
+    "org_unit": "SELECT * FROM org_unit",
+    "period": "SELECT * FROM period",
+    "indicator_value": (
+        "SELECT v.indicator_id, v.period_id, v.approved_value, v.approved_numerator,"
+        " v.approved_denominator, v.approved_commentary, v.status, v.value, v.numerator,"
+        " v.denominator FROM indicator_value v"
+        " WHERE v.approved_value IS NOT NULL OR v.period_id = $1"
+    ),
+    "target": 'SELECT indicator_id, period_id, value, lower, upper, "floor" FROM target',
+}
+
+
+async def floor(url: str, period: str) -> dict[str, int]:
+    """Every row the computation needs, read with asyncpg; the rows per table."""
+    parts = make_url(url)
+    connection = await asyncpg.connect(
+        host=parts.host,
+        port=parts.port or 5432,
+        user=parts.username,
+        password=parts.password,
+        database=parts.database,
+    )
+    try:
+        period_id = await connection.fetchval("SELECT id FROM period WHERE code = $1", period)
+        counts = {}
+        for table, query in FLOOR.items():
+            args = (period_id,) if "$1" in query else ()
+            counts[table] = len(await connection.fetch(query, *args))
+        return counts
+    finally:
+        await connection.close()
+
+
+def _median(numbers: list[float]) -> float:
+    return round(statistics.median(numbers) * 1000, 1)
+
+
+async def measure(url: str, args: argparse.Namespace, period: str) -> dict[str, Any]:
+    settings = Settings(
+        environment=Environment.TEST,
+        database_url=url,
+        secret_key=SECRET_KEY,
+        log_json=False,
+        log_level="WARNING",
+    )
+    engine = create_engine(url)
+    statements = 0
+
+    def count(*_: Any) -> None:
+        nonlocal statements
+        statements += 1
+
+    event.listen(engine.sync_engine, "before_cursor_execute", count)
+    # Each statement of the last computation: its start, its text and how long until done.
+    timings: list[list[Any]] = []
+
+    def started(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        timings.append([time.perf_counter(), " ".join(statement.split())[:90], 0.0, -1])
+
+    def finished(_conn: Any, cursor: Any, *_: Any) -> None:
+        timings[-1][2] = round((time.perf_counter() - timings[-1][0]) * 1000, 1)
+        timings[-1][3] = cursor.rowcount
+
+    event.listen(engine.sync_engine, "before_cursor_execute", started)
+    event.listen(engine.sync_engine, "after_cursor_execute", finished)
+    maker = app_sessionmaker(engine, audit=AuditSeal(key=b"bench", checkpoint=None))
+
+    async def compute() -> int:
+        async with maker() as session:
+            # A cache of its own and the shared store behind it, as a worker has: its
+            # computation reads and stores the SPC fits (never the statuses: ``_compute``).
+            cache = StatusCache(store=StatusStore(maker))
+            service = StatusService(session, settings=settings, cache=cache)
+            statuses, _ = await service._compute(period, IndicatorFilter())
+            await session.commit()
+            return len(statuses)
+
+    async def stale_every_fit() -> None:
+        # As after a change to every series: each stored fit names other inputs.
+        async with engine.begin() as connection:
+            await connection.execute(text("UPDATE spc_fit SET digest = 'stale'"))
+
+    try:
+        tune_garbage_collector()
+        rows = await floor(url, period)  # both warm: connections, imports, caches
+        computed = await compute()
+        walls: dict[str, list[float]] = {"floor": [], "full": []}
+        cpus: dict[str, list[float]] = {"floor": [], "full": []}
+        per_computation = 0
+        for _ in range(args.rounds):
+            tick, cpu = time.perf_counter(), time.process_time()
+            await floor(url, period)
+            walls["floor"].append(time.perf_counter() - tick)
+            cpus["floor"].append(time.process_time() - cpu)
+            if args.refit:
+                await stale_every_fit()
+            before = statements
+            timings.clear()
+            tick, cpu = time.perf_counter(), time.process_time()
+            await compute()
+            walls["full"].append(time.perf_counter() - tick)
+            cpus["full"].append(time.process_time() - cpu)
+            per_computation = statements - before
+        profile = ""
+        if args.profile:
+            if args.refit:
+                await stale_every_fit()
+            profiler = cProfile.Profile()
+            profiler.enable()
+            await compute()
+            profiler.disable()
+            out = io.StringIO()
+            stats = pstats.Stats(profiler, stream=out)
+            stats.sort_stats("cumulative").print_stats(35)
+            stats.sort_stats("tottime").print_stats(25)
+            profile = out.getvalue()
+    finally:
+        await engine.dispose()
+    floor_ms, full_ms = _median(walls["floor"]), _median(walls["full"])
+    return {
+        "indicators": args.indicators,
+        "period": period,
+        "statuses": computed,
+        "floor_rows": rows,
+        "rounds": args.rounds,
+        "refit": args.refit,
+        "floor_ms": floor_ms,
+        "floor_cpu_ms": _median(cpus["floor"]),
+        "full_ms": full_ms,
+        "full_cpu_ms": _median(cpus["full"]),
+        "full_statements": per_computation,
+        "ratio": round(full_ms / floor_ms, 2),
+        # (ms until the statement returned, rows, its text) for the last computation
+        "full_statement_ms": [[ms, rows, sql] for _, sql, ms, rows in timings],
+        "profile": profile,
+    }
+
+
+def run(url: str, args: argparse.Namespace) -> dict[str, Any]:
+    migrate(url)
+    generator = Generator(indicators=args.indicators, years=args.years, today=clock_today())
+    council = generator.build()
+
+    async def seed() -> None:
+        engine = create_engine(url)
+        try:
+            await insert_council(engine, council)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(seed())
+    return asyncio.run(measure(url, args, last_completed_quarter(generator)))
+
+
+def parse(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench.cold", description=__doc__)
+    parser.add_argument("--indicators", type=int, default=2000)
+    parser.add_argument("--years", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--profile", action="store_true", help="print a cProfile of one")
+    parser.add_argument("--refit", action="store_true", help="every stored SPC fit stale")
+    parser.add_argument("--postgres-url", default=DEFAULT_POSTGRES_URL)
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse(argv)
+    name = f"gt_bench_{uuid.uuid4().hex[:10]}"
+    asyncio.run(_admin(args.postgres_url, f'CREATE DATABASE "{name}"'))
+    url = make_url(args.postgres_url).set(database=name).render_as_string(hide_password=False)
+    try:
+        result = run(url, args)
+    finally:
+        asyncio.run(_admin(args.postgres_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    profile = result.pop("profile")
+    print(json.dumps(result, indent=2))
+    if profile:
+        print(profile)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
