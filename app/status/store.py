@@ -32,7 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.core.changes import Version, changed_since
 from app.core.clock import utcnow
-from app.core.db import unit_of_work
+from app.core.db import holds_sqlite_write_lock, unit_of_work
 from app.measures.vocabulary import Rag
 from app.status.cache import CachedStatus, Snapshot
 from app.status.models import StatusSnapshot, StoredStatus
@@ -118,7 +118,7 @@ class StatusStore:
         statuses are then stored when the request commits."""
         lock = self._locks.setdefault(period, asyncio.Lock())
         async with lock:
-            if reader is not None and await _holds_sqlite_write_lock(reader):
+            if reader is not None and await holds_sqlite_write_lock(reader):
                 yield reader
                 return
             async with unit_of_work(self.maker) as writer:
@@ -197,12 +197,3 @@ def _row(period: str, status: CachedStatus) -> dict[str, Any]:
         "internal": internal.decode(),
         "external": None if external == internal else external.decode(),
     }
-
-
-async def _holds_sqlite_write_lock(session: AsyncSession) -> bool:
-    """Whether the session's transaction is an SQLite writer's (BEGIN IMMEDIATE, app.core.db)."""
-    if session.get_bind().dialect.name != "sqlite" or not session.in_transaction():
-        return False
-    connection = (await session.connection()).sync_connection
-    assert connection is not None  # the session's transaction has begun
-    return not connection.get_execution_options().get("read_only", False)

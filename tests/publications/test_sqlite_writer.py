@@ -1,7 +1,8 @@
 """Publishing on the embedded database (SQLite, a file, transactions that really commit), as
 `make run` serves: the request that publishes holds SQLite's one write lock from its first
 statement, and the statuses it computes are stored with that request, not by a second writer
-that would wait on the same lock until the busy timeout (the publish was a 503 after 30 s)."""
+that would wait on the same lock until the busy timeout (the publish was a 503 after 30 s,
+and the SPC fits it made were not stored after another 30 s each)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 from alembic import command
 from httpx import ASGITransport, AsyncClient
+from sqlalchemy import func, select
 
 from app.access.permissions import Role
 from app.audit.seal import AuditSeal
@@ -19,6 +21,7 @@ from app.bootstrap import app_sessionmaker
 from app.core.config import Settings
 from app.core.db import create_engine
 from app.main import create_app
+from app.spc.models import SpcFit
 from app.status.cache import StatusCache
 from app.status.store import StatusStore
 from tests.conftest import alembic_config
@@ -71,6 +74,9 @@ async def test_publishing_on_the_embedded_database_stores_the_statuses_it_comput
     )
     assert pack.status_code == 201, pack.text
     assert pack.json()["number"] == published["number"] + 1
+    # The key indicators' fits the pack made were stored too (they waited 30 s and were lost).
+    async with factory.sessionmaker() as session:
+        assert await session.scalar(select(func.count()).select_from(SpcFit))
     card = await client.get(f"{API}/reports/scorecard", params={"period": Q1}, headers=perf)
     assert card.status_code == 200, card.text
     assert {row["indicator_code"]: row["rag"] for row in card.json()["rows"]} == {
