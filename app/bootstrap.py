@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, a
 
 from app.access.permissions import Role
 from app.audit.seal import AuditSeal, install_audit_seal
+from app.audit.sealer import AuditSealer
 from app.core.changes import install_change_tracking
 from app.core.config import Settings, get_settings
 from app.core.db import create_sessionmaker, unit_of_work
@@ -58,6 +59,9 @@ async def ensure_first_admin(session: AsyncSession, *, email: str, password: str
 async def run_startup_tasks(
     sessionmaker: async_sessionmaker[AsyncSession], settings: Settings
 ) -> None:
+    # Audit events a crash left pending between their commit and their seal.
+    async with sessionmaker() as session:
+        await AuditSealer(session).seal_pending()
     if settings.admin_email and settings.admin_password:
         try:
             async with unit_of_work(sessionmaker) as session:

@@ -40,7 +40,12 @@ import httpx
 from sqlalchemy import insert, make_url
 
 from app.access.permissions import Role
-from app.core.db import create_engine
+from app.audit.checkpoint import CheckpointFile
+from app.audit.seal import AuditSeal
+from app.audit.service import AuditService
+from app.bootstrap import app_sessionmaker
+from app.core.config import Environment, Settings
+from app.core.db import create_engine, unit_of_work
 from app.core.security import SubjectKind, create_access_token
 from app.indicators.models import Indicator, IndicatorStatus
 from app.measures.vocabulary import Aggregation, Frequency, Polarity, ValueType
@@ -239,8 +244,8 @@ def server_pids(server: subprocess.Popen[bytes]) -> list[int]:
     return [server.pid, *found]
 
 
-def wait_ready(port: int, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 60
+def wait_ready(port: int, process: subprocess.Popen[bytes], *, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise SystemExit("the server exited before it was ready")
@@ -250,7 +255,7 @@ def wait_ready(port: int, process: subprocess.Popen[bytes]) -> None:
         except httpx.HTTPError:
             pass
         time.sleep(0.2)
-    raise SystemExit("the server did not become ready in 60 s")
+    raise SystemExit(f"the server did not become ready in {seconds:.0f} s")
 
 
 # What a push writes, in the order COPY must write it (revisions and audit events after values).
@@ -309,6 +314,29 @@ async def copy_floor(source_url: str, twin_url: str, *, batches: int) -> dict[st
         "rows": {table: len(tables[table][1]) for table in COPIED},
         "seconds": round(elapsed, 3),
     }
+
+
+async def verify_chain(url: str) -> dict[str, Any]:
+    """The audit chain after the pushes, verified as the server's auditors would (its key,
+    derived from the secret key, and its checkpoint file under the server's ./var)."""
+    settings = Settings(
+        environment=Environment.TEST,
+        database_url=url,
+        secret_key=SECRET_KEY,
+        log_json=False,
+    )
+    seal = AuditSeal.from_settings(settings)
+    assert seal.checkpoint is not None
+    seal = AuditSeal(
+        key=seal.key, checkpoint=CheckpointFile(ROOT / seal.checkpoint.path, key=seal.key)
+    )
+    engine = create_engine(url)
+    try:
+        async with unit_of_work(app_sessionmaker(engine, audit=seal)) as session:
+            result = await AuditService(session).verify()
+    finally:
+        await engine.dispose()
+    return result.model_dump(mode="json")
 
 
 def run(url: str, args: argparse.Namespace) -> dict[str, Any]:
@@ -375,6 +403,7 @@ def run(url: str, args: argparse.Namespace) -> dict[str, Any]:
         timings = asyncio.run(push(port, token, bodies=prepared, concurrency=args.concurrency))
         elapsed = time.perf_counter() - began
         server_cpu = cpu_seconds(pids) - cpu_before
+        verified = asyncio.run(verify_chain(url))
         result: dict[str, Any] = {
             "backend": make_url(url).get_backend_name(),
             "values": args.values,
@@ -388,6 +417,7 @@ def run(url: str, args: argparse.Namespace) -> dict[str, Any]:
             "batch_max_s": round(max(timings), 2),
             "server_cpu_s_per_batch": round(server_cpu / len(prepared), 2),
             "server_peak_rss_mib": round(max(peak_rss_mib(pid) for pid in pids), 1),
+            "audit_verify": verified,
         }
     finally:
         server.send_signal(signal.SIGINT)

@@ -1,8 +1,14 @@
 """The audit hash chain: a pure function of an event's content and its predecessor's hash.
 
-Two versions of the same canonical content: events written before migration 0015 carry a plain
-SHA-256 (``PLAIN_SHA256``), which anyone who can write the table can recompute; every event
-since carries an HMAC-SHA256 under a key kept outside the database (``KEYED_HMAC_SHA256``).
+Three versions of the same canonical content: events written before migration 0015 carry a plain
+SHA-256 (``PLAIN_SHA256``), which anyone who can write the table can recompute; events from then
+to migration 0025 an HMAC-SHA256 under a key kept outside the database (``KEYED_HMAC_SHA256``)
+of the content with the predecessor's hash inside it. Since 0025 an event is written before it
+has a place in the chain (``LINKED_HMAC_SHA256``): the writer keys its content alone
+(``content_hash``), and the sealer, after the commit, links it to its predecessor
+(``link_hash``, a keyed hash of the predecessor's hash and the content hash). The content is
+still keyed, so an event inserted or edited behind the API's back cannot carry a content hash
+that verifies, whoever seals it.
 """
 
 from __future__ import annotations
@@ -20,6 +26,8 @@ GENESIS_HASH = "0" * 64
 # An event's hash_version.
 PLAIN_SHA256 = 1
 KEYED_HMAC_SHA256 = 2
+LINKED_HMAC_SHA256 = 3
+KEYED_VERSIONS = frozenset({KEYED_HMAC_SHA256, LINKED_HMAC_SHA256})
 
 # The nested snapshots are encoded as json.dumps(..., sort_keys=True, separators=(",", ":"),
 # ensure_ascii=False) would; one encoder serves every event.
@@ -34,10 +42,9 @@ def _object(value: dict[str, Any] | None) -> str:
     return "null" if value is None else _nested(value)
 
 
-def event_hash(
+def _canonical(
     *,
-    key: bytes | None,
-    prev_hash: str,
+    prev_hash: str | None,
     occurred_at: datetime,
     actor_kind: str,
     actor_id: uuid.UUID | None,
@@ -49,16 +56,11 @@ def event_hash(
     after: dict[str, Any] | None,
     reason: str | None,
     request_id: str | None,
-) -> str:
-    """HMAC-SHA256 under ``key`` (or, without a key, the plain SHA-256 of events written before
-    the chain was keyed) of the event's canonical JSON: sorted keys, no spaces, UTF-8, so the
-    same content always hashes the same whatever the database returns the JSON columns as.
-
-    The outer object is written out here, keys in sorted order, rather than by json.dumps: a bulk
-    push hashes 10,000 events and this is about twice as fast. ``canonical_json`` below is the
-    definition; a property test holds the two to the same bytes.
-    """
-    canonical = "".join(
+) -> bytes:
+    """The event's canonical JSON (``canonical_json``'s bytes, written out faster), with the
+    predecessor's hash among its keys or, for ``content_hash``, without it."""
+    link = () if prev_hash is None else (',"prev_hash":', _text(prev_hash))
+    return "".join(
         (
             '{"action":',
             _text(action),
@@ -78,18 +80,43 @@ def event_hash(
             _text(entity_type),
             ',"occurred_at":',
             _text(occurred_at.isoformat(timespec="microseconds")),
-            ',"prev_hash":',
-            _text(prev_hash),
+            *link,
             ',"reason":',
             _text(reason),
             ',"request_id":',
             _text(request_id),
             "}",
         )
-    )
+    ).encode()
+
+
+def event_hash(*, key: bytes | None, prev_hash: str, **content: Any) -> str:
+    """Versions 1 and 2: HMAC-SHA256 under ``key`` (or, without a key, the plain SHA-256 of
+    events written before the chain was keyed) of the event's canonical JSON, the predecessor's
+    hash among its keys: sorted keys, no spaces, UTF-8, so the same content always hashes the
+    same whatever the database returns the JSON columns as.
+
+    The outer object is written out here, keys in sorted order, rather than by json.dumps: a bulk
+    push hashes 10,000 events and this is about twice as fast. ``canonical_json`` below is the
+    definition; a property test holds the two to the same bytes.
+    """
+    canonical = _canonical(prev_hash=prev_hash, **content)
     if key is None:
-        return hashlib.sha256(canonical.encode()).hexdigest()
-    return hmac.digest(key, canonical.encode(), "sha256").hex()
+        return hashlib.sha256(canonical).hexdigest()
+    return hmac.digest(key, canonical, "sha256").hex()
+
+
+def content_hash(*, key: bytes, **content: Any) -> str:
+    """Version 3, written with the event: HMAC-SHA256 of its canonical JSON without a
+    predecessor (the keys of ``event_hash`` less ``prev_hash``)."""
+    return hmac.digest(key, _canonical(prev_hash=None, **content), "sha256").hex()
+
+
+def link_hash(*, key: bytes, prev_hash: str, content: str) -> str:
+    """Version 3, written by the sealer: the event's place in the chain, HMAC-SHA256 of the
+    predecessor's hash and the event's content hash (two hex digests, so no content's
+    canonical JSON, which starts with a brace, can be mistaken for a link)."""
+    return hmac.digest(key, f"{prev_hash}{content}".encode(), "sha256").hex()
 
 
 def canonical_json(content: dict[str, Any]) -> str:

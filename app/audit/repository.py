@@ -3,58 +3,118 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator, Collection, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Row, func, select, text
+from sqlalchemy import Row, Table, bindparam, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.models import AuditEvent
 from app.core.bulk import bulk_insert
 
-# Any constant will do: it names the lock that serialises appends to the chain on PostgreSQL.
-_CHAIN_LOCK_KEY = 7_420_001
+# Any constant will do: it names the lock a sealer holds on PostgreSQL while it seals.
+_SEALER_LOCK_KEY = 7_420_001
+# The most events one sealing transaction takes (a bulk push writes 10,000 at most).
+SEAL_BATCH = 20_000
 
 
 class AuditRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def lock_chain(self) -> None:
-        """Serialise appends so each event links to the one committed just before it."""
-        if self.session.get_bind().dialect.name == "postgresql":
-            await self.session.execute(
-                text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK_KEY}
-            )
-        # SQLite transactions begin IMMEDIATE, so the writer lock is already held.
+    @property
+    def _postgres(self) -> bool:
+        return self.session.get_bind().dialect.name == "postgresql"
 
-    async def head(self) -> tuple[int, str] | None:
-        """The last event's id and hash (None: no event yet)."""
+    async def try_lock_sealer(self) -> bool:
+        """Become the one sealer until this transaction ends; False when another sealer is at
+        work (it looks again for pending events once it has committed). Never waits."""
+        if self._postgres:
+            return bool(
+                await self.session.scalar(
+                    text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": _SEALER_LOCK_KEY}
+                )
+            )
+        # SQLite transactions begin IMMEDIATE: this one already holds the only writer lock.
+        return True
+
+    async def sealed_head(self) -> tuple[int, str] | None:
+        """The last sealed event's place and hash (None: nothing sealed yet)."""
         row = (
             await self.session.execute(
-                select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
+                select(AuditEvent.seq, AuditEvent.hash)
+                .where(AuditEvent.seq.is_not(None))
+                .order_by(AuditEvent.seq.desc())
+                .limit(1)
             )
         ).one_or_none()
-        return (row.id, row.hash) if row else None
+        return (row.seq, row.hash) if row else None
 
-    async def hash_of(self, *, event_id: int) -> str | None:
-        return await self.session.scalar(select(AuditEvent.hash).where(AuditEvent.id == event_id))
+    async def hash_at(self, *, seq: int) -> str | None:
+        return await self.session.scalar(select(AuditEvent.hash).where(AuditEvent.seq == seq))
+
+    async def pending(self, *, limit: int = SEAL_BATCH) -> list[tuple[int, str | None]]:
+        """Committed events not sealed yet, (id, content_hash), oldest first."""
+        rows = await self.session.execute(
+            select(AuditEvent.id, AuditEvent.content_hash)
+            .where(AuditEvent.seq.is_(None))
+            .order_by(AuditEvent.id)
+            .limit(limit)
+        )
+        return [(row.id, row.content_hash) for row in rows]
+
+    async def any_pending(self) -> bool:
+        return (
+            await self.session.scalar(
+                select(AuditEvent.id).where(AuditEvent.seq.is_(None)).limit(1)
+            )
+        ) is not None
+
+    async def count_pending(self, *, hidden_types: Collection[str] = ()) -> int:
+        query = select(func.count()).select_from(AuditEvent).where(AuditEvent.seq.is_(None))
+        if hidden_types:
+            query = query.where(AuditEvent.entity_type.not_in(hidden_types))
+        return await self.session.scalar(query) or 0
+
+    async def seal(self, *, links: list[tuple[int, int, str, str]]) -> int:
+        """Give pending events their place: (id, seq, prev_hash, hash) each; how many were."""
+        if not links:
+            return 0
+        if self._postgres:
+            ids, seqs, prevs, hashes = (list(column) for column in zip(*links, strict=True))
+            result = await self.session.execute(
+                text(
+                    "UPDATE audit_event AS e SET seq = v.seq, prev_hash = v.prev_hash, "
+                    "hash = v.hash FROM unnest(CAST(:ids AS BIGINT[]), CAST(:seqs AS BIGINT[]), "
+                    "CAST(:prevs AS VARCHAR[]), CAST(:hashes AS VARCHAR[])) "
+                    "AS v(id, seq, prev_hash, hash) WHERE e.id = v.id AND e.seq IS NULL"
+                ),
+                {"ids": ids, "seqs": seqs, "prevs": prevs, "hashes": hashes},
+            )
+            return int(result.rowcount)  # type: ignore[attr-defined]
+        table = cast(Table, AuditEvent.__table__)
+        result = await self.session.execute(
+            update(table)
+            .where(table.c.id == bindparam("event_id"), table.c.seq.is_(None))
+            .values(seq=bindparam("s"), prev_hash=bindparam("p"), hash=bindparam("h")),
+            [{"event_id": i, "s": s, "p": p, "h": h} for i, s, p, h in links],
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
 
     async def allocate_ids(self, *, count: int) -> list[int]:
-        """Ids for events about to be appended in bulk, in chain order (call under the lock)."""
+        """Ids for events about to be inserted in bulk (COPY passes no column default)."""
         if count == 0:
             return []
-        if self.session.get_bind().dialect.name == "postgresql":
-            # One block of the sequence: every append holds the chain lock, so no other
-            # writer can draw from the sequence between nextval and setval.
-            last = await self.session.scalar(
+        if self._postgres:
+            # Drawn one by one in a single statement: no lock, and unique whoever draws at
+            # the same time (they need not be consecutive; the chain's order is ``seq``).
+            rows = await self.session.scalars(
                 text(
-                    "SELECT setval(pg_get_serial_sequence('audit_event', 'id'), "
-                    "nextval(pg_get_serial_sequence('audit_event', 'id')) + :count - 1)"
+                    "SELECT nextval(pg_get_serial_sequence('audit_event', 'id')) "
+                    "FROM generate_series(1, :count)"
                 ),
                 {"count": count},
             )
-            assert last is not None
-            return list(range(last - count + 1, last + 1))
+            return list(rows)
         # SQLite hands out max(id) + 1, and this transaction holds the only writer lock.
         highest = await self.session.scalar(select(func.max(AuditEvent.id))) or 0
         return list(range(highest + 1, highest + 1 + count))
@@ -103,17 +163,21 @@ class AuditRepository:
         return rows.all(), total or 0
 
     async def stream_in_order(self, *, batch_size: int = 1000) -> AsyncIterator[Row[Any]]:
-        """Every event from the first, in chain order, as plain rows (kept out of the session)."""
+        """Every sealed event from the first, in chain order, as plain rows (kept out of the
+        session)."""
         table = AuditEvent.__table__
-        last_id = 0
+        last_seq = 0
         while True:
             rows = (
                 await self.session.execute(
-                    select(table).where(table.c.id > last_id).order_by(table.c.id).limit(batch_size)
+                    select(table)
+                    .where(table.c.seq > last_seq)
+                    .order_by(table.c.seq)
+                    .limit(batch_size)
                 )
             ).all()
             if not rows:
                 return
             for row in rows:
                 yield row
-            last_id = rows[-1].id
+            last_seq = rows[-1].seq

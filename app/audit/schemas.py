@@ -23,12 +23,18 @@ class AuditEventRead(ResponseSchema):
     after: dict[str, Any] | None
     reason: str | None
     request_id: str | None
-    prev_hash: str
-    hash: str
+    seq: int | None = Field(
+        description="The event's place in the hash chain; null while it is pending its seal "
+        "(committed, and sealed into the chain moments later)"
+    )
+    prev_hash: str | None = Field(description="null while the event is pending its seal")
+    hash: str | None = Field(description="null while the event is pending its seal")
     hash_version: int = Field(
         description="1: plain SHA-256 (events written before the chain was keyed); "
-        "2: HMAC-SHA256 under the audit key"
+        "2: HMAC-SHA256 under the audit key; 3: the content keyed when written "
+        "(content_hash), linked to its predecessor when sealed"
     )
+    content_hash: str | None
 
 
 class VerificationFailure(StrEnum):
@@ -52,6 +58,12 @@ class AuditVerification(ResponseSchema):
     reason: VerificationFailure | None = None
     checkpoint_seq: int | None = Field(
         default=None,
-        description="The id of the head in the signed checkpoint compared against; null when "
-        "there is no checkpoint yet (a fresh install) or it was written during this check",
+        description="The chain position (seq) of the head in the signed checkpoint compared "
+        "against; null when there is no checkpoint yet (a fresh install) or it was written "
+        "during this check",
+    )
+    pending: int = Field(
+        default=0,
+        description="Committed events not yet sealed into the chain (sealed moments after "
+        "their commit); not checked here, and no failure",
     )

@@ -1,10 +1,11 @@
 """What makes the audit chain tamper-evident to the database's own administrator: the key the
 chain is keyed with and the checkpoint file its head is signed into, both outside the database.
 
-``install_audit_seal`` gives a sessionmaker's sessions the seal (in their ``info``) and the
-listener that, after a commit that appended events, signs the new head into the checkpoint. The
-app installs it from its lifespan (through ``app.bootstrap.app_sessionmaker``); a session from a
-sessionmaker without one uses the seal of the process's settings and writes no checkpoint.
+``install_audit_seal`` gives a sessionmaker's sessions the seal (in their ``info``) and makes
+them seal, after a commit that wrote events, those events into the chain and its new head into
+the checkpoint (app.audit.sealer). The app installs it from its lifespan (through
+``app.bootstrap.app_sessionmaker``); a session from a sessionmaker without one uses the seal of
+the process's settings and leaves its events pending for the next seal.
 """
 
 from __future__ import annotations
@@ -25,15 +26,14 @@ from app.core.config import Settings, get_settings
 logger = logging.getLogger("app.audit")
 
 _SEAL = "audit.seal"
-# The chain's head as this transaction has written it, (id, hash); absent until it appends.
-HEAD = "audit.head"
+# Set when this transaction wrote events: they are to be sealed once it has committed.
+PENDING = "audit.pending"
+# The head this transaction sealed its own events up to, (seq, hash, whether the chain held
+# the checkpoint): written into the checkpoint once it has committed.
+SEALED = "audit.sealed"
 # The checkpoint file in place when this session's transaction began (its stamp): verify's
 # snapshot sees every event a checkpoint written before then names.
 SEEN_AT_BEGIN = "audit.checkpoint_at_begin"
-# Set when the chain, read under the lock, no longer holds the checkpointed head (events
-# deleted from its end, or its head rewritten): this transaction must not move the checkpoint
-# past the damage, which would hide it.
-UNSEALED = "audit.unsealed"
 
 
 @dataclass(frozen=True)
@@ -56,15 +56,19 @@ def default_checkpoint_path(database_url: str) -> Path:
 
 
 def install_audit_seal(maker: async_sessionmaker[AsyncSession], seal: AuditSeal) -> None:
-    """Give the sessions of ``maker`` the seal, and a checkpoint after each commit that appends."""
+    """Give the sessions of ``maker`` the seal, and a seal after each commit that wrote events."""
+    from app.audit.sealer import SealingSession  # noqa: PLC0415 - the sealer reads this module
+
     sync_maker = maker.kw.get("sync_session_class")
     if sync_maker is None:
         raise ValueError("make the sessionmaker with app.core.db.create_sessionmaker")
+    if not issubclass(SealingSession, maker.class_):
+        raise ValueError("the sessionmaker's session class is not an AsyncSession")
+    maker.class_ = SealingSession
     maker.kw["info"] = {**maker.kw.get("info", {}), _SEAL: seal}
-    if event.contains(sync_maker, "after_commit", _after_commit):
+    if event.contains(sync_maker, "after_begin", _after_begin):
         return
     event.listen(sync_maker, "after_begin", _after_begin)
-    event.listen(sync_maker, "after_commit", _after_commit)
     event.listen(sync_maker, "after_soft_rollback", _after_rollback)
 
 
@@ -79,28 +83,7 @@ def _after_begin(session: Session, transaction: SessionTransaction, _connection:
         session.info[SEEN_AT_BEGIN] = seal.checkpoint.stamp()
 
 
-def _after_commit(session: Session) -> None:
-    head: tuple[int, str] | None = session.info.pop(HEAD, None)
-    unsealed = session.info.pop(UNSEALED, False)
-    seal: AuditSeal | None = session.info.get(_SEAL)
-    if head is None or seal is None or seal.checkpoint is None:
-        return
-    seq, digest = head
-    if unsealed:
-        logger.error(
-            "the audit chain no longer holds its checkpointed head; checkpoint left as it was",
-            extra={"seq": seq},
-        )
-        return
-    try:
-        seal.checkpoint.advance(seq=seq, digest=digest)
-    except Exception:
-        # The events are committed whatever happens here: the next commit writes a later
-        # checkpoint, and until then verify checks the chain against the previous one.
-        logger.exception("could not write the audit checkpoint", extra={"seq": seq})
-
-
 def _after_rollback(session: Session, previous: SessionTransaction) -> None:
     if previous.parent is None:  # the whole transaction, not a savepoint within it
-        session.info.pop(HEAD, None)
-        session.info.pop(UNSEALED, None)
+        session.info.pop(PENDING, None)
+        session.info.pop(SEALED, None)

@@ -11,11 +11,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.access.principal import Principal
 from app.audit.checkpoint import Checkpoint, CheckpointInvalid
-from app.audit.hashing import GENESIS_HASH, KEYED_HMAC_SHA256, PLAIN_SHA256, event_hash
+from app.audit.hashing import (
+    GENESIS_HASH,
+    KEYED_HMAC_SHA256,
+    KEYED_VERSIONS,
+    LINKED_HMAC_SHA256,
+    PLAIN_SHA256,
+    content_hash,
+    event_hash,
+    link_hash,
+)
 from app.audit.models import AuditEvent
 from app.audit.repository import AuditRepository
 from app.audit.schemas import AuditEventRead, AuditVerification, VerificationFailure
-from app.audit.seal import HEAD, SEEN_AT_BEGIN, UNSEALED, seal_of
+from app.audit.seal import PENDING, SEEN_AT_BEGIN, seal_of
+from app.audit.sealer import AuditSealer
 from app.core.clock import utcnow
 from app.core.context import current_request_id
 
@@ -39,6 +49,10 @@ class AuditEntry:
     reason: str | None = None
 
 
+# From this many events at once, a writer seals its own (AuditSealer.seal_within).
+SEAL_WITHIN_AT = 100
+
+
 class AuditService:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -56,13 +70,10 @@ class AuditService:
         after: dict[str, Any] | None = None,
         reason: str | None = None,
     ) -> AuditEvent:
-        """Append one event in the caller's transaction, linked to the chain's head."""
-        # The head is cached on the session: one lock and one read per transaction, however
-        # many events it writes (a batch push writes thousands).
-        prev_hash = await self._chain_head()
-        occurred_at = utcnow()
+        """Write one event in the caller's transaction, pending: it is sealed into the chain
+        once that transaction has committed (app.audit.sealer), so no lock is taken here."""
         fields: dict[str, Any] = {
-            "occurred_at": occurred_at,
+            "occurred_at": utcnow(),
             "actor_kind": actor.kind.value if actor else "system",
             "actor_id": actor.id if actor else None,
             "actor_name": actor.name if actor else "system",
@@ -74,31 +85,35 @@ class AuditService:
             "reason": reason,
             "request_id": current_request_id(),
         }
-        digest = event_hash(key=self.seal.key, prev_hash=prev_hash, **fields)
         event = await self.repository.add(
             event=AuditEvent(
-                prev_hash=prev_hash, hash=digest, hash_version=KEYED_HMAC_SHA256, **fields
+                content_hash=content_hash(key=self.seal.key, **fields),
+                hash_version=LINKED_HMAC_SHA256,
+                **fields,
             )
         )
-        self.session.info[HEAD] = (event.id, digest)
+        self.session.info[PENDING] = True
         return event
 
     async def record_many(self, *, actor: Principal | None, events: list[AuditEntry]) -> None:
-        """Append many events in one statement, chained exactly as one by one would be."""
+        """Write many pending events in one statement, sealed in this order after the commit
+        (or, for a bulk push, as they are inserted)."""
         if not events:
             return
-        prev_hash = await self._chain_head()
         ids = await self.repository.allocate_ids(count=len(events))
         occurred_at = utcnow()
         request_id = current_request_id()
         key = self.seal.key
+        actor_kind = actor.kind.value if actor else "system"
+        actor_id = actor.id if actor else None
+        actor_name = actor.name if actor else "system"
         rows = []
         for event_id, entry in zip(ids, events, strict=True):
             fields: dict[str, Any] = {
                 "occurred_at": occurred_at,
-                "actor_kind": actor.kind.value if actor else "system",
-                "actor_id": actor.id if actor else None,
-                "actor_name": actor.name if actor else "system",
+                "actor_kind": actor_kind,
+                "actor_id": actor_id,
+                "actor_name": actor_name,
                 "action": entry.action,
                 "entity_type": entry.entity_type,
                 "entity_id": str(entry.entity_id),
@@ -107,48 +122,23 @@ class AuditService:
                 "reason": entry.reason,
                 "request_id": request_id,
             }
-            digest = event_hash(key=key, prev_hash=prev_hash, **fields)
             rows.append(
                 {
                     "id": event_id,
-                    "prev_hash": prev_hash,
-                    "hash": digest,
-                    "hash_version": KEYED_HMAC_SHA256,
+                    "seq": None,
+                    "prev_hash": None,
+                    "hash": None,
+                    "hash_version": LINKED_HMAC_SHA256,
+                    "content_hash": content_hash(key=key, **fields),
                     **fields,
                 }
             )
-            prev_hash = digest
+        if len(rows) >= SEAL_WITHIN_AT:
+            # A bulk push: sealed as it is inserted when no other sealer is at work, rather
+            # than updated after the commit.
+            await AuditSealer(self.session, self.seal).seal_within(rows)
         await self.repository.add_many(rows=rows)
-        self.session.info[HEAD] = (ids[-1], prev_hash)
-
-    async def _chain_head(self) -> str:
-        head: tuple[int, str] | None = self.session.info.get(HEAD)
-        if head is None:
-            # Until this transaction appends, the head is read under the lock; the seal's
-            # listener forgets it at the commit (and writes the checkpoint) or the rollback.
-            await self.repository.lock_chain()
-            head = await self.repository.head()
-            if not await self._holds_checkpoint(head):
-                self.session.info[UNSEALED] = True
-        return head[1] if head else GENESIS_HASH
-
-    async def _holds_checkpoint(self, head: tuple[int, str] | None) -> bool:
-        """Whether the chain, read under the lock, still holds the checkpointed head. Every
-        checkpoint names a committed event, so a chain that lost it was altered behind the API's
-        back; were the checkpoint moved on from there, the loss would no longer show."""
-        if self.seal.checkpoint is None:
-            return True
-        try:
-            checkpoint = self.seal.checkpoint.read()
-        except CheckpointInvalid:
-            return False
-        if checkpoint is None:
-            return True
-        if head is None or head[0] < checkpoint.seq:
-            return False
-        if head[0] == checkpoint.seq:
-            return head[1] == checkpoint.hash
-        return await self.repository.hash_of(event_id=checkpoint.seq) == checkpoint.hash
+        self.session.info[PENDING] = True
 
     async def list(
         self,
@@ -178,7 +168,8 @@ class AuditService:
 
     async def verify(self) -> AuditVerification:
         """Recompute the chain from the first event, then hold its head to the signed
-        checkpoint; report the first event that does not match, or what is missing."""
+        checkpoint; report the first event that does not match, or what is missing, and how
+        many committed events are still pending their seal (not yet in the chain)."""
         # The checkpoint is read before the events: every event it names was committed
         # before it was written, so the reads below see it unless it was deleted.
         invalid = replaced = False
@@ -196,6 +187,7 @@ class AuditService:
         keyed = False
         checked = 0
         at_checkpoint: str | None = None
+        checkpoint_event: int | None = None
         async for row in self.repository.stream_in_order():
             checked += 1
             failure = self._check(row, expected_prev=expected_prev, keyed=keyed)
@@ -206,11 +198,14 @@ class AuditService:
                     first_bad_id=row.id,
                     reason=failure,
                     checkpoint_seq=checkpoint.seq if checkpoint else None,
+                    pending=await self.repository.count_pending(),
                 )
-            keyed = row.hash_version == KEYED_HMAC_SHA256
+            keyed = row.hash_version in KEYED_VERSIONS
             expected_prev = row.hash
-            if checkpoint is not None and row.id == checkpoint.seq:
-                at_checkpoint = row.hash
+            if checkpoint is not None and row.seq == checkpoint.seq:
+                at_checkpoint, checkpoint_event = row.hash, row.id
+        # Counted after the chain: an event sealed meanwhile was in neither, never in both.
+        pending = await self.repository.count_pending()
         if invalid:
             # Altered, or signed with another key: either way the head cannot be vouched for.
             return AuditVerification(
@@ -218,14 +213,39 @@ class AuditService:
                 checked=checked,
                 first_bad_id=None,
                 reason=VerificationFailure.CHECKPOINT_INVALID,
+                pending=pending,
             )
-        return self._against_checkpoint(
-            checkpoint, checked=checked, head_hash=at_checkpoint, replaced=replaced
+        result = self._against_checkpoint(
+            checkpoint,
+            checked=checked,
+            head_hash=at_checkpoint,
+            head_id=checkpoint_event,
+            replaced=replaced,
         )
+        return result.model_copy(update={"pending": pending})
 
     def _check(self, row: Any, *, expected_prev: str, keyed: bool) -> VerificationFailure | None:
         if row.prev_hash != expected_prev:
             return VerificationFailure.BROKEN_LINK
+        fields = {
+            "occurred_at": _as_utc(row.occurred_at),
+            "actor_kind": row.actor_kind,
+            "actor_id": row.actor_id,
+            "actor_name": row.actor_name,
+            "action": row.action,
+            "entity_type": row.entity_type,
+            "entity_id": row.entity_id,
+            "before": row.before,
+            "after": row.after,
+            "reason": row.reason,
+            "request_id": row.request_id,
+        }
+        if row.hash_version == LINKED_HMAC_SHA256:
+            # The content as the writer keyed it, linked as the sealer linked it: a changed
+            # field, a forged content hash or a moved link all give another hash.
+            content = content_hash(key=self.seal.key, **fields)
+            linked = link_hash(key=self.seal.key, prev_hash=row.prev_hash, content=content)
+            return None if linked == row.hash else VerificationFailure.HASH_MISMATCH
         if row.hash_version == KEYED_HMAC_SHA256:
             key: bytes | None = self.seal.key
         elif row.hash_version == PLAIN_SHA256:
@@ -236,21 +256,7 @@ class AuditService:
             key = None
         else:
             return VerificationFailure.HASH_MISMATCH
-        recomputed = event_hash(
-            key=key,
-            prev_hash=row.prev_hash,
-            occurred_at=_as_utc(row.occurred_at),
-            actor_kind=row.actor_kind,
-            actor_id=row.actor_id,
-            actor_name=row.actor_name,
-            action=row.action,
-            entity_type=row.entity_type,
-            entity_id=row.entity_id,
-            before=row.before,
-            after=row.after,
-            reason=row.reason,
-            request_id=row.request_id,
-        )
+        recomputed = event_hash(key=key, prev_hash=row.prev_hash, **fields)
         return None if recomputed == row.hash else VerificationFailure.HASH_MISMATCH
 
     def _against_checkpoint(
@@ -259,6 +265,7 @@ class AuditService:
         *,
         checked: int,
         head_hash: str | None,
+        head_id: int | None,
         replaced: bool,
     ) -> AuditVerification:
         if checkpoint is None:
@@ -281,7 +288,7 @@ class AuditService:
             return AuditVerification(
                 ok=False,
                 checked=checked,
-                first_bad_id=checkpoint.seq,
+                first_bad_id=head_id,
                 reason=VerificationFailure.CHECKPOINT_MISMATCH,
                 checkpoint_seq=checkpoint.seq,
             )

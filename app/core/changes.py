@@ -56,6 +56,13 @@ MAX_NAMED = 1000
 _NEXT_VERSION = text(
     "UPDATE data_version SET token = :token, seq = seq + 1 WHERE id = 1 RETURNING seq"
 )
+# On PostgreSQL the two in one statement: one round trip fewer with the row locked, on an event
+# loop that may take a while to come back to this transaction under load.
+_NEXT_VERSION_RECORDED = text(
+    "WITH renewed AS (UPDATE data_version SET token = :token, seq = seq + 1 WHERE id = 1 "
+    "RETURNING seq) INSERT INTO data_change (seq, token, indicators) "
+    "SELECT seq, :token, :indicators FROM renewed RETURNING seq"
+)
 _RECORD = text(
     "INSERT INTO data_change (seq, token, indicators) VALUES (:seq, :token, :indicators)"
 )
@@ -155,9 +162,14 @@ def _before_commit(session: Session) -> None:
     # The row lock taken here is held until the commit: transactions that change data commit
     # in the order of their numbers, so a reader never finds a number with an earlier one
     # still to come.
-    seq = session.execute(_NEXT_VERSION, {"token": token}).scalar_one()
     indicators = None if changed.every else json.dumps(sorted(map(str, changed.indicators)))
-    session.execute(_RECORD, {"seq": seq, "token": token, "indicators": indicators})
+    if session.get_bind().dialect.name == "postgresql":
+        seq = session.execute(
+            _NEXT_VERSION_RECORDED, {"token": token, "indicators": indicators}
+        ).scalar_one()
+    else:
+        seq = session.execute(_NEXT_VERSION, {"token": token}).scalar_one()
+        session.execute(_RECORD, {"seq": seq, "token": token, "indicators": indicators})
     if seq % _PRUNE_EVERY == 0:
         session.execute(_PRUNE, {"seq": seq - KEEP_CHANGES})
 

@@ -24,6 +24,7 @@ import aiosmtplib
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.audit.sealer import AuditSealer
 from app.core import metrics
 from app.core.clock import utcnow
 from app.core.config import Settings
@@ -72,10 +73,18 @@ class PassSummary:
     digests: int = 0
     delivered: int = 0
     failed: int = 0
+    sealed: int = 0
 
     @property
     def busy(self) -> bool:
-        return bool(self.reminders or self.events or self.digests or self.delivered or self.failed)
+        return bool(
+            self.reminders
+            or self.events
+            or self.digests
+            or self.delivered
+            or self.failed
+            or self.sealed
+        )
 
 
 def _email_body(title: str, body: str) -> str:
@@ -115,9 +124,11 @@ class Worker:
 
     async def run_once(self, *, now: datetime | None = None, scan: bool = True) -> PassSummary:
         """Everything due at `now`: reminders (when `scan`), dispatching events, digests,
-        and one batch of deliveries."""
+        one batch of deliveries, and sealing audit events a crash left pending."""
         now = now or utcnow()
         summary = PassSummary()
+        async with self.sessionmaker() as session:
+            summary.sealed = await AuditSealer(session).seal_pending()
         if scan:
             async with unit_of_work(self.sessionmaker) as session:
                 summary.reminders = await reminders.scan(
@@ -144,6 +155,7 @@ class Worker:
             total.digests += step.digests
             total.delivered += step.delivered
             total.failed += step.failed
+            total.sealed += step.sealed
             if not step.busy:
                 break
         return total

@@ -518,6 +518,7 @@ async def test_an_untouched_chain_verifies(
         "first_bad_id": None,
         "reason": None,
         "checkpoint_seq": response.json()["checkpoint_seq"],
+        "pending": 0,
     }
     assert response.json()["checkpoint_seq"] is not None
 
