@@ -29,6 +29,10 @@ ENV PYTHONUNBUFFERED=1 \
     WEB_CONCURRENCY=4 \
     FORWARDED_ALLOW_IPS=127.0.0.1 \
     PROMETHEUS_MULTIPROC_DIR=/tmp/gt-metrics
+# libcairo2: CairoSVG draws the PNG fallback of the Word pack's logo and charts with it.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libcairo2 \
+    && rm -rf /var/lib/apt/lists/*
 RUN groupadd --system app && useradd --system --gid app --home /srv --no-create-home app
 WORKDIR /srv
 COPY --from=build --chown=app:app /srv /srv

@@ -149,3 +149,13 @@ async def unit_of_work(
             raise
         else:
             await session.commit()
+
+
+async def holds_sqlite_write_lock(session: AsyncSession) -> bool:
+    """Whether the session's transaction is an SQLite writer's (BEGIN IMMEDIATE, above): a
+    second session of the same process would wait on that very lock until the busy timeout."""
+    if session.get_bind().dialect.name != "sqlite" or not session.in_transaction():
+        return False
+    connection = (await session.connection()).sync_connection
+    assert connection is not None  # the session's transaction has begun
+    return not connection.get_execution_options().get("read_only", False)

@@ -23,7 +23,7 @@ from app.core.clock import today
 from app.core.config import Settings
 from app.demo.repository import DemoRepository
 from app.indicators.models import IndicatorStatus
-from app.indicators.repository import IndicatorFilter
+from app.indicators.repository import IndicatorFilter, IndicatorRepository
 from app.measures.vocabulary import Rag
 from app.periods import calendar
 from app.periods.calendar import PeriodKind
@@ -234,9 +234,14 @@ async def _corrective_actions(
         filters=IndicatorFilter(status=IndicatorStatus.ACTIVE),
     )
     actions = ActionService(session)
-    for status in statuses:
-        if status.rag is not Rag.RED:
-            continue
+    red = [status for status in statuses if status.rag is Rag.RED]
+    # Each plan has an owner, as a board expects: the measure's owner, else the performance
+    # officer who raised it.
+    measures = await IndicatorRepository(session).all_matching(
+        filters=IndicatorFilter(codes={status.indicator_code for status in red})
+    )
+    owners = {measure.code: measure.owner_id for measure in measures}
+    for status in red:
         await actions.create(
             principal=performance,
             data=ActionCreate(
@@ -248,6 +253,7 @@ async def _corrective_actions(
                 status=ActionStatus.IN_PROGRESS,
                 indicator_code=status.indicator_code,
                 period=last,
+                owner_id=owners.get(status.indicator_code) or performance.id,
             ),
         )
 

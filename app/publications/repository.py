@@ -7,8 +7,10 @@ from collections import defaultdict
 from collections.abc import Collection, Sequence
 
 from sqlalchemy import func, insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core.errors import classify_integrity_error
 from app.publications.models import (
     Meeting,
     Publication,
@@ -27,19 +29,41 @@ _CONTENT_FIELDS = (
     PublicationContent.size,
 )
 
+# Publishes racing for a number: each retry follows another publication's commit.
+_NUMBER_ATTEMPTS = 50
+
 
 class PublicationRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
     async def next_number(self) -> int:
-        """One more than the highest number so far (the unique constraint settles a race)."""
+        """One more than the highest number so far."""
         highest = await self.session.scalar(select(func.max(Publication.number)))
         return (highest or 0) + 1
 
     async def add(self, *, publication: Publication, contents: list[PublicationContent]) -> None:
-        self.session.add(publication)
-        await self.session.flush()
+        """Store the publication under the next free number, then its contents.
+
+        Two publishes at once may both read the same highest number: the unique constraint
+        makes the second insert wait for the first transaction, and refuses it once that has
+        committed. Only that insert is undone (a savepoint) and tried again with the number
+        after the one just taken, so both publishes succeed, each with its own number. Every
+        refusal means another publication was stored, so the loop ends; the bound is a guard.
+        """
+        for attempt in range(_NUMBER_ATTEMPTS):
+            publication.number = await self.next_number()
+            try:
+                async with self.session.begin_nested():
+                    self.session.add(publication)
+                    await self.session.flush()
+            except IntegrityError as error:
+                violation = classify_integrity_error(error)
+                taken = violation is not None and violation.columns == ("number",)
+                if not taken or attempt == _NUMBER_ATTEMPTS - 1:
+                    raise
+                continue
+            break
         self.session.add_all(contents)
         await self.session.flush()
 

@@ -8,6 +8,7 @@ marked safe. The PDF and DOCX are drawn from the same blocks (app.reports.pack.p
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
@@ -79,8 +80,10 @@ class BoardPackService:
         filters: IndicatorFilter,
         published_by: str | None = None,
         produced_at: datetime | None = None,
+        formats: Collection[PackFormat] = tuple(PackFormat),
     ) -> Pack:
-        """The pack's content for a period and the report filters, every section built once."""
+        """The pack's content for a period and the report filters, every section built once,
+        its charts drawn as the `formats` to be rendered from it show them."""
         period = await PeriodService(self.session).get(code=period_code)
         rows = await self.statuses.statuses(
             principal=principal, period_code=period.code, filters=filters
@@ -102,6 +105,8 @@ class BoardPackService:
             summary=summarise(rows),
             exceptions=exceptions,
             spend=spend,
+            chart_text=PackFormat.HTML in formats,
+            chart_outlines=PackFormat.PDF in formats or PackFormat.DOCX in formats,
         )
         sections = [section for build in SECTIONS if (section := await build(context))]
         as_at = await PackRepository(self.session).latest_approval()

@@ -328,7 +328,9 @@ async def get_board_pack(
     """The Performance Board pack: summary, narratives, every measure by plan, exceptions with
     commentary and owned actions, risks, projects and milestones, and key indicator charts."""
     service = BoardPackService(session, statuses=statuses, settings=settings)
-    pack = await service.content(principal=principal, period_code=period, filters=filters)
+    pack = await service.content(
+        principal=principal, period_code=period, filters=filters, formats=(export_format,)
+    )
     body = await service.render(pack=pack, export_format=export_format)
     headers = {}
     if export_format is not PackFormat.HTML:

@@ -1,10 +1,11 @@
 """A council's logo: an SVG document checked against an allow-list before it is stored.
 
-The logo is drawn on every board pack (inlined in the HTML page, drawn as vectors in the PDF),
-so it must carry nothing that runs or fetches: no scripts, no event handlers, no external
-references (href or url() to anything but a fragment of the same document), no foreignObject,
-no style sheets, no DTD or entities. defusedxml refuses entity tricks while parsing; what is
-left is walked element by element and attribute by attribute against the lists below.
+The logo is drawn on every board pack (inlined in the HTML page, drawn as vectors in the PDF
+and Word packs), so it must carry nothing that runs or fetches: no scripts, no event handlers,
+no external references (href or url() to anything but a fragment of the same document), no
+foreignObject, no style sheets, no DTD or entities. defusedxml refuses entity tricks while
+parsing; what is left is walked element by element and attribute by attribute against the
+lists below.
 """
 
 from __future__ import annotations
@@ -83,12 +84,15 @@ def _check_element(element: Element) -> None:
 
 
 def _check_drawable(document: str) -> None:
-    """The PDF pack draws the logo with fpdf2: what it cannot draw is refused now, not later."""
-    from fpdf import FPDF  # noqa: PLC0415 - only when a logo is set
+    """The PDF pack draws the logo with fpdf2 and the Word pack's fallback picture is drawn
+    with CairoSVG: what either cannot draw is refused now, not when a pack is made."""
+    import cairosvg  # noqa: PLC0415 - only when a logo is set
+    from fpdf import FPDF  # noqa: PLC0415
 
     pdf = FPDF()
     pdf.add_page()
     try:
         pdf.image(io.BytesIO(document.encode()), x=10, y=10, w=40)
+        cairosvg.svg2png(bytestring=document.encode(), output_height=64)
     except Exception as error:  # any failure to draw is the document's fault
         raise UnsafeLogo(f"logo_svg cannot be drawn ({type(error).__name__})") from None

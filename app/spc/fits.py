@@ -26,7 +26,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -47,7 +48,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.core.clock import utcnow
-from app.core.db import unit_of_work
+from app.core.db import holds_sqlite_write_lock, unit_of_work
 from app.core.types import UuidMemo, raw_uuid
 from app.indicators.models import Indicator, IndicatorValue, Target
 from app.periods.models import Period
@@ -321,6 +322,19 @@ class SpcFits:
         """One stored fit as it is kept (for tests and checks)."""
         return await self.session.get(SpcFit, (indicator_id, until))
 
+    @asynccontextmanager
+    async def _writer(self) -> AsyncIterator[AsyncSession]:
+        """A session of its own, committed on leaving; on SQLite, when the request's session
+        already holds the write lock, a savepoint of that session instead (a session of its own
+        would wait on that lock until the busy timeout, and the fits would not be stored)."""
+        if await holds_sqlite_write_lock(self.session):
+            async with self.session.begin_nested():
+                yield self.session
+            return
+        assert self.maker is not None
+        async with unit_of_work(self.maker) as writer:
+            yield writer
+
     async def _store(
         self, charts: Mapping[uuid.UUID, tuple[IndicatorChart, str]], *, until: date
     ) -> None:
@@ -345,7 +359,7 @@ class SpcFits:
                 }
             )
         try:
-            async with unit_of_work(self.maker) as writer:
+            async with self._writer() as writer:
                 dialect = writer.get_bind().dialect.name
                 insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
                 for start in range(0, len(rows), _CHUNK):

@@ -60,7 +60,7 @@ from app.status.schemas import (
     StatusRead,
     YearToDate,
 )
-from app.status.store import StatusStore, holds_sqlite_write_lock
+from app.status.store import StatusStore
 
 
 def scorecard_summary(rows: Iterable[HasRag], spend: Spend | None) -> ScorecardSummary:
@@ -402,12 +402,13 @@ class StatusService:
 
     async def _fits_writer(self) -> async_sessionmaker[AsyncSession] | None:
         """Where fitted SPC charts are stored for the next computation: the store's database,
-        unless this transaction has written (what it read may never be committed), or holds
-        SQLite's write lock (a second writer would wait on it until the busy timeout)."""
+        unless this transaction has written (what it read may never be committed). (On SQLite,
+        when the request holds the write lock, the fits go in through its own transaction:
+        app.spc.fits.)"""
         store = self.cache.store if self.cache is not None else None
         if store is None or has_changes(self.session):
             return None
-        return None if await holds_sqlite_write_lock(self.session) else store.maker
+        return store.maker
 
     def _status(
         self,

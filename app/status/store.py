@@ -32,7 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.core.changes import Version, changed_since
 from app.core.clock import utcnow
-from app.core.db import unit_of_work
+from app.core.db import holds_sqlite_write_lock, unit_of_work
 from app.measures.vocabulary import Rag
 from app.status.cache import CachedStatus, Snapshot
 from app.status.models import StatusSnapshot, StoredStatus
@@ -45,16 +45,6 @@ _LOCK_SPACE = 0x47540014
 _LOCK = text("SELECT pg_advisory_xact_lock(:space, hashtext(:period))")
 # Ids per statement when statuses are read or dropped by indicator (SQLite's parameter limit).
 _CHUNK = 500
-
-
-async def holds_sqlite_write_lock(session: AsyncSession) -> bool:
-    """Whether the session is in an SQLite transaction begun to write (app.core.db begins
-    those IMMEDIATE; a read-only one is marked so)."""
-    if session.get_bind().dialect.name != "sqlite" or not session.in_transaction():
-        return False
-    connection = (await session.connection()).sync_connection
-    assert connection is not None  # a session in a transaction has its connection
-    return not connection.get_execution_options().get("read_only", False)
 
 
 class StatusStore:

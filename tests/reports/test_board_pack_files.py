@@ -4,6 +4,7 @@ name and logo on the cover, page numbers, exceptions with their owned actions.""
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 
 from httpx import AsyncClient
@@ -134,3 +135,68 @@ async def test_a_percentage_falls_short_in_percentage_points_and_bands_show(
     assert "13.6 pts" in html
     assert "short by 13.6 percentage points" in html
     assert "10.0% to 20.0%" in html
+
+
+def _pictures(package: zipfile.ZipFile, body: str) -> list[tuple[str, str, str]]:
+    """Each picture of the document as (description, PNG part, SVG part), in order."""
+    rels = package.read("word/_rels/document.xml.rels").decode()
+    targets = dict(re.findall(r'Id="(rId\d+)"[^>]*Target="([^"]+)"', rels))
+    targets |= {k: v for v, k in re.findall(r'Target="([^"]+)"[^>]*Id="(rId\d+)"', rels)}
+    pictures = []
+    for drawing in re.findall(r"<w:drawing>.*?</w:drawing>", body, flags=re.S):
+        description = re.search(r'<wp:docPr [^>]*descr="([^"]*)"', drawing)
+        png = re.search(r'<a:blip r:embed="(rId\d+)"', drawing)
+        svg = re.search(r'<asvg:svgBlip [^>]*r:embed="(rId\d+)"', drawing)
+        assert description, drawing
+        assert png, drawing
+        assert svg, drawing
+        pictures.append((description[1], targets[png[1]], targets[svg[1]]))
+    return pictures
+
+
+async def test_the_word_pack_has_the_logo_on_its_cover_and_the_charts_as_vectors(
+    client: AsyncClient, factory: Factory, perf: Headers
+) -> None:
+    await council(client, factory, perf)
+    await name_the_council(client, factory)
+    response = await client.get(BOARD_PACK, params={"period": Q1, "format": "docx"}, headers=perf)
+    assert response.status_code == 200, response.text
+    with zipfile.ZipFile(io.BytesIO(response.content)) as package:
+        body = package.read("word/document.xml").decode()
+        pictures = _pictures(package, body)
+        types = package.read("[Content_Types].xml").decode()
+        parts = {name: package.read(name) for name in package.namelist()}
+
+    logo, *charts = pictures
+    # The logo comes first, before the council's name: it is on the cover.
+    assert logo[0] == "Borsetshire County Council's logo"
+    assert body.index("svgBlip") < body.index(">Borsetshire County Council</w:t>")
+    assert parts[f"word/{logo[2]}"].decode() == LOGO
+    assert [chart[0] for chart in charts] == [
+        "KEY1 Homelessness &lt;prevented&gt; &amp; relieved: XmR chart",
+        charts[1][0],
+    ]
+    assert charts[1][0].startswith("RED ")
+    assert charts[1][0].endswith(": XmR chart")
+    assert body.index(">Key indicators</w:t>") < body.index(charts[0][0])
+    for _, png, svg in pictures:
+        assert parts[f"word/{png}"].startswith(b"\x89PNG\r\n\x1a\n")  # the fallback
+        assert b"<svg" in parts[f"word/{svg}"]  # the vectors
+        assert svg.endswith(".svg")
+    for _, _, svg in charts:
+        assert b"<path" in parts[f"word/{svg}"]  # the chart as drawn for the PDF
+    assert "image/svg+xml" in types
+    assert "{96DAC541-7B7A-43D3-8B79-37D633B846F1}" in body
+
+
+async def test_the_word_pack_of_a_council_without_a_logo_has_only_its_charts(
+    client: AsyncClient, factory: Factory, perf: Headers
+) -> None:
+    await council(client, factory, perf)
+    response = await client.get(BOARD_PACK, params={"period": Q1, "format": "docx"}, headers=perf)
+    assert response.status_code == 200, response.text
+    with zipfile.ZipFile(io.BytesIO(response.content)) as package:
+        body = package.read("word/document.xml").decode()
+        pictures = _pictures(package, body)
+    assert [description.split(" ")[0] for description, _, _ in pictures] == ["KEY1", "RED"]
+    assert "logo" not in body

@@ -69,11 +69,13 @@ class Paragraph:
 @dataclass(frozen=True)
 class Chart:
     """A vector chart: `svg` keeps its text as text (HTML); `svg_paths` draws text as outlines
-    (PDF, which then needs no font of the chart's own)."""
+    (PDF and DOCX, which then need no font of the chart's own). Each is drawn only when a
+    format that shows it is to be rendered (empty otherwise): a chart costs a tenth of a second
+    or more to draw, and a large council's pack has hundreds."""
 
     title: str
-    svg: str
-    svg_paths: str
+    svg: str = ""
+    svg_paths: str = ""
 
 
 Block = Heading | Paragraph | Table | Chart

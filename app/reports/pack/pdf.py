@@ -174,6 +174,7 @@ def _block(pdf: FPDF, block: Block) -> None:
     elif isinstance(block, Paragraph):
         _paragraph(pdf, block)
     elif isinstance(block, Chart):
+        assert block.svg_paths, "the pack was built without the PDF's drawing of its charts"
         height = pdf.epw * 0.42
         if pdf.will_page_break(height):
             pdf.add_page(orientation=pdf.cur_orientation.value)

@@ -65,6 +65,9 @@ class PackContext:
     summary: Summary
     exceptions: ExceptionReport
     spend: Spend | None = None
+    # Which drawings of each chart the formats to be rendered show (see Chart).
+    chart_text: bool = True
+    chart_outlines: bool = True
 
     @property
     def repository(self) -> PackRepository:
@@ -470,7 +473,9 @@ async def key_indicators_section(context: PackContext) -> Section:
         indicators=indicators,
         until=calendar.parse_period(context.period.code).end_date,
     )
-    drawn = await anyio.to_thread.run_sync(_draw_all, list(charts.values()))
+    drawn = await anyio.to_thread.run_sync(
+        _draw_all, list(charts.values()), context.chart_text, context.chart_outlines
+    )
     for row in key_rows:
         variation = label(row.variation_icon) if row.variation_icon else "too few points"
         group: list[Heading | Paragraph | Table | Chart] = [
@@ -489,13 +494,15 @@ async def key_indicators_section(context: PackContext) -> Section:
     return section
 
 
-def _draw_all(charts: list[IndicatorChart]) -> dict[str, tuple[str, str, str]]:
+def _draw_all(
+    charts: list[IndicatorChart], text: bool, outlines: bool
+) -> dict[str, tuple[str, str, str]]:
     from app.spc.charts import title  # noqa: PLC0415
 
     return {
         chart.indicator.code: (
-            inline_svg(render_svg(chart, element_id=f"chart-{index}")),
-            render_svg(chart, element_id=f"chart-{index}", text_as_paths=True),
+            inline_svg(render_svg(chart, element_id=f"chart-{index}")) if text else "",
+            render_svg(chart, element_id=f"chart-{index}", text_as_paths=True) if outlines else "",
             title(chart),
         )
         for index, chart in enumerate(charts)
