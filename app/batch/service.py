@@ -29,6 +29,9 @@ from app.batch.schemas import (
 )
 from app.core.clock import utcnow
 from app.core.errors import AppError
+from app.core.schemas import Measure
+from app.events.models import EventType
+from app.events.outbox import emit_many, event_row
 from app.indicators import policy
 from app.indicators.models import Indicator, IndicatorStatus
 from app.indicators.repository import IndicatorRepository
@@ -39,6 +42,7 @@ from app.periods.repository import PeriodRepository
 
 _ITEM = TypeAdapter(BatchItem)
 _ITEMS = TypeAdapter(list[BatchItem])
+_MEASURE: TypeAdapter[Any] = TypeAdapter(Measure | None)
 _EDITABLE = {ValueStatus.DRAFT, ValueStatus.REJECTED}
 
 
@@ -151,7 +155,41 @@ class BatchService:
             inserts=inserts, updates=updates, revisions=revisions, principal=principal, now=now
         )
         await AuditService(self.session).record_many(actor=principal, events=audit)
+        await emit_many(self.session, self._submitted_events(revisions, principal=principal))
         return result
+
+    @staticmethod
+    def _submitted_events(
+        revisions: list[tuple[uuid.UUID, _Work, dict[str, Any], list[str]]],
+        *,
+        principal: Principal,
+    ) -> list[dict[str, Any]]:
+        """value.submitted for each figure the push submitted, as submitting it alone would
+        announce it: to the measure's owner (unless they pushed it) and to webhooks."""
+        events = []
+        for _value_id, w, state, steps in revisions:
+            if "submit" not in steps:
+                continue
+            assert w.indicator is not None
+            assert w.period is not None
+            events.append(
+                event_row(
+                    event_type=EventType.VALUE_SUBMITTED,
+                    title=f"{w.indicator.code} {w.period.code} submitted by {principal.name}",
+                    data={
+                        "indicator_code": w.indicator.code,
+                        "period": w.period.code,
+                        "value_status": ValueStatus.SUBMITTED.value,
+                        "value": _MEASURE.dump_python(state["value"], mode="json"),
+                        "rejection_reason": None,
+                        "by": principal.name,
+                    },
+                    recipients=[w.indicator.owner_id]
+                    if w.indicator.owner_id != principal.id
+                    else [],
+                )
+            )
+        return events
 
     def _parse_all(self, items: list[RawItem]) -> list[_Work]:
         """Every item validated in one call; item by item only when some are invalid."""

@@ -90,6 +90,47 @@ async def test_the_event_is_written_in_the_transaction_of_the_change(
     assert await _events(worker) == before + 2  # value.approved and status.changed
 
 
+async def test_a_bulk_push_that_submits_announces_each_figure_as_a_single_submission_does(
+    client: AsyncClient, desk: Desk, worker: Worker
+) -> None:
+    await submitted(client, desk)
+    await worker.drain(now=soon(), scan=False)
+    [single] = (await my_notifications(client, desk.owner.headers))["items"]
+    await create_indicator(
+        client, desk.perf.headers, "NT2", owner_id=str(desk.owner.id), collector_ids=[]
+    )
+    items = [
+        {"indicator_code": "NT2", "period": Q1, "value": 64},
+        {"indicator_code": "NT2", "period": "2025-26-Q2", "value": 65.5},
+    ]
+    pushed = await client.post(
+        f"{API}/values/batch",
+        json={"items": items, "submit": True, "atomic": True},
+        headers=desk.perf.headers,
+    )
+    assert pushed.status_code == 200, pushed.text
+    # Saved again without submitting: nothing more to announce.
+    again = await client.post(
+        f"{API}/values/batch",
+        json={"items": items, "submit": False, "atomic": True},
+        headers=desk.perf.headers,
+    )
+    assert again.status_code == 200, again.text
+    await worker.drain(now=soon(), scan=False)
+
+    page = await my_notifications(client, desk.owner.headers)
+    bulk = [n for n in page["items"] if n["data"]["indicator_code"] == "NT2"]
+    assert sorted((n["event_type"], n["data"]["period"], n["data"]["value"]) for n in bulk) == [
+        ("value.submitted", "2025-26-Q1", 64),
+        ("value.submitted", "2025-26-Q2", 65.5),
+    ]
+    # The same shape as a figure submitted on its own.
+    assert all(set(n["data"]) == set(single["data"]) for n in bulk)
+    assert {n["data"]["value_status"] for n in bulk} == {"submitted"}
+    # Who pushed them is not told of their own submissions.
+    assert (await my_notifications(client, desk.perf.headers))["total"] == 0
+
+
 async def _events(worker: Worker) -> int:
     async with unit_of_work(worker.sessionmaker) as session:
         return int(await session.scalar(select(func.count()).select_from(OutboxEvent)) or 0)
