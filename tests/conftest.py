@@ -36,6 +36,25 @@ ROOT = Path(__file__).resolve().parent.parent
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
 
 
+# The longest modules first. The suite runs on two workers a module at a time (--dist
+# loadfile), in collection order, and these sort last by name: one of them started at the end
+# kept a worker busy for a minute or more while the other had nothing left to do.
+_LONGEST_FIRST = (
+    "tests/test_fuzz.py",
+    "tests/test_demo.py",
+    "tests/test_generated_client.py",
+    "tests/test_migrations.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        module = item.nodeid.split("::", 1)[0]
+        return _LONGEST_FIRST.index(module) if module in _LONGEST_FIRST else len(_LONGEST_FIRST)
+
+    items.sort(key=rank)  # stable: the rest keep their order
+
+
 def alembic_config(url: str) -> Config:
     config = Config(str(ROOT / "alembic.ini"))
     config.set_main_option("script_location", str(ROOT / "migrations"))
