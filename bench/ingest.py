@@ -262,6 +262,54 @@ def wait_ready(port: int, process: subprocess.Popen[bytes], *, seconds: float = 
 COPIED = ("indicator_value", "value_revision", "audit_event")
 
 
+def start_app(
+    url: str, *, workers: int = 1, options: Sequence[str] = (), ready_seconds: float = 60
+) -> tuple[subprocess.Popen[bytes], int]:
+    """The app under uvicorn on a free loopback port, on the database ``url``, answering."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "GT_DATABASE_URL": url,
+        "GT_SECRET_KEY": SECRET_KEY,
+        "GT_ENVIRONMENT": "production",
+        "GT_LOG_LEVEL": "WARNING",
+    }
+    server = subprocess.Popen(  # noqa: S603 - our own server, on loopback
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "app.main:app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--no-access-log",
+            "--log-level",
+            "warning",
+            "--workers",
+            str(workers),
+            *options,
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    try:
+        wait_ready(port, server, seconds=ready_seconds)
+    except BaseException:
+        stop_server(server)
+        raise
+    return server, port
+
+
+def stop_server(server: subprocess.Popen[bytes]) -> None:
+    server.send_signal(signal.SIGINT)
+    try:
+        server.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        server.kill()
+
+
 async def _connect(url: str) -> asyncpg.Connection:
     parsed = make_url(url)
     return await asyncpg.connect(
@@ -354,35 +402,8 @@ def run(url: str, args: argparse.Namespace) -> dict[str, Any]:
                 f'CREATE DATABASE "{twin_url.database}" TEMPLATE "{make_url(url).database}"',
             )
         )
-    port = free_port()
-    env = {
-        **os.environ,
-        "GT_DATABASE_URL": url,
-        "GT_SECRET_KEY": SECRET_KEY,
-        "GT_ENVIRONMENT": "production",
-        "GT_LOG_LEVEL": "WARNING",
-    }
-    server = subprocess.Popen(  # noqa: S603 - our own server, on loopback
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "app.main:app",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--no-access-log",
-            "--log-level",
-            "warning",
-            "--workers",
-            str(args.workers),
-        ],
-        cwd=ROOT,
-        env=env,
-    )
+    server, port = start_app(url, workers=args.workers)
     try:
-        wait_ready(port, server)
         token, _ = create_access_token(
             subject_kind=SubjectKind.USER,
             subject_id=user_id,
@@ -420,11 +441,7 @@ def run(url: str, args: argparse.Namespace) -> dict[str, Any]:
             "audit_verify": verified,
         }
     finally:
-        server.send_signal(signal.SIGINT)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop_server(server)
     if postgres:
         try:
             floor = asyncio.run(

@@ -24,11 +24,8 @@ import argparse
 import asyncio
 import contextlib
 import json
-import os
 import random
-import signal
 import statistics
-import subprocess
 import sys
 import time
 import uuid
@@ -48,10 +45,9 @@ from app.core.security import SubjectKind, create_access_token
 from app.measures.vocabulary import VALUE_KIND, Aggregation
 from app.periods.models import PeriodStatus
 from app.users.models import RoleAssignment, User
-from bench.ingest import cpu_seconds, free_port, server_pids, wait_ready
+from bench.ingest import cpu_seconds, server_pids, start_app, stop_server
 from bench.scorecard import (
     DEFAULT_POSTGRES_URL,
-    ROOT,
     SECRET_KEY,
     Generator,
     _admin,
@@ -395,48 +391,20 @@ def run(url: str, args: argparse.Namespace) -> dict[str, Any]:
 
     approver = asyncio.run(seed())
     slots = slots_of(generator)
-    port = free_port()
-    env = {
-        **os.environ,
-        "GT_DATABASE_URL": url,
-        "GT_SECRET_KEY": SECRET_KEY,
-        "GT_ENVIRONMENT": "production",
-        "GT_LOG_LEVEL": "WARNING",
-    }
-    server = subprocess.Popen(  # noqa: S603 - our own server, on loopback
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "app.main:app",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--no-access-log",
-            "--log-level",
-            "warning",
-            "--workers",
-            str(args.workers),
-            # Longer than any pause between a client's requests: a kept-alive connection the
-            # server closes as the client reuses it is a ReadError, not the server's doing.
-            "--timeout-keep-alive",
-            "75",
-        ],
-        cwd=ROOT,
-        env=env,
+    server, port = start_app(
+        url,
+        workers=args.workers,
+        # Longer than any pause between a client's requests: a kept-alive connection the
+        # server closes as the client reuses it is a ReadError, not the server's doing.
+        options=("--timeout-keep-alive", "75"),
+        ready_seconds=300,
     )
     try:
-        wait_ready(port, server, seconds=300)
         time.sleep(2)  # every worker up, not only the first to answer
         pids = server_pids(server)
         return asyncio.run(load(port, url, args, slots, pids, (council.user_id, approver)))
     finally:
-        server.send_signal(signal.SIGINT)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop_server(server)
 
 
 def parse(argv: Sequence[str] | None) -> argparse.Namespace:

@@ -33,7 +33,7 @@ from sqlalchemy import make_url
 from app.core.clock import today as clock_today
 from app.core.db import create_engine
 from app.core.security import SubjectKind, create_access_token
-from bench.ingest import cpu_seconds, free_port, server_pids, wait_ready
+from bench.ingest import cpu_seconds, free_port, server_pids, start_app, stop_server, wait_ready
 from bench.scorecard import (
     DEFAULT_POSTGRES_URL,
     ROOT,
@@ -44,7 +44,7 @@ from bench.scorecard import (
     last_completed_quarter,
     migrate,
 )
-from bench.workers import SCORECARD, start_server, stop
+from bench.workers import SCORECARD
 
 
 def start_bare(body: Path) -> tuple[subprocess.Popen[bytes], int]:
@@ -130,7 +130,7 @@ def run(url: str, args: argparse.Namespace) -> dict[str, Any]:
         issuer="golden-thread",
     )
     token = f"Bearer {bearer}"
-    app, app_port = start_server(url)
+    app, app_port = start_app(url)
     bare: subprocess.Popen[bytes] | None = None
     try:
         warm = httpx.get(
@@ -153,9 +153,9 @@ def run(url: str, args: argparse.Namespace) -> dict[str, Any]:
             asyncio.run(timed(targets, token, period, 3))  # both warm
             figures = asyncio.run(timed(targets, token, period, args.requests))
     finally:
-        stop(app)
+        stop_server(app)
         if bare is not None:
-            stop(bare)
+            stop_server(bare)
     return {
         "indicators": args.indicators,
         "period": period,

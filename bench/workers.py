@@ -18,9 +18,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import signal
-import subprocess
 import sys
 import time
 import uuid
@@ -40,10 +37,9 @@ from app.core.security import SubjectKind, create_access_token
 from app.main import create_app, tune_garbage_collector
 from app.org.models import OrgUnit
 from app.status.cache import StatusCache
-from bench.ingest import cpu_seconds, free_port, server_pids, wait_ready
+from bench.ingest import cpu_seconds, server_pids, start_app, stop_server
 from bench.scorecard import (
     DEFAULT_POSTGRES_URL,
-    ROOT,
     SECRET_KEY,
     Generator,
     _admin,
@@ -53,44 +49,6 @@ from bench.scorecard import (
 )
 
 SCORECARD = "/api/v1/reports/scorecard"
-
-
-def start_server(url: str) -> tuple[subprocess.Popen[bytes], int]:
-    port = free_port()
-    env = {
-        **os.environ,
-        "GT_DATABASE_URL": url,
-        "GT_SECRET_KEY": SECRET_KEY,
-        "GT_ENVIRONMENT": "production",
-        "GT_LOG_LEVEL": "WARNING",
-    }
-    server = subprocess.Popen(  # noqa: S603 - our own server, on loopback
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "app.main:app",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--no-access-log",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
-    wait_ready(port, server)
-    return server, port
-
-
-def stop(server: subprocess.Popen[bytes]) -> None:
-    server.send_signal(signal.SIGINT)
-    try:
-        server.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        server.kill()
 
 
 async def rename_an_org_unit(settings: Settings, attempt: int) -> None:
@@ -178,7 +136,7 @@ def run(url: str, args: argparse.Namespace) -> dict[str, Any]:
     )
     token = f"Bearer {bearer}"
     tune_garbage_collector()
-    servers = [start_server(url) for _ in range(args.workers)]
+    servers = [start_app(url) for _ in range(args.workers)]
     rounds: list[dict[str, Any]] = []
     try:
         ports = [port for _, port in servers]
@@ -203,8 +161,8 @@ def run(url: str, args: argparse.Namespace) -> dict[str, Any]:
             )
         # A restart: the new process computes nothing it can read.
         server, _ = servers[-1]
-        stop(server)
-        servers[-1] = start_server(url)
+        stop_server(server)
+        servers[-1] = start_app(url)
         restarted = servers[-1][0]
         before = cpu_seconds(server_pids(restarted))
         [(wall, answer)] = asyncio.run(each_worker([servers[-1][1]], token, period))
@@ -213,7 +171,7 @@ def run(url: str, args: argparse.Namespace) -> dict[str, Any]:
             raise SystemExit("the restarted worker answered other rows")
     finally:
         for server, _ in servers:
-            stop(server)
+            stop_server(server)
     return {
         "indicators": args.indicators,
         "workers": args.workers,
