@@ -4,30 +4,29 @@ the public address, with the name kept for Host and for TLS."""
 
 from __future__ import annotations
 
-import asyncio
-import socket
-from typing import Any
+import ipaddress
 
 import httpx
 import pytest
 
+from app.webhooks import addresses
+from app.webhooks.addresses import IpAddress
 from app.worker import sender
 
 PUBLIC, PRIVATE = "93.184.215.14", "10.0.0.5"
 
 
 @pytest.fixture
-async def rebinding(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+def rebinding(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """hooks.example.org resolves to a public address once, then to a private one."""
     answers = [PUBLIC, PRIVATE, PRIVATE]
     asked: list[str] = []
 
-    async def getaddrinfo(host: str, port: int, **_: Any) -> list[Any]:
+    async def resolve(host: str, _port: int) -> list[IpAddress]:
         asked.append(host)
-        address = answers.pop(0) if answers else PRIVATE
-        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))]
+        return [ipaddress.ip_address(answers.pop(0) if answers else PRIVATE)]
 
-    monkeypatch.setattr(asyncio.get_running_loop(), "getaddrinfo", getaddrinfo)
+    monkeypatch.setattr(addresses, "resolve", resolve)
     return asked
 
 
