@@ -12,11 +12,16 @@ A reader that finds the token unchanged knows nothing it could read has changed 
 process or in any other worker; one that finds it moved asks the log which indicators changed
 and recomputes only those (``app.status.cache`` keeps computed statuses this way). Numbers follow
 the order of commits, as the data version's row is locked from the moment it is renewed until
-the commit. The token is random, not derived from the number, so that a number reused after a
-rollback is never mistaken for the state it once named. The log keeps about
-``KEEP_CHANGES`` transactions; a reader further behind than that recomputes
-everything, and so does every reader once the token is set by hand (after data was changed with
-SQL, outside the service): ``UPDATE data_version SET token = '<any new text>'``.
+the commit. On PostgreSQL the renewal is done by the database as the transaction commits (a
+deferred trigger, migration 0027): the transaction logs its change under a provisional negative
+number, and the trigger numbers it and renews the version inside COMMIT, so the row is locked
+for the commit only and never while the client is away (writers across every worker would
+otherwise queue on it). SQLite has one writer at a time and renews it here. The token is
+random, not derived from the number, so that a number reused after a rollback is never mistaken
+for the state it once named. The log keeps about ``KEEP_CHANGES`` transactions; a reader
+further behind than that recomputes everything, and so does every reader once the token is
+set by hand (after data was changed with SQL, outside the service):
+``UPDATE data_version SET token = '<any new text>'``.
 """
 
 from __future__ import annotations
@@ -56,18 +61,17 @@ MAX_NAMED = 1000
 _NEXT_VERSION = text(
     "UPDATE data_version SET token = :token, seq = seq + 1 WHERE id = 1 RETURNING seq"
 )
-# On PostgreSQL the two in one statement: one round trip fewer with the row locked, on an event
-# loop that may take a while to come back to this transaction under load.
-_NEXT_VERSION_RECORDED = text(
-    "WITH renewed AS (UPDATE data_version SET token = :token, seq = seq + 1 WHERE id = 1 "
-    "RETURNING seq) INSERT INTO data_change (seq, token, indicators) "
-    "SELECT seq, :token, :indicators FROM renewed RETURNING seq"
+# On PostgreSQL: the change under a provisional number; the trigger `data_change_numbered`
+# numbers it, renews the version and prunes the log as the transaction commits.
+_RECORD_PENDING = text(
+    "INSERT INTO data_change (seq, token, indicators) "
+    "VALUES (-nextval('data_change_pending'), :token, :indicators)"
 )
 _RECORD = text(
     "INSERT INTO data_change (seq, token, indicators) VALUES (:seq, :token, :indicators)"
 )
 _PRUNE = text("DELETE FROM data_change WHERE seq <= :seq")
-KEEP_CHANGES = 1000  # the change log keeps about this many transactions
+KEEP_CHANGES = 1000  # the change log keeps about this many transactions (and migration 0027)
 _PRUNE_EVERY = 100
 
 
@@ -159,17 +163,15 @@ def _before_commit(session: Session) -> None:
     if changed is None:
         return
     token = uuid.uuid4().hex
-    # The row lock taken here is held until the commit: transactions that change data commit
-    # in the order of their numbers, so a reader never finds a number with an earlier one
-    # still to come.
     indicators = None if changed.every else json.dumps(sorted(map(str, changed.indicators)))
     if session.get_bind().dialect.name == "postgresql":
-        seq = session.execute(
-            _NEXT_VERSION_RECORDED, {"token": token, "indicators": indicators}
-        ).scalar_one()
-    else:
-        seq = session.execute(_NEXT_VERSION, {"token": token}).scalar_one()
-        session.execute(_RECORD, {"seq": seq, "token": token, "indicators": indicators})
+        session.execute(_RECORD_PENDING, {"token": token, "indicators": indicators})
+        return
+    # The row lock taken here is held until the commit: transactions that change data commit
+    # in the order of their numbers, so a reader never finds a number with an earlier one
+    # still to come. (SQLite's one writer holds the database's lock anyway.)
+    seq = session.execute(_NEXT_VERSION, {"token": token}).scalar_one()
+    session.execute(_RECORD, {"seq": seq, "token": token, "indicators": indicators})
     if seq % _PRUNE_EVERY == 0:
         session.execute(_PRUNE, {"seq": seq - KEEP_CHANGES})
 
