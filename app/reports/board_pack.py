@@ -106,7 +106,8 @@ class BoardPackService:
             exceptions=exceptions,
             spend=spend,
             chart_text=PackFormat.HTML in formats,
-            chart_outlines=PackFormat.PDF in formats or PackFormat.DOCX in formats,
+            chart_outlines=PackFormat.DOCX in formats,
+            chart_plot=PackFormat.PDF in formats,
         )
         sections = [section for build in SECTIONS if (section := await build(context))]
         as_at = await PackRepository(self.session).latest_approval()

@@ -14,6 +14,8 @@ import io
 import re
 import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
 from functools import cache
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
@@ -30,8 +32,7 @@ from app.spc.series import IndicatorChart
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
-    from matplotlib.lines import Line2D
-    from matplotlib.typing import RcKeyType
+    from matplotlib.typing import LineStyleType, RcKeyType
 
 # After the NHS England "Making Data Count" palette (concern a darker orange, for contrast).
 COLOURS = {
@@ -147,54 +148,149 @@ def _number(value: float) -> str:
     return f"{value:.4g}" if abs(value) < 1e6 else f"{value:,.0f}"
 
 
+@dataclass(frozen=True)
+class PlotSegment:
+    """The centre line and process limits of one run of points (one per recalculation), from
+    the x of its first point less 0.4 to that of its last plus 0.4."""
+
+    start: float
+    end: float
+    mean: float
+    lower_limit: float
+    upper_limit: float
+
+
+class LineStyle(StrEnum):
+    SOLID = "solid"
+    DASHED = "dashed"
+    DOTTED = "dotted"
+
+
+@dataclass(frozen=True)
+class LegendEntry:
+    """A line (mean, process limits, target) or a kind of point, in the legend's order."""
+
+    label: str
+    colour: str
+    line: LineStyle | None = None
+    point: PointType | None = None
+
+
+@dataclass(frozen=True)
+class ChartPlot:
+    """What an XmR chart draws, in data coordinates, for any renderer: the matplotlib SVG
+    (HTML, Word) and the PDF pack's own vector drawing are made from this one description, so
+    they show the same points, colours, lines and labels. Point i is at x = i. A few numbers
+    and short strings a chart, not a drawing: a large council's pack holds hundreds."""
+
+    heading: str
+    unit: str
+    values: tuple[float, ...]
+    kinds: tuple[PointType, ...]
+    segments: tuple[PlotSegment, ...]
+    target: float | None
+    ticks: tuple[tuple[int, str], ...]
+    x_range: tuple[float, float]
+    legend: tuple[LegendEntry, ...]
+    title: str
+    description: str
+
+
+def plot(chart: IndicatorChart) -> ChartPlot:
+    """The chart's elements, from its SPC result (nothing is fitted again here)."""
+    points = chart.result.points
+    segments = []
+    for segment in _segments(points):
+        first, last = segment[0], segment[-1]
+        assert first.mean is not None
+        assert first.lower_limit is not None
+        assert first.upper_limit is not None
+        segments.append(
+            PlotSegment(
+                start=first.index - 0.4,
+                end=last.index + 0.4,
+                mean=first.mean,
+                lower_limit=first.lower_limit,
+                upper_limit=first.upper_limit,
+            )
+        )
+    # At most about 24 period labels, so a long monthly series stays legible.
+    xs = list(range(len(points)))
+    step = max(1, -(-len(points) // _MAX_LABELS))
+    shown = xs[::-1][::step][::-1]
+    return ChartPlot(
+        heading=_shorten(f"{chart.indicator.code} {chart.indicator.title}"),
+        unit=chart.indicator.unit or "",
+        values=tuple(point.value for point in points),
+        kinds=tuple(point.type for point in points),
+        segments=tuple(segments),
+        target=None if chart.target is None else float(chart.target),
+        ticks=tuple((x, chart.points[x].period) for x in shown),
+        x_range=(-0.6, max(len(points) - 0.4, 0.6)),
+        legend=_legend(chart),
+        title=title(chart),
+        description=description(chart),
+    )
+
+
+_MATPLOTLIB_STYLE: dict[LineStyle, LineStyleType] = {
+    LineStyle.SOLID: "-",
+    LineStyle.DASHED: "--",
+    LineStyle.DOTTED: ":",
+}
+_WIDTH = {LineStyle.SOLID: 1.2, LineStyle.DASHED: 1.0, LineStyle.DOTTED: 1.0}
+
+
 def _draw(chart: IndicatorChart) -> Figure:
     from matplotlib.figure import Figure  # noqa: PLC0415 - after _matplotlib(), in render_svg
+    from matplotlib.lines import Line2D  # noqa: PLC0415
 
+    drawn = plot(chart)
     # Fixed margins rather than a layout engine, which would draw the figure twice.
     figure = Figure(figsize=(7.5, 3.4), dpi=100)
     figure.subplots_adjust(left=0.09, right=0.98, top=0.82, bottom=0.22)
     axes = figure.add_subplot()
-    points = chart.result.points
-    xs = list(range(len(points)))
-    values = [point.value for point in points]
-    axes.plot(xs, values, color=_LINE, linewidth=1, zorder=2)
+    xs = list(range(len(drawn.values)))
+    axes.plot(xs, drawn.values, color=_LINE, linewidth=1, zorder=2)
     for kind in PointType:
-        chosen = [point for point in points if point.type is kind]
+        chosen = [x for x in xs if drawn.kinds[x] is kind]
         if chosen:
             axes.scatter(
-                [point.index for point in chosen],
-                [point.value for point in chosen],
-                s=22,
-                color=COLOURS[kind],
-                zorder=3,
+                chosen, [drawn.values[x] for x in chosen], s=22, color=COLOURS[kind], zorder=3
             )
-    for segment in _segments(points):
-        first, last = segment[0], segment[-1]
-        span = [first.index - 0.4, last.index + 0.4]
-        assert first.mean is not None
-        axes.plot(span, [first.mean] * 2, color=_LINE, linewidth=1.2)
-        for limit in (first.lower_limit, first.upper_limit):
-            assert limit is not None
+    for segment in drawn.segments:
+        span = [segment.start, segment.end]
+        axes.plot(span, [segment.mean] * 2, color=_LINE, linewidth=1.2)
+        for limit in (segment.lower_limit, segment.upper_limit):
             axes.plot(span, [limit] * 2, color=_LINE, linewidth=1, linestyle="--")
-    if chart.target is not None:
-        axes.axhline(float(chart.target), color=_TARGET, linewidth=1, linestyle=":")
-    # At most about 24 period labels, so a long monthly series stays legible.
-    step = max(1, -(-len(points) // _MAX_LABELS))
-    shown = xs[::-1][::step][::-1]
-    axes.set_xticks(shown, [chart.points[x].period for x in shown], rotation=60, ha="right")
-    axes.tick_params(axis="x", labelsize=7)
-    axes.set_xlim(-0.6, max(len(points) - 0.4, 0.6))
-    if not points:
-        axes.text(0.5, 0.5, "No approved values yet", ha="center", transform=axes.transAxes)
-    unit = chart.indicator.unit
-    if unit:
-        axes.set_ylabel(unit)
-    axes.set_title(
-        _shorten(f"{chart.indicator.code} {chart.indicator.title}"), loc="left", fontsize=10, pad=20
+    if drawn.target is not None:
+        axes.axhline(drawn.target, color=_TARGET, linewidth=1, linestyle=":")
+    axes.set_xticks(
+        [x for x, _ in drawn.ticks], [text for _, text in drawn.ticks], rotation=60, ha="right"
     )
+    axes.tick_params(axis="x", labelsize=7)
+    axes.set_xlim(*drawn.x_range)
+    if not drawn.values:
+        axes.text(0.5, 0.5, "No approved values yet", ha="center", transform=axes.transAxes)
+    if drawn.unit:
+        axes.set_ylabel(drawn.unit)
+    axes.set_title(drawn.heading, loc="left", fontsize=10, pad=20)
     axes.spines[["top", "right"]].set_visible(False)
+    handles = [
+        Line2D([], [], color=entry.colour, marker="o", linestyle="", label=entry.label)
+        if entry.line is None
+        else Line2D(
+            [],
+            [],
+            color=entry.colour,
+            linewidth=_WIDTH[entry.line],
+            linestyle=_MATPLOTLIB_STYLE[entry.line],
+            label=entry.label,
+        )
+        for entry in drawn.legend
+    ]
     axes.legend(
-        handles=_legend(chart),
+        handles=handles,
         loc="lower left",
         bbox_to_anchor=(0, 1),
         fontsize=7,
@@ -209,24 +305,20 @@ def _shorten(text: str, limit: int = 90) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "\u2026"
 
 
-def _legend(chart: IndicatorChart) -> list[Line2D]:
-    from matplotlib.lines import Line2D  # noqa: PLC0415 - after _matplotlib(), in render_svg
-
-    handles = [
-        Line2D([], [], color=_LINE, linewidth=1.2, label="mean"),
-        Line2D([], [], color=_LINE, linewidth=1, linestyle="--", label="process limits"),
+def _legend(chart: IndicatorChart) -> tuple[LegendEntry, ...]:
+    entries = [
+        LegendEntry("mean", _LINE, line=LineStyle.SOLID),
+        LegendEntry("process limits", _LINE, line=LineStyle.DASHED),
     ]
     if chart.target is not None:
-        handles.append(Line2D([], [], color=_TARGET, linewidth=1, linestyle=":", label="target"))
+        entries.append(LegendEntry("target", _TARGET, line=LineStyle.DOTTED))
     good = "improvement" if chart.direction is not ImprovementDirection.NEUTRAL else "special cause"
     kinds = {point.type for point in chart.result.points}
     for kind in PointType:
         if kind in kinds:
             label = good if kind is PointType.NEUTRAL else kind.value.replace("_", " ")
-            handles.append(
-                Line2D([], [], color=COLOURS[kind], marker="o", linestyle="", label=label)
-            )
-    return handles
+            entries.append(LegendEntry(label, COLOURS[kind], point=kind))
+    return tuple(entries)
 
 
 def _segments(points: Sequence[SpcPoint]) -> list[list[SpcPoint]]:

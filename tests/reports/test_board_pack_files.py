@@ -6,11 +6,14 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from types import ModuleType
 
+import pytest
 from httpx import AsyncClient
 from pypdf import PdfReader
 
 from app.access.permissions import Role
+from app.spc import charts
 from tests.factories import Factory
 from tests.helpers import API, Headers, person
 from tests.indicators.helpers import create_indicator, set_target
@@ -200,3 +203,43 @@ async def test_the_word_pack_of_a_council_without_a_logo_has_only_its_charts(
         pictures = _pictures(package, body)
     assert [description.split(" ")[0] for description, _, _ in pictures] == ["KEY1", "RED"]
     assert "logo" not in body
+
+
+async def test_a_key_indicators_chart_is_drawn_in_the_pdf_as_text_without_matplotlib(
+    client: AsyncClient, factory: Factory, perf: Headers, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The PDF draws its charts itself from the chart's plot: no matplotlib, no SVG, no image
+    on the page, and the chart's heading, legend, period labels and description are text."""
+    await council(client, factory, perf)
+
+    loaded = charts._matplotlib
+    calls: list[str] = []
+
+    def counted() -> ModuleType:
+        calls.append("matplotlib")
+        return loaded()
+
+    monkeypatch.setattr(charts, "_matplotlib", counted)
+    response = await client.get(BOARD_PACK, params={"period": Q1, "format": "pdf"}, headers=perf)
+    assert response.status_code == 200, response.text
+    reader, _ = pdf_text(response.content)
+
+    pages = [page.extract_text() for page in reader.pages]
+    drawn = [
+        i for i, text in enumerate(pages) if "15 approved values from 2024-04 to 2025-06" in text
+    ]
+    assert drawn, "KEY1's chart and its description are on a page"
+    page, text = reader.pages[drawn[0]], pages[drawn[0]]
+    assert text.count("KEY1 Homelessness <prevented> & relieved") == 2  # heading, chart title
+    for label in ("mean", "process limits", "common cause", "2024-04", "2025-06"):
+        assert label in text, label
+    resources = page["/Resources"]
+    assert "/XObject" not in resources or not resources["/XObject"], "the chart is no image"
+    # The other key indicator (one value, no limits) is drawn too.
+    assert any("RED " in text and "1 approved values" in text for text in pages)
+
+    assert calls == [], "the PDF pack drew no chart with matplotlib"
+    # The HTML pack does: the spy sees it.
+    response = await client.get(BOARD_PACK, params={"period": Q1, "format": "html"}, headers=perf)
+    assert response.status_code == 200, response.text
+    assert calls

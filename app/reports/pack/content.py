@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from app.spc.charts import ChartPlot
+
 
 class Tone(StrEnum):
     """A cell's colour: the RAG palette, and grey for data only, missing or not rated."""
@@ -68,14 +70,17 @@ class Paragraph:
 
 @dataclass(frozen=True)
 class Chart:
-    """A vector chart: `svg` keeps its text as text (HTML); `svg_paths` draws text as outlines
-    (PDF and DOCX, which then need no font of the chart's own). Each is drawn only when a
-    format that shows it is to be rendered (empty otherwise): a chart costs a tenth of a second
-    or more to draw, and a large council's pack has hundreds."""
+    """A vector chart, in the drawing each format shows: `svg` keeps its text as text (HTML);
+    `svg_paths` draws text as outlines (DOCX, which then needs no font of the chart's own);
+    `plot` is what the chart shows, which the PDF draws itself (see pack/pdf_chart.py). Each is
+    made only when a format that shows it is to be rendered (empty otherwise): an SVG costs a
+    tenth of a second or more to draw and is ~60 KB of text, and a large council's pack has
+    hundreds of charts."""
 
     title: str
     svg: str = ""
     svg_paths: str = ""
+    plot: ChartPlot | None = None
 
 
 Block = Heading | Paragraph | Table | Chart

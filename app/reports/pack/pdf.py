@@ -1,7 +1,8 @@
 """The board pack as PDF, with fpdf2: A4, a cover with the council's name and logo, contents
 with page numbers, "Page n of N" on every page, sections on landscape pages where their tables
 are wide, table headings repeated on each page and rows never split, RAG cells coloured and
-worded, charts and logo drawn as vectors from their SVG.
+worded, the logo drawn as a vector from its SVG and the charts with fpdf2's own lines and text
+(pack/pdf_chart.py).
 
 Text is set in DejaVu Sans, which matplotlib ships (so no font is downloaded or installed):
 council-entered text may hold any character, and the PDF core fonts cover Latin-1 only.
@@ -9,6 +10,7 @@ council-entered text may hold any character, and the PDF core fonts cover Latin-
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import logging
 from functools import cache
@@ -28,6 +30,7 @@ from app.reports.pack.content import (
     Table,
     Tone,
 )
+from app.reports.pack.pdf_chart import ASPECT, draw_chart
 
 FONT = "dejavu"
 # fpdf2 notes every SVG element it does not draw (<title>, <desc>): not news for the logs.
@@ -43,9 +46,11 @@ _CHUNK = 200
 
 @cache
 def _font_files() -> tuple[str, str]:
-    import matplotlib  # noqa: PLC0415 - only where a PDF is drawn
-
-    fonts = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+    # Found, not imported: importing matplotlib costs a second and memory the PDF has no use for.
+    spec = importlib.util.find_spec("matplotlib")
+    assert spec is not None
+    assert spec.submodule_search_locations, "matplotlib is not installed as a package"
+    fonts = Path(next(iter(spec.submodule_search_locations))) / "mpl-data" / "fonts" / "ttf"
     return str(fonts / "DejaVuSans.ttf"), str(fonts / "DejaVuSans-Bold.ttf")
 
 
@@ -155,8 +160,9 @@ def _contents(pdf: FPDF, sections: list[OutlineSection]) -> None:
 
 def _group(pdf: FPDF, group: list[Block]) -> None:
     """Blocks kept together where they fit: an exception starts a new page rather than leave
-    its heading at the foot of one."""
-    if pdf.will_page_break(40):
+    its heading at the foot of one, and a key indicator's heading goes over with its chart."""
+    needed = 40 + sum(pdf.epw * ASPECT + 14 for block in group if isinstance(block, Chart))
+    if pdf.will_page_break(min(needed, pdf.eph)):
         pdf.add_page(orientation=pdf.cur_orientation.value)
     for block in group:
         _block(pdf, block)
@@ -174,12 +180,13 @@ def _block(pdf: FPDF, block: Block) -> None:
     elif isinstance(block, Paragraph):
         _paragraph(pdf, block)
     elif isinstance(block, Chart):
-        assert block.svg_paths, "the pack was built without the PDF's drawing of its charts"
-        height = pdf.epw * 0.42
-        if pdf.will_page_break(height):
+        assert block.plot is not None, "the pack was built without the PDF's drawing of its charts"
+        # The chart and its description (two or three lines) stay on one page.
+        if pdf.will_page_break(pdf.epw * ASPECT + 14):
             pdf.add_page(orientation=pdf.cur_orientation.value)
-        pdf.image(io.BytesIO(block.svg_paths.encode()), x=pdf.l_margin, w=pdf.epw,
-                  alt_text=block.title)  # fmt: skip
+        draw_chart(pdf, block.plot, font=FONT, width=pdf.epw)
+        pdf.set_text_color(*_INK)
+        pdf.set_font(FONT, "", 9)
         pdf.ln(3)
     else:
         _table(pdf, block)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time
 from decimal import Decimal
 
@@ -43,7 +43,8 @@ from app.reports.schemas import ExceptionReport
 from app.risks.repository import RiskFilter
 from app.risks.schemas import RiskRead
 from app.risks.service import RiskService
-from app.spc.charts import inline_svg, render_svg
+from app.spc.charts import inline_svg, render_svg, title
+from app.spc.charts import plot as chart_plot
 from app.spc.series import IndicatorChart
 from app.spc.service import SpcService
 from app.status.schemas import Spend, SpendTotals, StatusRead
@@ -65,9 +66,11 @@ class PackContext:
     summary: Summary
     exceptions: ExceptionReport
     spend: Spend | None = None
-    # Which drawings of each chart the formats to be rendered show (see Chart).
+    # Which drawings of each chart the formats to be rendered show (see Chart): the SVG with
+    # text (HTML), the SVG with outlines (DOCX), the plot the PDF draws itself.
     chart_text: bool = True
     chart_outlines: bool = True
+    chart_plot: bool = True
 
     @property
     def repository(self) -> PackRepository:
@@ -473,9 +476,18 @@ async def key_indicators_section(context: PackContext) -> Section:
         indicators=indicators,
         until=calendar.parse_period(context.period.code).end_date,
     )
-    drawn = await anyio.to_thread.run_sync(
-        _draw_all, list(charts.values()), context.chart_text, context.chart_outlines
-    )
+    drawings = list(charts.values())
+    # The plot the PDF draws is a few numbers a chart, made here; matplotlib draws each SVG in
+    # a tenth of a second or more, so those (HTML, DOCX) are drawn off the event loop.
+    blocks = [
+        Chart(title=title(chart), plot=chart_plot(chart) if context.chart_plot else None)
+        for chart in drawings
+    ]
+    if context.chart_text or context.chart_outlines:
+        blocks = await anyio.to_thread.run_sync(
+            _with_svgs, blocks, drawings, context.chart_text, context.chart_outlines
+        )
+    drawn = {chart.indicator.code: block for chart, block in zip(drawings, blocks, strict=True)}
     for row in key_rows:
         variation = label(row.variation_icon) if row.variation_icon else "too few points"
         group: list[Heading | Paragraph | Table | Chart] = [
@@ -488,25 +500,22 @@ async def key_indicators_section(context: PackContext) -> Section:
             ),
         ]
         if row.indicator_code in drawn:
-            svg, paths, chart_title = drawn[row.indicator_code]
-            group.append(Chart(title=chart_title, svg=svg, svg_paths=paths))
+            group.append(drawn[row.indicator_code])
         section.groups.append(group)
     return section
 
 
-def _draw_all(
-    charts: list[IndicatorChart], text: bool, outlines: bool
-) -> dict[str, tuple[str, str, str]]:
-    from app.spc.charts import title  # noqa: PLC0415
-
-    return {
-        chart.indicator.code: (
-            inline_svg(render_svg(chart, element_id=f"chart-{index}")) if text else "",
-            render_svg(chart, element_id=f"chart-{index}", text_as_paths=True) if outlines else "",
-            title(chart),
-        )
-        for index, chart in enumerate(charts)
-    }
+def _with_svgs(
+    blocks: list[Chart], charts: list[IndicatorChart], text: bool, outlines: bool
+) -> list[Chart]:
+    """The charts' blocks with the SVGs asked for: with text (HTML), with outlines (DOCX)."""
+    drawn = []
+    for index, (block, chart) in enumerate(zip(blocks, charts, strict=True)):
+        element_id = f"chart-{index}"
+        svg = inline_svg(render_svg(chart, element_id=element_id)) if text else ""
+        paths = render_svg(chart, element_id=element_id, text_as_paths=True) if outlines else ""
+        drawn.append(replace(block, svg=svg, svg_paths=paths))
+    return drawn
 
 
 async def achievements_section(context: PackContext) -> Section | None:
