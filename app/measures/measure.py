@@ -317,7 +317,8 @@ class MeasureMath:
             # Bands combine only when every part has the same one.
             same = len(bands) == 1 and all(part and part.value is None for part in parts)
             lower, upper = bands.pop()
-            return Target(lower=lower, upper=upper) if same else None
+            # Parts are targets already checked (``Target.known``: nothing new to check).
+            return Target.known(lower=lower, upper=upper) if same else None
         values = [part.value for part in parts if part and part.value is not None]
         floors = [part.floor for part in parts if part and part.floor is not None]
         weights = None
@@ -334,7 +335,8 @@ class MeasureMath:
             if len(floors) == len(parts)
             else None
         )
-        return Target(value=quantize(combined, places), floor=quantize(floor, places))
+        # Exact Decimals by construction (aggregate_targets checked every part it combined).
+        return Target.known(value=quantize(combined, places), floor=quantize(floor, places))
 
     def _parts(self, code: str) -> list[str]:
         """The next level down that still holds this indicator's values or targets."""
