@@ -99,6 +99,26 @@ async def floor(url: str, period: str) -> dict[str, int]:
         await connection.close()
 
 
+def compare_with(path: Path, answers: dict[str, Any]) -> None:
+    """Write the statuses to `path`, or stop unless they equal those it holds."""
+    if path.exists():
+        before = json.loads(path.read_text())
+        if before != answers:
+            differing = [
+                f"{code} {indicator}"
+                for code in answers
+                for indicator in answers[code]["statuses"]
+                if before.get(code, {}).get("statuses", {}).get(indicator)
+                != answers[code]["statuses"][indicator]
+            ]
+            path.with_suffix(".differing.json").write_text(json.dumps(answers, sort_keys=True))
+            raise SystemExit(f"statuses differ from {path}: {differing[:20]}")
+        print(f"every status of {', '.join(answers)} equals {path}", file=sys.stderr)
+    else:
+        path.write_text(json.dumps(answers, sort_keys=True))
+        print(f"statuses of {', '.join(answers)} written to {path}", file=sys.stderr)
+
+
 def _median(numbers: list[float]) -> float:
     return round(statistics.median(numbers) * 1000, 1)
 
@@ -177,22 +197,7 @@ async def measure(
                 if await every_status(code, stored_fits=True) != fresh:
                     raise SystemExit(f"{code}: statuses with stored fits differ from fresh ones")
             answers[code] = fresh
-        if path.exists():
-            before = json.loads(path.read_text())
-            if before != answers:
-                differing = [
-                    f"{code} {indicator}"
-                    for code in answers
-                    for indicator in answers[code]["statuses"]
-                    if before.get(code, {}).get("statuses", {}).get(indicator)
-                    != answers[code]["statuses"][indicator]
-                ]
-                path.with_suffix(".differing.json").write_text(json.dumps(answers, sort_keys=True))
-                raise SystemExit(f"statuses differ from {path}: {differing[:20]}")
-            print(f"every status of {', '.join(check_periods)} equals {path}", file=sys.stderr)
-        else:
-            path.write_text(json.dumps(answers, sort_keys=True))
-            print(f"statuses of {', '.join(check_periods)} written to {path}", file=sys.stderr)
+        compare_with(path, answers)
 
     try:
         tune_garbage_collector()
