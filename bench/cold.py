@@ -14,9 +14,13 @@ five years) in a scratch PostgreSQL database and, alternating, N times each:
 It prints the median wall time and this process's CPU of each, their ratio (the goal: at
 most 1.5x), the statements a computation runs, and the rows the floor reads per table.
 ``--profile`` also prints a cProfile of one computation; ``--refit`` measures the computation
-after every indicator's series has changed (every stored SPC fit stale).
+after every indicator's series has changed (every stored SPC fit stale). ``--check FILE`` first
+computes every status of several periods (months, quarters and years, ended and in progress),
+with the stored fits and without, stops if the two differ, and writes them to FILE, or, if FILE
+exists, stops unless they equal what it holds (a computation before a change against one after).
 
     python -m bench.cold [--indicators 2000] [--years 5] [--rounds 7] [--profile] [--refit]
+                         [--check FILE]
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ import sys
 import time
 import uuid
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -44,6 +49,7 @@ from app.core.config import Environment, Settings
 from app.core.db import create_engine
 from app.indicators.repository import IndicatorFilter
 from app.main import tune_garbage_collector
+from app.periods.calendar import PeriodKind
 from app.status.cache import StatusCache
 from app.status.service import StatusService
 from app.status.store import StatusStore
@@ -93,11 +99,33 @@ async def floor(url: str, period: str) -> dict[str, int]:
         await connection.close()
 
 
+def compare_with(path: Path, answers: dict[str, Any]) -> None:
+    """Write the statuses to `path`, or stop unless they equal those it holds."""
+    if path.exists():
+        before = json.loads(path.read_text())
+        if before != answers:
+            differing = [
+                f"{code} {indicator}"
+                for code in answers
+                for indicator in answers[code]["statuses"]
+                if before.get(code, {}).get("statuses", {}).get(indicator)
+                != answers[code]["statuses"][indicator]
+            ]
+            path.with_suffix(".differing.json").write_text(json.dumps(answers, sort_keys=True))
+            raise SystemExit(f"statuses differ from {path}: {differing[:20]}")
+        print(f"every status of {', '.join(answers)} equals {path}", file=sys.stderr)
+    else:
+        path.write_text(json.dumps(answers, sort_keys=True))
+        print(f"statuses of {', '.join(answers)} written to {path}", file=sys.stderr)
+
+
 def _median(numbers: list[float]) -> float:
     return round(statistics.median(numbers) * 1000, 1)
 
 
-async def measure(url: str, args: argparse.Namespace, period: str) -> dict[str, Any]:
+async def measure(
+    url: str, args: argparse.Namespace, period: str, check_periods: Sequence[str] = ()
+) -> dict[str, Any]:
     settings = Settings(
         environment=Environment.TEST,
         database_url=url,
@@ -142,8 +170,39 @@ async def measure(url: str, args: argparse.Namespace, period: str) -> dict[str, 
         async with engine.begin() as connection:
             await connection.execute(text("UPDATE spc_fit SET digest = 'stale'"))
 
+    async def every_status(code: str, *, stored_fits: bool) -> dict[str, Any]:
+        """Each status of the period by indicator code, as JSON, with what decides its variant."""
+        async with maker() as session:
+            cache = StatusCache(store=StatusStore(maker) if stored_fits else None)
+            service = StatusService(session, settings=settings, cache=cache)
+            statuses, due_date = await service._compute(code, IndicatorFilter())
+            await session.commit()
+        return {
+            "due_date": due_date.isoformat(),
+            "statuses": {
+                # Not the ids: each run's council has ids of its own.
+                status.internal.indicator_code: [
+                    status.approved,
+                    status.internal.model_dump(mode="json"),
+                ]
+                for status in statuses
+            },
+        }
+
+    async def check(path: Path) -> None:
+        answers: dict[str, Any] = {}
+        for code in check_periods:
+            fresh = await every_status(code, stored_fits=False)
+            for _ in range(2):  # the first fits and stores, the second reads the stored fits
+                if await every_status(code, stored_fits=True) != fresh:
+                    raise SystemExit(f"{code}: statuses with stored fits differ from fresh ones")
+            answers[code] = fresh
+        compare_with(path, answers)
+
     try:
         tune_garbage_collector()
+        if args.check:
+            await check(Path(args.check))
         rows = await floor(url, period)  # both warm: connections, imports, caches
         computed = await compute()
         walls: dict[str, list[float]] = {"floor": [], "full": []}
@@ -211,7 +270,25 @@ def run(url: str, args: argparse.Namespace) -> dict[str, Any]:
             await engine.dispose()
 
     asyncio.run(seed())
-    return asyncio.run(measure(url, args, last_completed_quarter(generator)))
+    return asyncio.run(
+        measure(url, args, last_completed_quarter(generator), periods_to_check(generator))
+    )
+
+
+def periods_to_check(generator: Generator) -> list[str]:
+    """Months, quarters and years of the generated council, the last two ended and the one in
+    progress of each kind (if any), and one ended a year before: what a check compares."""
+    today = generator.today
+    codes: list[str] = []
+    for kind in (PeriodKind.MONTH, PeriodKind.QUARTER, PeriodKind.YEAR):
+        specs = generator.specs[kind]
+        ended = [spec for spec in specs if spec.end_date < today]
+        going = [spec for spec in specs if spec.start_date <= today <= spec.end_date]
+        chosen = ended[-2:] + going[:1]
+        if len(ended) > 4 and kind is not PeriodKind.YEAR:
+            chosen.insert(0, ended[-5])
+        codes += [spec.code for spec in chosen]
+    return codes
 
 
 def parse(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -221,6 +298,7 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--profile", action="store_true", help="print a cProfile of one")
     parser.add_argument("--refit", action="store_true", help="every stored SPC fit stale")
+    parser.add_argument("--check", metavar="FILE", help="compare every status with FILE's")
     parser.add_argument("--postgres-url", default=DEFAULT_POSTGRES_URL)
     return parser.parse_args(argv)
 

@@ -77,12 +77,16 @@ def aggregate_targets(
 ) -> Decimal | None:
     """Combine period targets into one for a longer period, by the indicator's aggregation."""
     for index, target in enumerate(targets):
-        check_numbers(**{f"targets[{index}]": target})
+        # Named checks (a keyword made per number) only for what is not plainly a finite
+        # Decimal: what they accept is the same, and most targets are.
+        if type(target) is not Decimal or not target.is_finite():
+            check_numbers(**{f"targets[{index}]": target})
     if weights is not None:
         if len(weights) != len(targets):
             raise ValueError("weights must have one entry per target")
         for index, weight in enumerate(weights):
-            check_numbers(**{f"weights[{index}]": weight})
+            if type(weight) is not Decimal or not weight.is_finite():
+                check_numbers(**{f"weights[{index}]": weight})
     if not targets:
         return None
     with localcontext(CONTEXT):

@@ -170,6 +170,9 @@ class MeasureMath:
         self.values = values
         self.targets = targets
         self.scale = Decimal(100) if indicator.value_type is ValueType.PERCENTAGE else Decimal(1)
+        # Read once: an ORM row's attributes cost a descriptor call each, tens per status.
+        self.aggregation = indicator.aggregation
+        self.places = indicator.decimal_places
         # The figures and targets given never change for this object: each period's combined
         # value and target is worked out once (a status asks for the same ones several times:
         # the reading, year to date, the forecast).
@@ -197,8 +200,8 @@ class MeasureMath:
         observations, complete = self.observations(codes)
         if len(codes) == 1:
             return (observations[0].value if observations else None), complete
-        combined = aggregate(observations, self.indicator.aggregation, scale=self.scale)
-        return quantize(combined, self.indicator.decimal_places), complete
+        combined = aggregate(observations, self.aggregation, scale=self.scale)
+        return quantize(combined, self.places), complete
 
     def value_at(self, code: str) -> tuple[Decimal | None, bool]:
         return self.value(calendar.units_of(code, self.kind))
@@ -241,7 +244,7 @@ class MeasureMath:
 
     def parts_target(self, units: Sequence[str], *, whole: str) -> Target | None:
         """The target for these parts (of the measure's own kind) of period `whole` together."""
-        aggregation = self.indicator.aggregation
+        aggregation = self.aggregation
         if aggregation is Aggregation.LATEST:
             return self.part_target(units[-1], within=whole)
         if aggregation is Aggregation.SUM:
@@ -270,7 +273,7 @@ class MeasureMath:
         direct = self.targets.get(unit)
         if direct is not None:
             return as_rule_target(direct)
-        aggregation = self.indicator.aggregation
+        aggregation = self.aggregation
         if aggregation is Aggregation.SUM:
             return None
         for longer in _enclosing(unit, within):
@@ -317,24 +320,26 @@ class MeasureMath:
             # Bands combine only when every part has the same one.
             same = len(bands) == 1 and all(part and part.value is None for part in parts)
             lower, upper = bands.pop()
-            return Target(lower=lower, upper=upper) if same else None
+            # Parts are targets already checked (``Target.known``: nothing new to check).
+            return Target.known(lower=lower, upper=upper) if same else None
         values = [part.value for part in parts if part and part.value is not None]
         floors = [part.floor for part in parts if part and part.floor is not None]
         weights = None
-        if self.indicator.aggregation is Aggregation.RATIO:
+        if self.aggregation is Aggregation.RATIO:
             # A pooled ratio's target weighs each part by its denominator, as the value does.
             found = [self._denominator(code) for code in codes]
             if all(weight is not None for weight in found):
                 weights = [weight for weight in found if weight is not None]
-        places = self.indicator.decimal_places
-        combined = aggregate_targets(values, self.indicator.aggregation, weights=weights)
+        places = self.places
+        combined = aggregate_targets(values, self.aggregation, weights=weights)
         # Floors combine like the targets they guard, when every part has one.
         floor = (
-            aggregate_targets(floors, self.indicator.aggregation, weights=weights)
+            aggregate_targets(floors, self.aggregation, weights=weights)
             if len(floors) == len(parts)
             else None
         )
-        return Target(value=quantize(combined, places), floor=quantize(floor, places))
+        # Exact Decimals by construction (aggregate_targets checked every part it combined).
+        return Target.known(value=quantize(combined, places), floor=quantize(floor, places))
 
     def _parts(self, code: str) -> list[str]:
         """The next level down that still holds this indicator's values or targets."""
@@ -422,7 +427,7 @@ def forecast(
     projected = forecast_year_end(
         values=[figure.value if figure else None for figure in figures],
         periods_in_year=len(calendar.units_of(frame.year, math.kind)),
-        aggregation=indicator.aggregation.value,
+        aggregation=math.aggregation.value,
         lower_bound=lower,
         upper_bound=upper,
     )
@@ -448,7 +453,7 @@ def forecast(
                 year_target.value * ytd.value / ytd.target.value, lower=lower, upper=upper
             )
         method = ForecastMethod.TARGET_PROFILE
-    value = quantize(value, indicator.decimal_places)
+    value = quantize(value, math.places)
     assert value is not None
     # No amber_if_improving: a forecast has no same-period-last-year figure to improve on.
     rag = rules.evaluate_rag(

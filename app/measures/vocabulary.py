@@ -136,3 +136,30 @@ class Target:
         # for it to sit below, and a band already says what is acceptable.
         if self.floor is not None and self.value is None:
             raise ValueError("a floor needs a point target (value)")
+
+    @classmethod
+    def known(
+        cls,
+        value: Decimal | None = None,
+        lower: Decimal | None = None,
+        upper: Decimal | None = None,
+        floor: Decimal | None = None,
+    ) -> Target:
+        """A target already known to be valid, made without the checks: a row read back from
+        the ``target`` table (every one went in through ``Target``'s checks or the schemas' and
+        is typed exact by ``ExactDecimal``), or one combined from such targets. Never for
+        figures from anyone but this service's own database and arithmetic."""
+        target = _new_target(cls)
+        _set_value(target, value)
+        _set_lower(target, lower)
+        _set_upper(target, upper)
+        _set_floor(target, floor)
+        return target
+
+
+# The slots' own setters, round the frozen dataclass's __setattr__ (``Target.known``).
+_new_target = object.__new__
+_set_value = Target.__dict__["value"].__set__
+_set_lower = Target.__dict__["lower"].__set__
+_set_upper = Target.__dict__["upper"].__set__
+_set_floor = Target.__dict__["floor"].__set__

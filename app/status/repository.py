@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.benchmarks.models import Benchmark
 from app.comments.models import Comment
-from app.core.types import UuidMemo, raw_uuid
+from app.core.types import UuidMemo, decimal_of_text, exact_text, raw_uuid
 from app.indicators.models import Indicator, IndicatorValue
 from app.indicators.models import Target as TargetRow
 from app.indicators.repository import IndicatorFilter
@@ -85,18 +85,20 @@ class StatusRepository:
     ) -> tuple[dict[uuid.UUID, dict[str, ApprovedFigure]], dict[uuid.UUID, WorkingCopy]]:
         """The approved figures of the periods named (by code, or every period of the years),
         and, for period `working_in`, each working copy (whatever its step)."""
+        connection = await self.session.connection()
+        exact = connection.dialect
         query = (
             select(
                 raw_uuid(IndicatorValue.indicator_id),
                 Period.code,
-                IndicatorValue.approved_value,
-                IndicatorValue.approved_numerator,
-                IndicatorValue.approved_denominator,
+                exact_text(IndicatorValue.approved_value, exact),
+                exact_text(IndicatorValue.approved_numerator, exact),
+                exact_text(IndicatorValue.approved_denominator, exact),
                 IndicatorValue.approved_commentary,
                 IndicatorValue.status,
-                IndicatorValue.value,
-                IndicatorValue.numerator,
-                IndicatorValue.denominator,
+                exact_text(IndicatorValue.value, exact),
+                exact_text(IndicatorValue.numerator, exact),
+                exact_text(IndicatorValue.denominator, exact),
             )
             .join(Period, Period.id == IndicatorValue.period_id)
             .where(IndicatorValue.indicator_id.in_(ids))
@@ -107,15 +109,25 @@ class StatusRepository:
         found: dict[uuid.UUID, dict[str, ApprovedFigure]] = defaultdict(dict)
         working: dict[uuid.UUID, WorkingCopy] = {}
         memo = UuidMemo()
+        number = decimal_of_text
         # On the connection: plain rows, without the ORM's loading machinery.
-        for row in await (await self.session.connection()).execute(query):
+        for row in await connection.execute(query):
             raw, code, value, numerator, denominator, commentary, status = row[:7]
             indicator_id = memo[raw]
             if code == working_in:
-                working[indicator_id] = WorkingCopy(row[7], row[8], row[9], status)
+                working[indicator_id] = WorkingCopy(
+                    number(row[7]),  # type: ignore[arg-type]  # never NULL
+                    number(row[8]),
+                    number(row[9]),
+                    status,
+                )
             if value is not None:
                 found[indicator_id][code] = ApprovedFigure(
-                    value, numerator, denominator, commentary, status
+                    number(value),  # type: ignore[arg-type]
+                    number(numerator),
+                    number(denominator),
+                    commentary,
+                    status,
                 )
         return found, working
 
@@ -127,14 +139,16 @@ class StatusRepository:
         years: Collection[str] | None = None,
     ) -> dict[uuid.UUID, dict[str, Target]]:
         # Plain columns, not ORM objects: a scorecard reads thousands of targets.
+        connection = await self.session.connection()
+        exact = connection.dialect
         query = (
             select(
                 raw_uuid(TargetRow.indicator_id),
                 Period.code,
-                TargetRow.value,
-                TargetRow.lower,
-                TargetRow.upper,
-                TargetRow.floor,
+                exact_text(TargetRow.value, exact),
+                exact_text(TargetRow.lower, exact),
+                exact_text(TargetRow.upper, exact),
+                exact_text(TargetRow.floor, exact),
             )
             .join(Period, Period.id == TargetRow.period_id)
             .where(TargetRow.indicator_id.in_(ids))
@@ -142,9 +156,12 @@ class StatusRepository:
         query = _in_periods(query, codes=codes, years=years)
         found: dict[uuid.UUID, dict[str, Target]] = defaultdict(dict)
         memo = UuidMemo()
-        rows = await (await self.session.connection()).execute(query)
-        for raw, code, value, lower, upper, floor in rows:
-            found[memo[raw]][code] = Target(value=value, lower=lower, upper=upper, floor=floor)
+        number, known = decimal_of_text, Target.known
+        # Each row went in through the checks of a target (``Target.known``): not checked again.
+        for raw, code, value, lower, upper, floor in await connection.execute(query):
+            found[memo[raw]][code] = known(
+                number(value), number(lower), number(upper), number(floor)
+            )
         return found
 
     async def comments(self, ids: Ids, *, period_code: str) -> dict[uuid.UUID, list[Comment]]:

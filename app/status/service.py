@@ -426,6 +426,7 @@ class StatusService:
         math = MeasureMath(indicator, values, targets)
         tolerance = indicator.own_tolerance() or default
         places = indicator.decimal_places
+        polarity = indicator.polarity  # read once: an ORM attribute is a descriptor call
         # Like for like: a period read before all its parts are in is rated as at its latest
         # part, and compared with the same parts of the period before and of last year.
         reading = math.reading(frame.period)
@@ -435,14 +436,14 @@ class StatusService:
         result = rules.evaluate_rag(
             actual=actual,
             target=target,
-            polarity=indicator.polarity,
+            polarity=polarity,
             tolerance=tolerance,
             amber_if_improving=indicator.amber_if_improving,
             last_year=last_year,
         )
         ytd = math.year_to_date(frame)
         ytd_rag = rules.evaluate_rag(
-            actual=ytd.value, target=ytd.target, polarity=indicator.polarity, tolerance=tolerance
+            actual=ytd.value, target=ytd.target, polarity=polarity, tolerance=tolerance
         ).rag
         own = values.get(frame.period) if math.kind is frame.kind else None
         return StatusRead(
@@ -463,10 +464,10 @@ class StatusService:
             shortfall_pct=quantize(result.shortfall_pct, 2),
             direction=Directions(
                 vs_previous=rules.direction_of_travel(
-                    current=actual, previous=previous, polarity=indicator.polarity, target=target
+                    current=actual, previous=previous, polarity=polarity, target=target
                 ),
                 vs_last_year=rules.direction_of_travel(
-                    current=actual, previous=last_year, polarity=indicator.polarity, target=target
+                    current=actual, previous=last_year, polarity=polarity, target=target
                 ),
             ),
             ytd=YearToDate(
@@ -484,12 +485,12 @@ class StatusService:
             pending=self._pending(math, frame, working, default=default, due=due),
             commentary=own.commentary if own else None,
             comments=[CommentBrief.model_validate(comment) for comment in comments],
-            polarity=indicator.polarity,
+            polarity=polarity,
             value_type=indicator.value_type,
             unit=indicator.unit,
             decimal_places=places,
             is_key=indicator.is_key,
-            benchmark=position_of(benchmark, value=actual, polarity=indicator.polarity),
+            benchmark=position_of(benchmark, value=actual, polarity=polarity),
             variation_icon=chart.variation_icon if chart else None,
             assurance_icon=chart.assurance_icon if chart else None,
             forecast=_forecast_read(math, frame, tolerance=tolerance, ytd=ytd),
