@@ -148,9 +148,10 @@ async def _import_values(body: bytes, *, email: str, submit: bool, atomic: bool)
     """Push a CSV through the same bulk service as POST /values/batch; print the summary."""
 
     async def push(session: AsyncSession, principal: Principal) -> BatchResult:
-        return await BatchService(session).push(
+        answer = await BatchService(session).push(
             principal=principal, items=parse_csv(body), submit=submit, atomic=atomic
         )
+        return BatchResult.model_validate(answer.as_dict())
 
     return await _import(email, push)
 

@@ -107,14 +107,18 @@ class AuditRepository:
         if self._postgres:
             # Drawn one by one in a single statement: no lock, and unique whoever draws at
             # the same time (they need not be consecutive; the chain's order is ``seq``).
-            rows = await self.session.scalars(
+            # The sequence named once (pg_get_serial_sequence in the select list was called
+            # for every id: 120 ms of a 10,000-event push, against 15 ms), and one array back
+            # rather than 10,000 rows through the result machinery.
+            ids = await self.session.scalar(
                 text(
-                    "SELECT nextval(pg_get_serial_sequence('audit_event', 'id')) "
-                    "FROM generate_series(1, :count)"
+                    "WITH s AS MATERIALIZED (SELECT CAST(pg_get_serial_sequence('audit_event', "
+                    "'id') AS regclass) AS id) SELECT array_agg(nextval(s.id)) "
+                    "FROM s, generate_series(1, :count)"
                 ),
                 {"count": count},
             )
-            return list(rows)
+            return list(ids)
         # SQLite hands out max(id) + 1, and this transaction holds the only writer lock.
         highest = await self.session.scalar(select(func.max(AuditEvent.id))) or 0
         return list(range(highest + 1, highest + 1 + count))

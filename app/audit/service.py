@@ -18,8 +18,10 @@ from app.audit.hashing import (
     LINKED_HMAC_SHA256,
     PLAIN_SHA256,
     content_hash,
+    content_hasher,
     event_hash,
     link_hash,
+    snapshot_json,
 )
 from app.audit.models import AuditEvent
 from app.audit.repository import AuditRepository
@@ -103,25 +105,24 @@ class AuditService:
         ids = await self.repository.allocate_ids(count=len(events))
         occurred_at = utcnow()
         request_id = current_request_id()
-        key = self.seal.key
         actor_kind = actor.kind.value if actor else "system"
         actor_id = actor.id if actor else None
         actor_name = actor.name if actor else "system"
+        # What the events share is encoded once for all their hashes, and each snapshot once
+        # for both its event's hash and its COPY (measured: a fifth of a 10,000-value push).
+        hash_of = content_hasher(
+            key=self.seal.key,
+            occurred_at=occurred_at,
+            actor_kind=actor_kind,
+            actor_id=actor_id,
+            actor_name=actor_name,
+            request_id=request_id,
+        )
         rows = []
         for event_id, entry in zip(ids, events, strict=True):
-            fields: dict[str, Any] = {
-                "occurred_at": occurred_at,
-                "actor_kind": actor_kind,
-                "actor_id": actor_id,
-                "actor_name": actor_name,
-                "action": entry.action,
-                "entity_type": entry.entity_type,
-                "entity_id": str(entry.entity_id),
-                "before": entry.before,
-                "after": entry.after,
-                "reason": entry.reason,
-                "request_id": request_id,
-            }
+            entity_id = str(entry.entity_id)
+            before = snapshot_json(entry.before)
+            after = snapshot_json(entry.after)
             rows.append(
                 {
                     "id": event_id,
@@ -129,8 +130,25 @@ class AuditService:
                     "prev_hash": None,
                     "hash": None,
                     "hash_version": LINKED_HMAC_SHA256,
-                    "content_hash": content_hash(key=key, **fields),
-                    **fields,
+                    "content_hash": hash_of(
+                        action=entry.action,
+                        entity_type=entry.entity_type,
+                        entity_id=entity_id,
+                        before=before,
+                        after=after,
+                        reason=entry.reason,
+                    ),
+                    "occurred_at": occurred_at,
+                    "actor_kind": actor_kind,
+                    "actor_id": actor_id,
+                    "actor_name": actor_name,
+                    "action": entry.action,
+                    "entity_type": entry.entity_type,
+                    "entity_id": entity_id,
+                    "before": before,
+                    "after": after,
+                    "reason": entry.reason,
+                    "request_id": request_id,
                 }
             )
         if len(rows) >= SEAL_WITHIN_AT:

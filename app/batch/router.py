@@ -113,9 +113,9 @@ async def push_values(
             key=idempotency_key,
             endpoint=ENDPOINT,
             status_code=200,
-            response=result.model_dump(mode="json"),
+            response=result.as_dict(),
         )
-    return Response(result.model_dump_json(), media_type="application/json")
+    return Response(result.json(), media_type="application/json")
 
 
 def parse_targets(body: bytes, media_type: str, atomic: bool) -> tuple[list[RawItem], bool]:

@@ -25,14 +25,43 @@ def one_of(session: AsyncSession, column: Any, values: Collection[Any]) -> Colum
     return column.in_(list(values))  # type: ignore[no-any-return]
 
 
+class JSONText(str):
+    """A JSON column's value already encoded as JSON text (the audit chain's snapshots, encoded
+    once for their hash): COPY writes it as it is rather than encoding the value again."""
+
+
+def _json_text(value: Any) -> str:
+    if type(value) is JSONText:
+        return value
+    if type(value) is list and not value:
+        return "[]"  # most quality_flags: not worth an encoder's call
+    return json.dumps(value)
+
+
+def _decoded(table: Table, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows with any JSONText back as the value it encodes, for an INSERT through
+    SQLAlchemy (whose JSON type encodes what it is given)."""
+    keys = _copy_plan(table).json_keys
+    if not any(type(row.get(key)) is JSONText for row in rows for key in keys):
+        return rows
+    return [
+        {
+            **row,
+            **{key: json.loads(row[key]) for key in keys if type(row.get(key)) is JSONText},
+        }
+        for row in rows
+    ]
+
+
 async def bulk_insert(session: AsyncSession, table: Table, rows: list[dict[str, Any]]) -> None:
     """Insert many rows in one go: COPY on PostgreSQL (several times faster than a multi-row
-    INSERT), an executemany INSERT elsewhere. Rows may leave out columns that have defaults."""
+    INSERT), an executemany INSERT elsewhere. Rows may leave out columns that have defaults;
+    a JSON column may be given as JSONText."""
     if not rows:
         return
     connection = await session.connection()
     if connection.dialect.name != "postgresql":
-        await session.execute(insert(table), rows)
+        await session.execute(insert(table), _decoded(table, rows))
         return
     mark_changed(session, table, named_by(table, rows))  # COPY passes no session event
     records = _copy_plan(table).records(rows)
@@ -49,7 +78,7 @@ class _CopyPlan:
     """How to turn a table's rows into COPY records, worked out once per table. COPY skips
     SQLAlchemy's defaults and bind processing, so this does the part of them our rows need:
     scalar and generated defaults, and JSON as text (asyncpg takes Decimal, UUID, datetime and
-    str enums as they are)."""
+    str enums as they are; JSONText is text already)."""
 
     defaults: dict[str, Any]
     generated: tuple[tuple[str, Callable[[Any], Any]], ...]
@@ -65,7 +94,7 @@ class _CopyPlan:
                     full[key] = make(None)
             for key in self.json_keys:
                 if full[key] is not None:
-                    full[key] = json.dumps(full[key])
+                    full[key] = _json_text(full[key])
             out.append(self.record(full))
         return out
 

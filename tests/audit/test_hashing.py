@@ -8,7 +8,14 @@ from datetime import UTC, datetime
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.audit.hashing import GENESIS_HASH, canonical_json, content_hash, event_hash
+from app.audit.hashing import (
+    GENESIS_HASH,
+    canonical_json,
+    content_hash,
+    content_hasher,
+    event_hash,
+    snapshot_json,
+)
 
 KEY = b"k" * 32
 TEXT = st.text()  # quotes, backslashes, control characters, non-ASCII letters, emoji
@@ -76,6 +83,20 @@ def test_the_fast_hash_equals_the_hash_of_the_canonical_json(
     unlinked = {name: value for name, value in content.items() if name != "prev_hash"}
     keyed_content = hmac.new(KEY, canonical_json(unlinked).encode(), hashlib.sha256).hexdigest()
     assert content_hash(key=KEY, **fields) == keyed_content
+    # A bulk push's hasher, its shared parts and each snapshot encoded once, writes the same.
+    hash_of = content_hasher(
+        key=KEY,
+        occurred_at=occurred_at,
+        actor_kind="user",
+        actor_id=actor_id,
+        actor_name=actor_name,
+        request_id=request_id,
+    )
+    encoded = {"before": snapshot_json(before), "after": snapshot_json(after)}
+    one = {"action": action, "entity_type": "indicator_value", "entity_id": entity_id}
+    assert hash_of(**one, **encoded, reason=reason) == keyed_content
+    assert hash_of(**one, before=before, after=after, reason=reason) == keyed_content
+    assert content_hash(key=KEY, **{**fields, **encoded}) == keyed_content
 
 
 def test_a_known_event_keeps_its_hash() -> None:
