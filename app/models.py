@@ -14,7 +14,7 @@ from app.committees.models import Committee
 from app.core.changes import DataVersion
 from app.core.db import Base
 from app.data_quality.models import ValueVerification
-from app.events.models import Delivery, OutboxEvent
+from app.events.models import Delivery, OutboxEvent, StatusAnnouncement
 from app.indicators.models import Indicator, IndicatorValue, Target, TargetRevision, ValueRevision
 from app.notifications.models import Notification, NotificationSetting
 from app.org.models import OrgUnit
@@ -78,6 +78,7 @@ __all__ = [
     "Risk",
     "RoleAssignment",
     "SpcFit",
+    "StatusAnnouncement",
     "StatusSnapshot",
     "StoredStatus",
     "Target",

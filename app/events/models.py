@@ -75,6 +75,27 @@ class OutboxEvent(IdMixin, Base):
     dispatched_at: Mapped[datetime | None]
 
 
+class StatusAnnouncement(Base):
+    """The status last announced as ``status.changed`` for a measure and period: the event
+    goes out only when the RAG or a direction of travel differs from this (a revised figure
+    that rates the same, or a target that moves nothing, is not news). Derived, never a
+    source: not tracked by ``app.core.changes``."""
+
+    __tablename__ = "status_announcement"
+
+    indicator_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("indicator.id", ondelete="CASCADE"), primary_key=True
+    )
+    period_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("period.id", ondelete="CASCADE"), primary_key=True
+    )
+    # None: the measure had no RAG for the period (no value, not yet due).
+    rag: Mapped[str | None] = mapped_column(String(16))
+    vs_previous: Mapped[str | None] = mapped_column(String(16))
+    vs_last_year: Mapped[str | None] = mapped_column(String(16))
+    announced_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class Delivery(IdMixin, Base):
     """One email or webhook call to make, at least once, retried with backoff."""
 

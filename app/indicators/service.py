@@ -435,6 +435,14 @@ class IndicatorService:
             title=f"{indicator.code} {period.code}: target set by {principal.name}",
             data={**after.model_dump(mode="json"), "created": created},
         )
+        # A new target is a new input to the measure's status for the period; the worker
+        # announces it only if the RAG or the direction of travel moves.
+        emit(
+            self.session,
+            event_type=EventType.STATUS_CHANGED,
+            title=f"{indicator.code} {period.code}: status recalculated on a changed target",
+            data={"indicator_code": indicator.code, "period": period.code, "by": principal.name},
+        )
         return after, target.version, created
 
     async def target_history(self, *, code: str, period_code: str) -> list[TargetRevisionRead]:

@@ -417,7 +417,8 @@ class ValueService:
             recipients=[row.entered_by_id, row.submitted_by_id],
             actor=principal,
         )
-        # A new approved figure is a new input to the measure's status for the period.
+        # A new approved figure is a new input to the measure's status for the period; the
+        # worker announces it only if the RAG or the direction of travel moves.
         self._announce(
             EventType.STATUS_CHANGED,
             f"{indicator.code} {period.code}: status recalculated on an approved figure",

@@ -14,7 +14,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.actions.models import Action, ActionStatus
-from app.events.models import Channel, Delivery, DeliveryStatus, OutboxEvent
+from app.events.models import (
+    Channel,
+    Delivery,
+    DeliveryStatus,
+    OutboxEvent,
+    StatusAnnouncement,
+)
 from app.indicators.models import Indicator, IndicatorStatus, IndicatorValue, indicator_collector
 from app.measures.vocabulary import VALUE_KIND, ValueStatus
 from app.notifications.models import EmailPreference, Notification, NotificationSetting
@@ -73,6 +79,25 @@ class WorkerRepository:
 
     def add(self, row: Any) -> None:
         self.session.add(row)
+
+    async def announced_status(
+        self, *, indicator_code: str, period_code: str
+    ) -> tuple[uuid.UUID, uuid.UUID, StatusAnnouncement | None] | None:
+        """The measure's and the period's ids, with the status last announced for them (locked
+        for this transaction on PostgreSQL); None when either no longer exists."""
+        indicator_id = await self.session.scalar(
+            select(Indicator.id).where(Indicator.code == indicator_code)
+        )
+        period_id = await self.session.scalar(select(Period.id).where(Period.code == period_code))
+        if indicator_id is None or period_id is None:
+            return None
+        query = select(StatusAnnouncement).where(
+            StatusAnnouncement.indicator_id == indicator_id,
+            StatusAnnouncement.period_id == period_id,
+        )
+        if self.is_postgres:
+            query = query.with_for_update()
+        return indicator_id, period_id, await self.session.scalar(query)
 
     # Deliveries
 

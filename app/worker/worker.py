@@ -30,7 +30,14 @@ from app.core.clock import utcnow
 from app.core.config import Settings
 from app.core.db import unit_of_work
 from app.core.errors import AppError
-from app.events.models import Channel, Delivery, DeliveryStatus, EventType, OutboxEvent
+from app.events.models import (
+    Channel,
+    Delivery,
+    DeliveryStatus,
+    EventType,
+    OutboxEvent,
+    StatusAnnouncement,
+)
 from app.notifications.models import EmailPreference, Notification, NotificationSetting
 from app.status.service import StatusService
 from app.webhooks.models import Webhook
@@ -205,7 +212,10 @@ class Worker:
         title, body = str(payload.get("title", event.event_type)), str(payload.get("body", ""))
         data: dict[str, Any] = payload.get("data") or {}
         if event.event_type == EventType.STATUS_CHANGED.value:
-            data = {**data, "status": await self._status(session, data)}
+            status = await self._status(session, data)
+            if not await self._status_moved(repository, data, status, now=now):
+                return  # rated as last announced: nobody is told of a change that is not one
+            data = {**data, "status": status}
         ids = {uuid.UUID(text) for text in event.recipient_ids}
         people = await repository.active_people(ids=ids)
         settings = await repository.preferences(user_ids=[person.id for person in people])
@@ -269,6 +279,49 @@ class Worker:
             return None
         dumped: dict[str, Any] = status.model_dump(mode="json")
         return dumped
+
+    async def _status_moved(
+        self,
+        repository: WorkerRepository,
+        data: dict[str, Any],
+        status: dict[str, Any] | None,
+        *,
+        now: datetime,
+    ) -> bool:
+        """Whether the status differs, in its RAG or a direction of travel, from the one last
+        announced for the measure and period; if so it becomes the one last announced."""
+        found = await repository.announced_status(
+            indicator_code=str(data.get("indicator_code")), period_code=str(data.get("period"))
+        )
+        if found is None:
+            return False  # the measure or the period is gone: there is no status to announce
+        indicator_id, period_id, last = found
+        direction = (status or {}).get("direction") or {}
+        rated = (
+            (status or {}).get("rag"),
+            direction.get("vs_previous"),
+            direction.get("vs_last_year"),
+        )
+        if last is None:
+            if rated[0] is None:
+                return False  # nothing was rated and nothing is: no change
+            repository.add(
+                StatusAnnouncement(
+                    indicator_id=indicator_id,
+                    period_id=period_id,
+                    rag=rated[0],
+                    vs_previous=rated[1],
+                    vs_last_year=rated[2],
+                    announced_at=now,
+                )
+            )
+            await repository.flush()  # the batch's next event for it must find it
+            return True
+        if (last.rag, last.vs_previous, last.vs_last_year) == rated:
+            return False
+        last.rag, last.vs_previous, last.vs_last_year = rated
+        last.announced_at = now
+        return True
 
     # Digests
 
