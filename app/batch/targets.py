@@ -2,8 +2,9 @@
 
 Each item is checked by the same rules as PUT /indicators/{code}/targets/{period} (the
 indicator's shape, decimal places and range, the period's kind and lock, the caller's scope);
-then every insert, update, history row and audit event of the batch goes to the database in
-one statement each. A target change keeps its history (who, when, why) as one set by hand does.
+then every insert, update, history row, audit event and outbox event of the batch goes to the
+database in one statement each. A target change keeps its history (who, when, why) and is
+announced (`target.changed`, `status.changed`) as one set by hand is.
 """
 
 from __future__ import annotations
@@ -32,9 +33,11 @@ from app.batch.schemas import (
 from app.batch.service import BatchForbidden, BatchRefused, RawItem, item_errors, text_field
 from app.core.clock import utcnow
 from app.core.errors import AppError
+from app.events.outbox import emit_many
 from app.indicators.models import Indicator, IndicatorStatus
 from app.indicators.repository import IndicatorRepository
-from app.indicators.service import check_target_shape
+from app.indicators.schemas import TargetRead
+from app.indicators.service import check_target_shape, target_events
 from app.measures.vocabulary import TARGET_KINDS
 from app.periods.models import Period, PeriodStatus
 from app.periods.repository import PeriodRepository
@@ -67,6 +70,19 @@ def _snapshot(row: dict[str, Any], indicator: Indicator, period: Period) -> dict
     }
 
 
+def _read(state: dict[str, Any], indicator: Indicator, period: Period) -> TargetRead:
+    """The target as GET /indicators/{code}/targets/{period} shows it, for its events."""
+    return TargetRead(
+        indicator_code=indicator.code,
+        period=period.code,
+        **{key: state[key] for key in FIGURES},
+        reason=state["reason"],
+        set_by_id=state["set_by_id"],
+        set_by_name=state["set_by_name"],
+        set_at=state["set_at"],
+    )
+
+
 class TargetBatchService:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -94,6 +110,7 @@ class TargetBatchService:
         updates: list[dict[str, Any]] = []
         revisions: list[dict[str, Any]] = []
         audit: list[AuditEntry] = []
+        events: list[dict[str, Any]] = []
         for w in valid:
             assert w.item is not None
             assert w.indicator is not None
@@ -130,6 +147,9 @@ class TargetBatchService:
                     reason=w.item.reason,
                 )
             )
+            events += target_events(
+                _read(state, w.indicator, w.period), created=row is None, by=principal.name
+            )
         result = self._result(work, atomic=atomic)
         if atomic and result.summary.error:
             error = BatchForbidden if any(w.forbidden for w in work) else BatchRefused
@@ -145,6 +165,7 @@ class TargetBatchService:
         if revisions:
             await self.repository.insert_target_revisions(rows=revisions)
         await AuditService(self.session).record_many(actor=principal, events=audit)
+        await emit_many(self.session, events)
         return result
 
     @staticmethod

@@ -17,7 +17,7 @@ from app.core.clock import utcnow
 from app.core.errors import InvalidInput, field_error
 from app.core.etag import check_if_match
 from app.events.models import EventType
-from app.events.outbox import emit
+from app.events.outbox import emit_many, event_row
 from app.indicators.bounds import Range, breach, empty_range, range_of
 from app.indicators.exceptions import (
     IndicatorChangeRefused,
@@ -101,6 +101,25 @@ def target_read(indicator: Indicator, period: Period, target: Target) -> TargetR
         set_by_name=target.set_by_name,
         set_at=target.set_at,
     )
+
+
+def target_events(read: TargetRead, *, created: bool, by: str) -> list[dict[str, Any]]:
+    """What setting a target announces, by hand or in bulk: `target.changed`, and
+    `status.changed` for the worker to weigh (a new target is a new input to the measure's
+    status for the period; it is announced only if the RAG or a direction of travel moves)."""
+    where = f"{read.indicator_code} {read.period}"
+    return [
+        event_row(
+            event_type=EventType.TARGET_CHANGED,
+            title=f"{where}: target set by {by}",
+            data={**read.model_dump(mode="json"), "created": created},
+        ),
+        event_row(
+            event_type=EventType.STATUS_CHANGED,
+            title=f"{where}: status recalculated on a changed target",
+            data={"indicator_code": read.indicator_code, "period": read.period, "by": by},
+        ),
+    ]
 
 
 _SIMPLE_FIELDS = (
@@ -429,20 +448,7 @@ class IndicatorService:
             after=to_audit(after),
             reason=data.reason,
         )
-        emit(
-            self.session,
-            event_type=EventType.TARGET_CHANGED,
-            title=f"{indicator.code} {period.code}: target set by {principal.name}",
-            data={**after.model_dump(mode="json"), "created": created},
-        )
-        # A new target is a new input to the measure's status for the period; the worker
-        # announces it only if the RAG or the direction of travel moves.
-        emit(
-            self.session,
-            event_type=EventType.STATUS_CHANGED,
-            title=f"{indicator.code} {period.code}: status recalculated on a changed target",
-            data={"indicator_code": indicator.code, "period": period.code, "by": principal.name},
-        )
+        await emit_many(self.session, target_events(after, created=created, by=principal.name))
         return after, target.version, created
 
     async def target_history(self, *, code: str, period_code: str) -> list[TargetRevisionRead]:

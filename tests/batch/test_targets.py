@@ -7,8 +7,11 @@ from typing import Any
 
 import pytest
 from httpx import AsyncClient
+from sqlalchemy import select
 
 from app.access.permissions import Role
+from app.core.db import unit_of_work
+from app.events.models import OutboxEvent
 from tests.factories import Factory
 from tests.helpers import INDICATORS, Person, assert_problem, audit_total, create_indicator, person
 
@@ -188,3 +191,46 @@ async def test_bad_items_are_named_problems(
     client: AsyncClient, perf: Person, body: dict[str, Any], status: int
 ) -> None:
     assert_problem(await client.post(BATCH, json=body, headers=perf.headers), status)
+
+
+async def test_targets_set_in_bulk_are_announced_as_targets_set_by_hand(
+    client: AsyncClient, perf: Person, factory: Factory
+) -> None:
+    async def announced() -> list[tuple[str, dict[str, Any]]]:
+        async with unit_of_work(factory.sessionmaker) as session:
+            events = await session.scalars(select(OutboxEvent).order_by(OutboxEvent.occurred_at))
+            return [(e.event_type, e.payload["data"]) for e in events]
+
+    before = len(await announced())
+    pushed = await client.post(
+        BATCH,
+        json={"items": [{"indicator_code": "TB1", "period": "2025-26-Q1", "value": 80}]},
+        headers=perf.headers,
+    )
+    assert pushed.status_code == 200, pushed.text
+    by_hand = await client.put(
+        f"{INDICATORS}/TB3/targets/2025-26-Q1", json={"value": 80}, headers=perf.headers
+    )
+    assert by_hand.status_code == 201, by_hand.text
+    # An unchanged target is not news.
+    again = await client.post(
+        BATCH,
+        json={"items": [{"indicator_code": "TB1", "period": "2025-26-Q1", "value": 80}]},
+        headers=perf.headers,
+    )
+    assert again.json()["summary"]["unchanged"] == 1
+
+    events = sorted(
+        (data["indicator_code"], kind, data) for kind, data in (await announced())[before:]
+    )
+    assert [(code, kind) for code, kind, _ in events] == [
+        ("TB1", "status.changed"),
+        ("TB1", "target.changed"),
+        ("TB3", "status.changed"),
+        ("TB3", "target.changed"),
+    ]
+    bulk, hand = events[1][2], events[3][2]
+    assert bulk.keys() == hand.keys()
+    assert {key: bulk[key] for key in ("period", "value", "set_by_name", "created")} == {
+        key: hand[key] for key in ("period", "value", "set_by_name", "created")
+    }
