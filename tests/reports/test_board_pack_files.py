@@ -11,6 +11,7 @@ from types import ModuleType
 import pytest
 from httpx import AsyncClient
 from pypdf import PdfReader
+from pypdf.generic import DictionaryObject
 
 from app.access.permissions import Role
 from app.spc import charts
@@ -233,7 +234,8 @@ async def test_a_key_indicators_chart_is_drawn_in_the_pdf_as_text_without_matplo
     assert text.count("KEY1 Homelessness <prevented> & relieved") == 2  # heading, chart title
     for label in ("mean", "process limits", "common cause", "2024-04", "2025-06"):
         assert label in text, label
-    resources = page["/Resources"]
+    resources = page["/Resources"].get_object()
+    assert isinstance(resources, DictionaryObject)
     assert "/XObject" not in resources or not resources["/XObject"], "the chart is no image"
     # The other key indicator (one value, no limits) is drawn too.
     assert any("RED " in text and "1 approved values" in text for text in pages)
