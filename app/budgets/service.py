@@ -88,9 +88,13 @@ class BudgetService:
         self.repository = BudgetRepository(session)
         self.audit = AuditService(session)
 
-    async def _owner(self, *, plan_id: uuid.UUID | None, project_id: uuid.UUID | None) -> uuid.UUID:
+    async def _owner(
+        self, *, plan_id: uuid.UUID | None, project_id: uuid.UUID | None, setting: str | None = None
+    ) -> uuid.UUID:
         """The org unit of the plan or project (404 when there is none; 409 for a corporate
-        plan, whose money is in its service plans)."""
+        plan, whose money is in its service plans). With ``setting``, the financial year a
+        budget is being set for: 422 unless it is the service plan's year, or a year the
+        project runs in (a budget of another year would be counted in that year's spend)."""
         if plan_id is not None:
             plan = await PlanService(self.session).get(plan_id=plan_id)
             if plan.kind is not PlanKind.SERVICE:
@@ -98,10 +102,30 @@ class BudgetService:
                     "Budgets are set per service plan (and project); a corporate plan's money "
                     "is in the service plans that serve it."
                 )
+            if setting is not None and plan.financial_year not in (None, setting):
+                raise InvalidBudget(
+                    f"This service plan is for {plan.financial_year}: its budget is for that "
+                    f"year, not {setting}.",
+                    errors=[
+                        field_error("year", f"the plan's year, {plan.financial_year}", at="path")
+                    ],
+                )
             return plan.org_unit_id
         assert project_id is not None
-        row = await ProjectService(self.session).get_row(project_id=project_id)
-        return row.project.org_unit_id
+        project = (await ProjectService(self.session).get_row(project_id=project_id)).project
+        if setting is not None:
+            year = calendar.parse_period(setting)
+            assert year is not None
+            if (project.start_date is not None and project.start_date > year.end_date) or (
+                project.end_date is not None and project.end_date < year.start_date
+            ):
+                runs = f"{project.start_date or 'its start'} to {project.end_date or 'its end'}"
+                raise InvalidBudget(
+                    f"The project runs from {runs}, not in {setting}: its budget lines are for "
+                    "the financial years it runs in.",
+                    errors=[field_error("year", "a financial year the project runs in", at="path")],
+                )
+        return project.org_unit_id
 
     async def read(
         self, *, plan_id: uuid.UUID | None, project_id: uuid.UUID | None, year: str
@@ -139,7 +163,7 @@ class BudgetService:
     ) -> tuple[BudgetRead, int]:
         """Replace the year's lines in one go (audited); If-Match against the year's version."""
         code = financial_year(year)
-        org_unit_id = await self._owner(plan_id=plan_id, project_id=project_id)
+        org_unit_id = await self._owner(plan_id=plan_id, project_id=project_id, setting=code)
         if not principal.can(Permission.PLANS_WRITE, org_unit_id):
             raise PermissionDenied("You may not set budgets in this org unit.")
         before, version = await self.read(plan_id=plan_id, project_id=project_id, year=code)

@@ -57,7 +57,8 @@ async def seed_framework(session: AsyncSession, *, people: dict[str, Principal])
     last_quarter = calendar.previous_period(quarter.code)
     year = calendar.financial_year_code(calendar.financial_year_of(now))
     demo = DemoRepository(session)
-    plans, projects = await demo.service_plan_ids(), await demo.project_ids()
+    plans = await demo.service_plan_ids(financial_year=year)
+    projects = await demo.project_ids()
     performance = people["performance"]
 
     achievements = AchievementService(session)

@@ -55,13 +55,13 @@ class DemoRepository:
         """Whether a plan has this title."""
         return await self.session.scalar(select(Plan.id).where(Plan.title == title)) is not None
 
-    async def service_plan_ids(self) -> dict[str, uuid.UUID]:
-        """The service plans' ids by their org unit's code (the latest plan per unit)."""
+    async def service_plan_ids(self, *, financial_year: str) -> dict[str, uuid.UUID]:
+        """The year's service plans' ids by their org unit's code (the latest per unit)."""
         rows = await self.session.execute(
             select(OrgUnit.code, Plan.id)
             .join(OrgUnit, OrgUnit.id == Plan.org_unit_id)
-            .where(Plan.kind == PlanKind.SERVICE)
-            .order_by(Plan.start_year, Plan.created_at)
+            .where(Plan.kind == PlanKind.SERVICE, Plan.financial_year == financial_year)
+            .order_by(Plan.created_at)
         )
         return dict(rows.all())
 

@@ -172,6 +172,51 @@ async def test_bad_years_duplicate_categories_corporate_plans_and_outsiders_are_
     assert await budget_events(client, people.admin.headers) == []
 
 
+async def test_a_budget_is_only_for_the_plans_year_or_a_year_the_project_runs_in(
+    client: AsyncClient, people: Council
+) -> None:
+    path = f"{PLANS}/{await plan(client, people.perf.headers, 'HOU')}"  # 2025-26
+    project = ok(
+        await client.post(
+            PROJECTS,
+            json={
+                "code": "DEPOT",
+                "title": "New depot",
+                "org_unit_code": "WST",
+                "start_date": "2025-09-01",
+                "end_date": "2027-03-31",
+            },
+            headers=people.perf.headers,
+        ),
+        201,
+    )["id"]
+    project_path = f"{PROJECTS}/{project}"
+    body = {"lines": LINES}
+
+    next_year = await client.put(f"{path}/budget/2026-27", json=body, headers=people.hos.headers)
+    before_it = await client.put(
+        f"{project_path}/budget/2024-25", json=body, headers=people.hos_wst.headers
+    )
+    after_it = await client.put(
+        f"{project_path}/budget/2027-28", json=body, headers=people.hos_wst.headers
+    )
+    assert_invalid(next_year, "year")
+    assert "2025-26" in next_year.json()["detail"]
+    assert_invalid(before_it, "year")
+    assert_invalid(after_it, "year")
+    # Nothing was stored, and the scorecard's spend for those years stays empty.
+    assert ok(await client.get(f"{path}/budget/2026-27", headers=people.hos.headers))["lines"] == []
+    assert await budget_events(client, people.admin.headers) == []
+
+    # The years it does run in: its start's, and its end's.
+    for year in ("2025-26", "2026-27"):
+        put_year = await client.put(
+            f"{project_path}/budget/{year}", json=body, headers=people.hos_wst.headers
+        )
+        assert put_year.status_code == 200, put_year.text
+    assert (await put(client, people.hos.headers, path, LINES)).status_code == 200
+
+
 async def test_a_director_sees_their_directorates_spend_beside_its_performance(
     client: AsyncClient, people: Council
 ) -> None:
