@@ -13,8 +13,11 @@ mode reads nothing outside the document it is given.
 
 from __future__ import annotations
 
+import copy
 import io
+from xml.etree.ElementTree import Element, tostring
 
+from defusedxml.ElementTree import fromstring
 from docx import Document
 from docx.enum.section import WD_ORIENT, WD_SECTION
 from docx.enum.table import WD_TABLE_ALIGNMENT
@@ -36,6 +39,10 @@ _LOGO_HEIGHT = Mm(28)
 # The extension Word writes for an SVG picture, and its namespace (MS-ODRAWXML 2.26.1.1).
 _SVG_EXTENSION = "{96DAC541-7B7A-43D3-8B79-37D633B846F1}"
 _ASVG = "http://schemas.microsoft.com/office/drawing/2016/SVG/main"
+_SVG = "http://www.w3.org/2000/svg"
+_XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
+# At most this many elements copied in for <use> references (a chart has about 300).
+_MAX_INLINED = 20_000
 # Pixels of the PNG fallback per millimetre of the picture: about 150 dpi, sharp on paper
 # and a tenth of the time and size of print resolution.
 _FALLBACK_PX_PER_MM = 6
@@ -120,7 +127,7 @@ def _svg_picture(
     size = {"output_width": round(width.mm * _FALLBACK_PX_PER_MM)} if width else {}
     if height:
         size = {"output_height": round(height.mm * _FALLBACK_PX_PER_MM)}
-    png = cairosvg.svg2png(bytestring=svg.encode(), **size)
+    png = cairosvg.svg2png(bytestring=_inline_references(svg), **size)
     shape = run.add_picture(io.BytesIO(png), width=width, height=height)
     part = run.part
     package = part.package
@@ -143,6 +150,48 @@ def _svg_picture(
     svg_blip.set(qn("r:embed"), relationship)
     extensions.append(extension)
     blip.append(extensions)
+
+
+def _inline_references(svg: str) -> bytes:
+    """The SVG with each `<use>` of an element of the same document replaced by a group
+    holding a copy of that element, for CairoSVG to rasterise: it looks a reference's target
+    up by walking the whole document again, at every `<use>`, and a chart drawn with its text
+    as outlines has a few hundred (a glyph each), which was most of the Word pack's time. The
+    group carries the `<use>`'s transform, its x and y as a translation, and its other
+    attributes (inherited by the copy as they are by a use's content), so the drawing is the
+    same, pixel for pixel. References to a <symbol> or <svg> (sized by the use), to another
+    document, or past `_MAX_INLINED` copies are left for CairoSVG to follow."""
+    root = fromstring(svg.encode())
+    targets = {element.get("id"): element for element in root.iter() if element.get("id")}
+    parents = {child: parent for parent in root.iter() for child in parent}
+    budget = _MAX_INLINED
+    for use in list(root.iter(f"{{{_SVG}}}use")):
+        href = use.get(_XLINK_HREF) or use.get("href") or ""
+        target = targets.get(href[1:]) if href.startswith("#") else None
+        if target is None or target.tag in (f"{{{_SVG}}}symbol", f"{{{_SVG}}}svg"):
+            continue
+        size = sum(1 for _ in target.iter())
+        if size > budget:
+            break
+        budget -= size
+        group = Element(f"{{{_SVG}}}g")
+        x, y = use.get("x"), use.get("y")
+        transform = " ".join(
+            part
+            for part in (use.get("transform"), f"translate({x or 0} {y or 0})" if x or y else None)
+            if part
+        )
+        if transform:
+            group.set("transform", transform)
+        for name, value in use.attrib.items():
+            if name not in ("x", "y", "width", "height", "transform", "href", _XLINK_HREF):
+                group.set(name, value)
+        inlined = copy.deepcopy(target)
+        inlined.attrib.pop("id", None)
+        group.append(inlined)
+        parent = parents[use]
+        parent[list(parent).index(use)] = group
+    return bytes(tostring(root))
 
 
 def _field(paragraph: DocxParagraph, instruction: str) -> None:

@@ -21,7 +21,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from fpdf import FPDF
-from fpdf.enums import XPos, YPos
 
 from app.spc.charts import ChartPlot, LineStyle
 from app.spc.engine import PointType
@@ -65,7 +64,8 @@ class _Frame:
 
 
 def draw_chart(pdf: FPDF, chart: ChartPlot, *, font: str, width: float) -> None:
-    """Draw the chart at the current position, `width` mm wide, and move below it."""
+    """Draw the chart at the current position, `width` mm wide, and move below it (the
+    caller writes the chart's description under it)."""
     height = width * ASPECT
     x0, y0 = pdf.l_margin, pdf.get_y()
     ticks = y_ticks(*_y_extent(chart))
@@ -84,9 +84,6 @@ def draw_chart(pdf: FPDF, chart: ChartPlot, *, font: str, width: float) -> None:
         _axes(pdf, chart, frame, ticks, font=font)
         _heading_and_legend(pdf, chart, frame, font=font)
     pdf.set_xy(x0, y0 + height)
-    pdf.set_font(font, size=7.5)
-    pdf.set_text_color(*_MUTED)
-    pdf.multi_cell(0, 3.6, chart.description, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
 
 @dataclass(frozen=True)
