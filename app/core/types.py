@@ -122,5 +122,9 @@ class UuidMemo(dict[Any, uuid.UUID]):
     """Ids as drivers give them to ``uuid.UUID``, each made once: ``memo[raw]``."""
 
     def __missing__(self, key: Any) -> uuid.UUID:
-        made = self[key] = uuid.UUID(str(key))
+        # asyncpg's UUID is a ``uuid.UUID`` already: its 16 bytes make a plain one about three
+        # times faster than its text does; SQLite's text is parsed.
+        made = self[key] = (
+            uuid.UUID(bytes=key.bytes) if isinstance(key, uuid.UUID) else uuid.UUID(str(key))
+        )
         return made

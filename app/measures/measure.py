@@ -98,6 +98,31 @@ class ApprovedFigure:
     commentary: str | None
     status: ValueStatus
 
+    @classmethod
+    def known(
+        cls,
+        value: Decimal,
+        numerator: Decimal | None,
+        denominator: Decimal | None,
+        commentary: str | None,
+        status: ValueStatus,
+    ) -> ApprovedFigure:
+        """The same figure as ``ApprovedFigure(...)``, made round the frozen dataclass's
+        ``__setattr__`` (five calls through ``object.__setattr__``): a status computation reads
+        thousands of rows."""
+        figure = _new_figure(cls)
+        vars(figure).update(
+            value=value,
+            numerator=numerator,
+            denominator=denominator,
+            commentary=commentary,
+            status=status,
+        )
+        return figure
+
+
+_new_figure = object.__new__
+
 
 @dataclass
 class Frame:
@@ -136,6 +161,9 @@ class Frame:
             codes |= {code, *calendar.children(code), *calendar.months_in(code)}
         return codes
 
+
+# What a memo holds for a key not yet worked out (None is an answer: no figure, no target).
+_UNSEEN = object()
 
 # Aggregations for which a longer period's target holds for each of its parts.
 _INTENSIVE = frozenset({Aggregation.MEAN, Aggregation.RATIO, Aggregation.MAX, Aggregation.MIN})
@@ -178,16 +206,30 @@ class MeasureMath:
         # the reading, year to date, the forecast).
         self._values: dict[tuple[str, ...], tuple[Decimal | None, bool]] = {}
         self._targets_at: dict[str, Target | None] = {}
+        # Each figure's observation, made (and checked) once however many periods it is in.
+        self._observed: dict[str, Observation | None] = {}
 
     def observations(self, codes: Iterable[str]) -> tuple[list[Observation], bool]:
         found, complete = [], True
         for code in codes:
-            figure = self.values.get(code)
-            if figure is None:
+            observation = self._observation(code)
+            if observation is None:
                 complete = False
                 continue
-            found.append(Observation(figure.value, figure.numerator, figure.denominator))
+            found.append(observation)
         return found, complete
+
+    def _observation(self, code: str) -> Observation | None:
+        known = self._observed.get(code, _UNSEEN)
+        if known is not _UNSEEN:
+            return known  # type: ignore[return-value]
+        figure = self.values.get(code)
+        made = self._observed[code] = (
+            None
+            if figure is None
+            else Observation(figure.value, figure.numerator, figure.denominator)
+        )
+        return made
 
     def value(self, codes: Sequence[str]) -> tuple[Decimal | None, bool]:
         key = tuple(codes)
@@ -197,9 +239,10 @@ class MeasureMath:
         return known
 
     def _value(self, codes: Sequence[str]) -> tuple[Decimal | None, bool]:
-        observations, complete = self.observations(codes)
         if len(codes) == 1:
-            return (observations[0].value if observations else None), complete
+            observation = self._observation(codes[0])
+            return (None, False) if observation is None else (observation.value, True)
+        observations, complete = self.observations(codes)
         combined = aggregate(observations, self.aggregation, scale=self.scale)
         return quantize(combined, self.places), complete
 
@@ -290,8 +333,9 @@ class MeasureMath:
     def target_at(self, code: str) -> Target | None:
         """The target set for the period, else its parts' targets combined (a year's from its
         quarters, a quarter's from its months), by the indicator's aggregation."""
-        if code in self._targets_at:
-            return self._targets_at[code]
+        known = self._targets_at.get(code, _UNSEEN)
+        if known is not _UNSEEN:
+            return known  # type: ignore[return-value]
         found = self._targets_at[code] = self._target_at(code)
         return found
 
@@ -313,17 +357,27 @@ class MeasureMath:
 
     def _combine(self, parts: Sequence[Target | None], codes: Sequence[str]) -> Target | None:
         """Targets of consecutive periods `codes` combined into one for them all."""
-        if not parts or any(part is None for part in parts):
-            return None  # a partial set of targets is no target for the whole
-        bands = {(part.lower, part.upper) for part in parts if part and part.value is None}
+        if not parts:
+            return None
+        # One pass: the points, the floors and the bands of the parts.
+        values: list[Decimal] = []
+        floors: list[Decimal] = []
+        bands: set[tuple[Decimal | None, Decimal | None]] = set()
+        for part in parts:
+            if part is None:
+                return None  # a partial set of targets is no target for the whole
+            if part.value is None:
+                bands.add((part.lower, part.upper))
+            else:
+                values.append(part.value)
+            if part.floor is not None:
+                floors.append(part.floor)
         if bands:
             # Bands combine only when every part has the same one.
-            same = len(bands) == 1 and all(part and part.value is None for part in parts)
+            same = len(bands) == 1 and not values
             lower, upper = bands.pop()
             # Parts are targets already checked (``Target.known``: nothing new to check).
             return Target.known(lower=lower, upper=upper) if same else None
-        values = [part.value for part in parts if part and part.value is not None]
-        floors = [part.floor for part in parts if part and part.floor is not None]
         weights = None
         if self.aggregation is Aggregation.RATIO:
             # A pooled ratio's target weighs each part by its denominator, as the value does.

@@ -45,4 +45,12 @@ def quantize(number: Decimal | None, places: int) -> Decimal | None:
     """``number`` rounded half up to ``places`` decimal places, as figures are published."""
     if number is None:
         return None
-    return number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    quantum = _QUANTA.get(places)
+    if quantum is None:
+        quantum = _QUANTA[places] = Decimal(1).scaleb(-places)
+    return number.quantize(quantum, rounding=ROUND_HALF_UP)
+
+
+# ``Decimal(1).scaleb(-places)`` (exact: one digit) made once per number of places: a status
+# computation rounds tens of thousands of figures to the same few.
+_QUANTA: dict[int, Decimal] = {}

@@ -140,7 +140,12 @@ def evaluate_rag(
     last_year: Decimal | None = None,
 ) -> RagResult:
     """Rate one period's value against its target (README, "The rules": RAG)."""
-    check_numbers(actual=actual, last_year=last_year)
+    # The common case (finite Decimals or None) in one test; anything else the named checks.
+    if not (
+        (actual is None or (type(actual) is Decimal and actual.is_finite()))
+        and (last_year is None or (type(last_year) is Decimal and last_year.is_finite()))
+    ):
+        check_numbers(actual=actual, last_year=last_year)
     # Checked before the early returns so a misconfigured target fails the same way whether or
     # not this period's value has arrived yet.
     checked = _prepare(target=target, polarity=polarity)
@@ -191,7 +196,11 @@ def direction_of_travel(
     target: Target | None = None,
 ) -> Direction:
     """Direction of travel from previous to current (README, "The rules": direction)."""
-    check_numbers(current=current, previous=previous)
+    if not (
+        (current is None or (type(current) is Decimal and current.is_finite()))
+        and (previous is None or (type(previous) is Decimal and previous.is_finite()))
+    ):
+        check_numbers(current=current, previous=previous)
     checked = _prepare(target=target, polarity=polarity)
     if current is None or previous is None:
         return Direction.NOT_AVAILABLE

@@ -72,23 +72,33 @@ class Icons:
     assurance_icon: AssuranceIcon | None
 
 
-def _value_key(dialect: str) -> ColumnElement[Any]:
-    """One approved value as the digest sees it: its period and its figure."""
-    return _key(dialect, IndicatorValue.approved_value)
+def _periods(dialect: str) -> Any:
+    """The periods a series or a target list is joined with. On PostgreSQL each also carries
+    ``seed``, the 64-bit hash of the period as a series point has it (code, kind, dates),
+    worked out once per period (a materialised CTE: a hundred rows or so) rather than once per
+    value: a record's hash per row was most of the digests' time."""
+    table = Period.__table__
+    if dialect != "postgresql":
+        return table
+    c = table.c
+    seed = func.hash_record_extended(
+        tuple_(c.code, c.kind, c.start_date, c.end_date), literal_column("0")
+    )
+    return (
+        select(c.id, c.code, c.kind, c.start_date, c.end_date, seed.label("seed"))
+        .cte("period_key")
+        .prefix_with("MATERIALIZED")
+    )
 
 
-def _target_key(dialect: str) -> ColumnElement[Any]:
-    return _key(dialect, Target.value)
-
-
-def _key(dialect: str, figure: Any) -> ColumnElement[Any]:
-    """A row's key: on PostgreSQL a 64-bit hash of the period (as a series point has it) and
-    the figure, summed per indicator (no text made, nothing sorted); elsewhere their text,
+def _key(dialect: str, periods: Any, figure: Any) -> ColumnElement[Any]:
+    """A row's key: on PostgreSQL a 64-bit hash of the figure seeded with its period's
+    (``_periods``), summed per indicator (no text made, nothing sorted); elsewhere their text,
     joined per indicator and hashed here."""
     if dialect == "postgresql":
-        row = tuple_(Period.code, Period.kind, Period.start_date, Period.end_date, figure)
-        return func.hash_record_extended(row, literal_column("0"))
-    return Period.code + literal("=") + cast(figure, String)
+        return func.hash_numeric_extended(figure, periods.c.seed)
+    text: ColumnElement[Any] = periods.c.code + literal("=") + cast(figure, String)
+    return text
 
 
 def _digest(dialect: str, keys: Sequence[Any]) -> str:
@@ -102,26 +112,28 @@ def _ids(ids: Ids) -> Any:
     return ids if isinstance(ids, Select) else list(ids)
 
 
-def _series_query(ids: Ids, until: date) -> Select[Any]:
+def _series_query(ids: Ids, until: date, periods: Any) -> Select[Any]:
+    """Each approved value ending by ``until`` (its indicator id), joined with ``periods``."""
     return (
         select(IndicatorValue.indicator_id)
-        .join(Period, Period.id == IndicatorValue.period_id)
+        .join(periods, periods.c.id == IndicatorValue.period_id)
         .where(
             IndicatorValue.indicator_id.in_(_ids(ids)),
             IndicatorValue.approved_value.is_not(None),
-            Period.end_date <= until,
+            periods.c.end_date <= until,
         )
     )
 
 
-def _targets_query(ids: Ids, until: date) -> Select[Any]:
+def _targets_query(ids: Ids, until: date, periods: Any) -> Select[Any]:
+    """Each point target starting by ``until`` (its indicator id), joined with ``periods``."""
     return (
         select(Target.indicator_id)
-        .join(Period, Period.id == Target.period_id)
+        .join(periods, periods.c.id == Target.period_id)
         .where(
             Target.indicator_id.in_(_ids(ids)),
             Target.value.is_not(None),
-            Period.start_date <= until,
+            periods.c.start_date <= until,
         )
     )
 
@@ -178,8 +190,14 @@ class SpcFits:
                 for key, chart in fitted.items()
             }
         dialect = self._dialect()
-        values = await self._digests(_series_query(ids, until), _value_key(dialect))
-        targets = await self._digests(_targets_query(ids, until), _target_key(dialect))
+        periods = _periods(dialect)
+        values = await self._digests(
+            _series_query(ids, until, periods),
+            _key(dialect, periods, IndicatorValue.approved_value),
+        )
+        targets = await self._digests(
+            _targets_query(ids, until, periods), _key(dialect, periods, Target.value)
+        )
         empty = _digest(dialect, [])
         settings = await self._settings(ids)
         stored = await self._stored(ids, until)
@@ -222,17 +240,18 @@ class SpcFits:
         series: dict[uuid.UUID, list[SeriesPoint]] = {}
         series_keys: dict[uuid.UUID, list[Any]] = {}
         memo = UuidMemo()
+        periods = _periods(dialect)
         query = (
-            _series_query(ids, until)
+            _series_query(ids, until, periods)
             .with_only_columns(
                 raw_uuid(IndicatorValue.indicator_id),
-                Period.code,
-                Period.kind,
-                Period.start_date,
+                periods.c.code,
+                periods.c.kind,
+                periods.c.start_date,
                 IndicatorValue.approved_value,
-                _value_key(dialect),
+                _key(dialect, periods, IndicatorValue.approved_value),
             )
-            .order_by(IndicatorValue.indicator_id, Period.start_date, Period.end_date)
+            .order_by(IndicatorValue.indicator_id, periods.c.start_date, periods.c.end_date)
         )
         for raw, code, kind, start, value, key in await self._rows(query):
             indicator_id = memo[raw]
@@ -241,16 +260,16 @@ class SpcFits:
         targets: dict[uuid.UUID, list[PeriodTarget]] = {}
         target_keys: dict[uuid.UUID, list[Any]] = {}
         query = (
-            _targets_query(ids, until)
+            _targets_query(ids, until, periods)
             .with_only_columns(
                 raw_uuid(Target.indicator_id),
-                Period.code,
-                Period.kind,
-                Period.start_date,
+                periods.c.code,
+                periods.c.kind,
+                periods.c.start_date,
                 Target.value,
-                _target_key(dialect),
+                _key(dialect, periods, Target.value),
             )
-            .order_by(Target.indicator_id, Period.start_date, Period.end_date)
+            .order_by(Target.indicator_id, periods.c.start_date, periods.c.end_date)
         )
         for raw, code, kind, start, value, key in await self._rows(query):
             indicator_id = memo[raw]

@@ -106,30 +106,33 @@ class StatusRepository:
         query = _in_periods(query, codes=codes, years=years)
         if working_in is None:
             query = query.where(IndicatorValue.approved_value.is_not(None))
-        found: dict[uuid.UUID, dict[str, ApprovedFigure]] = defaultdict(dict)
-        working: dict[uuid.UUID, WorkingCopy] = {}
-        memo = UuidMemo()
-        number = decimal_of_text
+        # By the id as the driver gives it (hashed in C), each made a ``uuid.UUID`` once below.
+        found: dict[Any, dict[str, ApprovedFigure]] = defaultdict(dict)
+        working: dict[Any, WorkingCopy] = {}
+        number, figure = decimal_of_text, ApprovedFigure.known
         # On the connection: plain rows, without the ORM's loading machinery.
         for row in await connection.execute(query):
             raw, code, value, numerator, denominator, commentary, status = row[:7]
-            indicator_id = memo[raw]
             if code == working_in:
-                working[indicator_id] = WorkingCopy(
+                working[raw] = WorkingCopy(
                     number(row[7]),  # type: ignore[arg-type]  # never NULL
                     number(row[8]),
                     number(row[9]),
                     status,
                 )
             if value is not None:
-                found[indicator_id][code] = ApprovedFigure(
+                found[raw][code] = figure(
                     number(value),  # type: ignore[arg-type]
                     number(numerator),
                     number(denominator),
                     commentary,
                     status,
                 )
-        return found, working
+        memo = UuidMemo()
+        return (
+            {memo[raw]: figures for raw, figures in found.items()},
+            {memo[raw]: copy for raw, copy in working.items()},
+        )
 
     async def targets(
         self,
@@ -154,15 +157,19 @@ class StatusRepository:
             .where(TargetRow.indicator_id.in_(ids))
         )
         query = _in_periods(query, codes=codes, years=years)
-        found: dict[uuid.UUID, dict[str, Target]] = defaultdict(dict)
-        memo = UuidMemo()
+        # By the id as the driver gives it, each made a ``uuid.UUID`` once below.
+        found: dict[Any, dict[str, Target]] = defaultdict(dict)
         number, known = decimal_of_text, Target.known
         # Each row went in through the checks of a target (``Target.known``): not checked again.
         for raw, code, value, lower, upper, floor in await connection.execute(query):
-            found[memo[raw]][code] = known(
-                number(value), number(lower), number(upper), number(floor)
+            found[raw][code] = known(
+                number(value),
+                None if lower is None else number(lower),
+                None if upper is None else number(upper),
+                None if floor is None else number(floor),
             )
-        return found
+        memo = UuidMemo()
+        return {memo[raw]: targets for raw, targets in found.items()}
 
     async def comments(self, ids: Ids, *, period_code: str) -> dict[uuid.UUID, list[Comment]]:
         """Every comment on the period for these indicators, oldest first."""

@@ -377,27 +377,29 @@ class StatusService:
         charts = await SpcFits(self.session, maker=await self._fits_writer()).icons(
             ids=ids, indicators=indicators, until=periods[period_code].end_date
         )
-        statuses = [
-            CachedStatus(
-                indicator_id=indicator.id,
-                org_unit_id=indicator.org_unit_id,
-                internal=self._status(
-                    indicator,
-                    frame,
-                    values.get(indicator.id, {}),
-                    targets.get(indicator.id, {}),
-                    default,
-                    due,
-                    comments.get(indicator.id, []),
-                    benchmarks.get(indicator.id),
-                    charts.get(indicator.id),
-                    working.get(indicator.id),
-                ),
-                approved=frame.period in values.get(indicator.id, {})
-                and VALUE_KIND[indicator.frequency] is frame.kind,
+        statuses = []
+        for indicator in indicators:
+            indicator_id = indicator.id  # read once: an ORM attribute is a descriptor call
+            own = values.get(indicator_id, {})
+            statuses.append(
+                CachedStatus(
+                    indicator_id=indicator_id,
+                    org_unit_id=indicator.org_unit_id,
+                    internal=self._status(
+                        indicator,
+                        frame,
+                        own,
+                        targets.get(indicator_id, {}),
+                        default,
+                        due,
+                        comments.get(indicator_id, []),
+                        benchmarks.get(indicator_id),
+                        charts.get(indicator_id),
+                        working.get(indicator_id),
+                    ),
+                    approved=frame.period in own and VALUE_KIND[indicator.frequency] is frame.kind,
+                )
             )
-            for indicator in indicators
-        ]
         return statuses, due_date
 
     async def _fits_writer(self) -> async_sessionmaker[AsyncSession] | None:
