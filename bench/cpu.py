@@ -9,7 +9,8 @@ indicators; entering a figure, submitting it, approving it, a bulk push of 10) a
 scorecard, it sends N requests one at a time after a few to warm up, and prints the process's
 CPU per request (``time.process_time``: the app, the database driver and the client's own
 share, which the bare ASGI app's line, answering the scorecard's bytes through the same
-transport, shows).
+transport, shows), and its round trips to the database (socket writes: the app has no socket
+of its own here).
 
     python -m bench.cpu [--requests 100] [--profile KIND] [--kinds values,indicator,...]
 
@@ -29,6 +30,7 @@ import random
 import sys
 import time
 import uuid
+from asyncio.selector_events import _SelectorSocketTransport
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
@@ -55,6 +57,20 @@ from bench.workers import SCORECARD
 API = "/api/v1"
 KINDS = ("scorecard", "bare", "values", "indicator", "indicators", "enter", "submit", "approve")
 KINDS_ALL = (*KINDS, "bulk")
+
+
+# Every socket write of this process goes to the database (the app is called through
+# ASGITransport, no socket): each is a round trip, or a COPY's chunk.
+DB_WRITES = {"n": 0}
+_write = _SelectorSocketTransport.write
+
+
+def _counted_write(self: _SelectorSocketTransport, data: Any) -> None:
+    DB_WRITES["n"] += 1
+    _write(self, data)
+
+
+_SelectorSocketTransport.write = _counted_write  # type: ignore[method-assign]
 
 
 def bare_app(body: bytes) -> Callable[[Scope, Receive, Send], Awaitable[None]]:
@@ -200,6 +216,7 @@ async def measure(
                 # submit and approve act on what the warm-up and the measured enters entered
                 await run_kind(kind, 5 if kind not in ("submit", "approve") else 0)
                 profiler = cProfile.Profile() if kind == args.profile else None
+                writes = DB_WRITES["n"]
                 began, wall = time.process_time(), time.perf_counter()
                 if profiler is not None:
                     profiler.enable()
@@ -210,6 +227,7 @@ async def measure(
                 figures[kind] = {
                     "cpu_ms_per_request": round(cpu / n * 1000, 2),
                     "wall_ms_per_request": round(wall / n * 1000, 2),
+                    "db_round_trips_per_request": round((DB_WRITES["n"] - writes) / n, 2),
                 }
                 if profiler is not None and args.profile_file:
                     profiler.dump_stats(args.profile_file)
