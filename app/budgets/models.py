@@ -6,6 +6,7 @@ from decimal import Decimal
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.core.changes import NO_INDICATOR, tracked
 from app.core.db import Base, IdMixin, TimestampMixin, VersionedMixin
 from app.core.types import ExactDecimal
 
@@ -19,6 +20,8 @@ class Budget(IdMixin, TimestampMixin, VersionedMixin, Base):
         UniqueConstraint("plan_id", "financial_year"),
         UniqueConstraint("project_id", "financial_year"),
         CheckConstraint("(plan_id IS NULL) <> (project_id IS NULL)", name="plan_or_project"),
+        # The scorecard's spend is kept under the data version (app.reports.service).
+        tracked(NO_INDICATOR),
     )
 
     plan_id: Mapped[uuid.UUID | None] = mapped_column(
@@ -34,7 +37,7 @@ class BudgetLine(IdMixin, Base):
     """One line: a category's budget, forecast outturn and actual spend to date, in pounds."""
 
     __tablename__ = "budget_line"
-    __table_args__ = (UniqueConstraint("budget_id", "category"),)
+    __table_args__ = (UniqueConstraint("budget_id", "category"), tracked(NO_INDICATOR))
 
     budget_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("budget.id", ondelete="CASCADE"), index=True

@@ -40,9 +40,13 @@ from app.core.db import Base
 
 # A table a status is computed from says so in its info: ``{CHANGES: "indicator_id"}`` names the
 # column holding the one indicator a row belongs to; ``{CHANGES: EVERY}`` marks rows that may
-# bear on every indicator (periods, org units, council settings). Other tables are not tracked.
+# bear on every indicator (periods, org units, council settings); ``{CHANGES: NO_INDICATOR}``
+# marks rows a status does not read but an answer kept under the data version does (the
+# budgets, plans and projects of the scorecard's spend): a change to them renews the version
+# and names no indicator, so no status is recomputed. Other tables are not tracked.
 CHANGES = "changes"
 EVERY = "*"
+NO_INDICATOR = "-"
 # The execution option by which a statement whose rows do not name their indicators (an UPDATE
 # by value id, say) says which indicators it changes; without it, it changes every one.
 CHANGED_INDICATORS = "changed_indicators"
@@ -51,7 +55,8 @@ _CHANGED = "db.changed"
 
 def tracked(scope: str) -> dict[str, Any]:
     """Table arguments marking a table a status is computed from: ``scope`` is the column
-    naming the indicator a row belongs to, or EVERY."""
+    naming the indicator a row belongs to, or EVERY; or one only kept answers read:
+    NO_INDICATOR."""
     return {"info": {CHANGES: scope}}
 
 
@@ -102,6 +107,9 @@ def mark_changed(
     if scope is None:
         return
     changed = session.info.setdefault(_CHANGED, Changed())
+    if scope == NO_INDICATOR:
+        changed.add(())  # the version renewed, no indicator named
+        return
     changed.add(None if scope == EVERY else indicators)
 
 
@@ -109,7 +117,7 @@ def named_by(table: Table, rows: Sequence[Mapping[str, Any]]) -> list[Any] | Non
     """The indicators rows to be inserted into ``table`` belong to; None where they do not
     all say (a generated id, a table of rows bearing on every indicator)."""
     scope = table.info.get(CHANGES)
-    if scope in (None, EVERY) or not rows or not all(scope in row for row in rows):
+    if scope in (None, EVERY, NO_INDICATOR) or not rows or not all(scope in row for row in rows):
         return None
     return [row[scope] for row in rows]
 
@@ -135,7 +143,10 @@ def _after_flush(session: Session, _context: Any) -> None:
         # The indicator before and after the change (a row moved to another one bears on
         # both), from what is loaded: no lazy load in the middle of a flush. Not loaded, or
         # none: every indicator.
-        history = () if scope == EVERY else inspect(instance).attrs[scope].history.sum()
+        if scope in (EVERY, NO_INDICATOR):
+            mark_changed(session, table)
+            continue
+        history = inspect(instance).attrs[scope].history.sum()
         mark_changed(session, table, [v for v in history if v is not None] or None)
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, ForeignKey, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.core.changes import NO_INDICATOR, tracked
 from app.core.db import Base, IdMixin, TimestampMixin, VersionedMixin
 from app.core.types import enum_column
 from app.org.models import OrgUnit
@@ -50,6 +51,9 @@ objective_serves = Table(
 
 class Plan(IdMixin, TimestampMixin, VersionedMixin, Base):
     __tablename__ = "plan"
+    # Their kind and org unit place budgets in the scorecard's spend, kept under the data
+    # version (app.reports.service).
+    __table_args__ = tracked(NO_INDICATOR)
 
     kind: Mapped[PlanKind] = mapped_column(enum_column(PlanKind, "plan_kind"), index=True)
     title: Mapped[str] = mapped_column(String(300))

@@ -7,6 +7,7 @@ from enum import StrEnum
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.core.changes import NO_INDICATOR, tracked
 from app.core.db import Base, IdMixin, TimestampMixin, VersionedMixin
 from app.core.types import enum_column
 
@@ -27,6 +28,9 @@ class ProjectRag(StrEnum):
 
 class Project(IdMixin, TimestampMixin, VersionedMixin, Base):
     __tablename__ = "project"
+    # Their kind and org unit place budgets in the scorecard's spend, kept under the data
+    # version (app.reports.service).
+    __table_args__ = tracked(NO_INDICATOR)
 
     code: Mapped[str] = mapped_column(String(32), unique=True, index=True)
     title: Mapped[str] = mapped_column(String(300))

@@ -16,6 +16,7 @@ from app.actions.repository import ActionRepository
 from app.actions.schemas import ActionRead
 from app.actions.service import ActionService
 from app.budgets.service import BudgetService
+from app.core.changes import Version
 from app.indicators.repository import IndicatorFilter
 from app.measures.vocabulary import Rag
 from app.org.service import OrgService
@@ -61,9 +62,17 @@ class ReportService:
         """``scorecard(...)`` as JSON; the whole scorecard from rows serialised once per data
         version (app.status.cache)."""
         if rags is None:
-            spend = await self.spend(principal=principal, period_code=period_code, filters=filters)
+            # One read of the data version for the kept spend and the kept rows alike.
+            version = await self.statuses.version_to_keep()
+            spend = await self.spend(
+                principal=principal, period_code=period_code, filters=filters, version=version
+            )
             return await self.statuses.scorecard_json(
-                principal=principal, period_code=period_code, filters=filters, spend=spend
+                principal=principal,
+                period_code=period_code,
+                filters=filters,
+                spend=spend,
+                version=version,
             )
         card = await self.scorecard(
             principal=principal, period_code=period_code, filters=filters, rags=rags
@@ -71,24 +80,43 @@ class ReportService:
         return card.model_dump_json().encode()
 
     async def spend(
-        self, *, principal: Principal, period_code: str, filters: IndicatorFilter
+        self,
+        *,
+        principal: Principal,
+        period_code: str,
+        filters: IndicatorFilter,
+        version: Version | None = None,
     ) -> Spend | None:
         """The spend beside the scorecard, for those who read plans: of the org unit asked for,
         else of the reader's own directorate or service (where they write plans), else of the
-        whole council; for the period's financial year."""
+        whole council; for the period's financial year. With ``version`` (the data version
+        this request read, ``StatusService.version_to_keep``), kept and found under it: what
+        it sums (budgets, plans, projects, org units) renews the version when it changes."""
         try:
             year = calendar.parse_period(period_code).financial_year
         except calendar.InvalidPeriodCode:
             return None  # the statuses answer for the period
         if not principal.has(Permission.PLANS_READ):
             return None
-        org = OrgService(self.session)
         units: set[uuid.UUID] | None
         if filters.org_unit_ids is not None:
             units = set(filters.org_unit_ids)
         else:
             own = principal.scope(Permission.PLANS_WRITE)
             units = None if own.everywhere or own.is_empty else set(own.unit_ids)
+        cache = self.statuses.cache if version is not None else None
+        key = (year, None if units is None else frozenset(units))
+        if cache is not None and version is not None:
+            kept = cache.spend(version, key)
+            if kept is not None:
+                return kept
+        spend = await self._spend(year, units)
+        if cache is not None and version is not None:
+            cache.keep_spend(version, key, spend)
+        return spend
+
+    async def _spend(self, year: str, units: set[uuid.UUID] | None) -> Spend:
+        org = OrgService(self.session)
         roots: list[uuid.UUID] = []
         if units is not None:  # the whole council's spend needs no tree
             tree = await org.tree()

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from app.core.changes import Version
 from app.measures.vocabulary import Rag, ValueStatus
-from app.status.schemas import StatusRead
+from app.status.schemas import Spend, StatusRead
 
 if TYPE_CHECKING:
     from app.status.store import StatusStore
@@ -176,6 +176,10 @@ class Snapshot:
         self.statuses.update((status.indicator_id, status) for status in statuses)
 
 
+# Spends kept under one version at most (one per org unit asked for and reader's own units).
+MAX_SPENDS = 256
+
+
 class StatusCache:
     """A snapshot of statuses for each of the last few periods read (about 12 MiB each for
     2,000 indicators)."""
@@ -185,6 +189,22 @@ class StatusCache:
         # Statuses kept in the database for every worker (None: this process's memory only).
         self.store = store
         self._entries: OrderedDict[str, Snapshot] = OrderedDict()
+        # The scorecard's spend per (financial year, org units), under one data version: the
+        # budgets, plans and projects it sums are tracked (``NO_INDICATOR``), so it stands
+        # while the version does.
+        self._spend_version: Version | None = None
+        self._spends: dict[Hashable, Spend] = {}
+
+    def spend(self, version: Version, key: Hashable) -> Spend | None:
+        """The spend kept for ``key`` under exactly ``version``, if any."""
+        return self._spends.get(key) if version == self._spend_version else None
+
+    def keep_spend(self, version: Version, key: Hashable, spend: Spend) -> None:
+        """Keep a spend worked out from data at least as new as ``version`` (read first)."""
+        if version != self._spend_version:
+            self._spend_version, self._spends = version, {}
+        if len(self._spends) < MAX_SPENDS:
+            self._spends[key] = spend
 
     def get(self, period: str) -> Snapshot | None:
         snapshot = self._entries.get(period)
@@ -200,3 +220,4 @@ class StatusCache:
 
     def clear(self) -> None:
         self._entries.clear()
+        self._spend_version, self._spends = None, {}

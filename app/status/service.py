@@ -112,11 +112,13 @@ class StatusService:
         period_code: str,
         filters: IndicatorFilter,
         spend: Spend | None = None,
+        version: Version | None = None,
     ) -> bytes:
         """``scorecard(...).model_dump_json()``, assembled from rows each serialised once per
         data version rather than on every request; the rows joined are kept too, per filters
-        and reader, so a warm scorecard is the data version and one lookup."""
-        body = await self._body(principal, period_code, filters)
+        and reader, so a warm scorecard is the data version and one lookup. ``version``: the
+        data version this request has read already (``version_to_keep``), if any."""
+        body = await self._body(principal, period_code, filters, version)
         summary = ScorecardSummary(**body.counts, spend=spend)
         return b"".join(
             (
@@ -130,17 +132,30 @@ class StatusService:
             )
         )
 
+    async def version_to_keep(self) -> Version | None:
+        """The data version, read now, under which answers of this request may be kept and
+        found; None when nothing may be (no cache, or this transaction has written)."""
+        if self.cache is None or has_changes(self.session):
+            return None
+        return await current_version(self.session)
+
     async def _body(
-        self, principal: Principal | None, period_code: str, filters: IndicatorFilter
+        self,
+        principal: Principal | None,
+        period_code: str,
+        filters: IndicatorFilter,
+        version: Version | None = None,
     ) -> Body:
         """The rows of the scorecard as JSON and their counts: kept with the period's snapshot
         while its data version stands, or assembled from the statuses (and then kept)."""
         cache = None if has_changes(self.session) else self.cache
         selected = filters.cache_key()
         key = None if cache is None or selected is None else (selected, _reader_key(principal))
-        version = None
-        if cache is not None and key is not None:
+        if cache is None or key is None:
+            version = None
+        elif version is None:
             version = await current_version(self.session)
+        if cache is not None and key is not None and version is not None:
             snapshot = cache.get(period_code)
             if (
                 snapshot is not None
@@ -157,7 +172,7 @@ class StatusService:
             counts=summarise(entries).model_dump(),
             size=len(entries),
         )
-        if cache is not None and key is not None:
+        if cache is not None and key is not None and version is not None:
             snapshot = cache.get(period_code)
             # Kept only with a snapshot of the version read before the statuses were: what it
             # holds for these members is what was just joined.

@@ -8,9 +8,14 @@ from typing import Any
 
 import pytest
 from httpx import AsyncClient
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app.core.changes import Version, changed_since, current_version
+from app.core.db import unit_of_work
 from tests.actions.helpers import PROJECTS, ok
+from tests.factories import Factory
 from tests.helpers import API, Council, Headers, assert_invalid, assert_problem
+from tests.reports.test_scorecard import statements
 
 PLANS = f"{API}/plans"
 YEAR = "2025-26"
@@ -293,3 +298,81 @@ async def test_a_director_sees_their_directorates_spend_beside_its_performance(
     assert "Budgets 2025-26" in pack.text
     assert "£1,210,000.10" in pack.text
     assert "£5,249.75 over" in pack.text
+
+
+async def test_the_kept_spend_is_renewed_by_every_change_it_sums(
+    client: AsyncClient, people: Council, factory: Factory, engine: AsyncEngine
+) -> None:
+    """The scorecard's spend is kept under the data version: a repeated read sums no budget
+    again, and a change to a budget or to where a project sits renews the version (naming no
+    indicator, so no status is recomputed) and the spend the next read shows."""
+    housing = f"{PLANS}/{await plan(client, people.perf.headers, 'HOU')}"
+    ok(await put(client, people.hos.headers, housing, LINES))
+    project = ok(
+        await client.post(
+            PROJECTS,
+            json={"code": "DEPOT", "title": "New depot", "org_unit_code": "WST"},
+            headers=people.perf.headers,
+        ),
+        201,
+    )
+    ok(
+        await put(
+            client,
+            people.perf.headers,
+            f"{PROJECTS}/{project['id']}",
+            [{"category": "Build", "budget": 100, "forecast": 120, "actual": 60}],
+        )
+    )
+
+    async def spend() -> dict[str, Any]:
+        card = ok(
+            await client.get(
+                f"{API}/reports/scorecard",
+                params={"period": "2025-26-Q1"},
+                headers=people.director.headers,
+            )
+        )
+        found: dict[str, Any] = card["summary"]["spend"]
+        return found
+
+    async def version() -> Version:
+        async with unit_of_work(factory.sessionmaker) as session:
+            return await current_version(session)
+
+    async def since(start: Version) -> set[Any] | None:
+        async with unit_of_work(factory.sessionmaker) as session:
+            return await changed_since(session, start, until=await current_version(session))
+
+    first = await spend()
+    with statements(engine) as again:
+        assert await spend() == first
+    assert not any("budget_line" in sql for sql in again)
+    assert (first["service_plans"]["budget"], first["projects"]["lines"]) == (1210000.1, 0)
+
+    before = await version()
+    ok(
+        await put(
+            client,
+            people.hos.headers,
+            housing,
+            [{"category": "Employees", "budget": 5, "forecast": 6, "actual": 1}],
+            **{"If-Match": '"1"'},
+        )
+    )
+    assert (await version()) != before
+    assert await since(before) == set()  # no indicator named: no status recomputed
+    assert (await spend())["service_plans"]["budget"] == 5
+
+    before = await version()
+    etag = (await client.get(f"{PROJECTS}/{project['id']}", headers=people.perf.headers)).headers[
+        "etag"
+    ]
+    moved = await client.patch(
+        f"{PROJECTS}/{project['id']}",
+        json={"org_unit_code": "HOU-OPT"},
+        headers={**people.perf.headers, "If-Match": etag},
+    )
+    ok(moved)
+    assert await since(before) == set()
+    assert (await spend())["projects"]["budget"] == 100  # now in the director's directorate
