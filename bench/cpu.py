@@ -30,7 +30,7 @@ import random
 import sys
 import time
 import uuid
-from asyncio.selector_events import _SelectorSocketTransport
+from asyncio import selector_events
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
@@ -62,15 +62,17 @@ KINDS_ALL = (*KINDS, "bulk")
 # Every socket write of this process goes to the database (the app is called through
 # ASGITransport, no socket): each is a round trip, or a COPY's chunk.
 DB_WRITES = {"n": 0}
-_write = _SelectorSocketTransport.write
+# The loop's socket transport (private, so typed loosely).
+_Transport: Any = selector_events._SelectorSocketTransport  # type: ignore[attr-defined]
+_write = _Transport.write
 
 
-def _counted_write(self: _SelectorSocketTransport, data: Any) -> None:
+def _counted_write(self: Any, data: Any) -> None:
     DB_WRITES["n"] += 1
     _write(self, data)
 
 
-_SelectorSocketTransport.write = _counted_write  # type: ignore[method-assign]
+_Transport.write = _counted_write
 
 
 def bare_app(body: bytes) -> Callable[[Scope, Receive, Send], Awaitable[None]]:

@@ -29,12 +29,12 @@ async def test_a_dropped_connection_is_replaced_at_checkout_after_a_one_statemen
             sent.append(query)
             return await original(self, query, *args, **kwargs)
 
-        asyncpg.Connection.execute = counting  # type: ignore[method-assign]
+        asyncpg.Connection.execute = counting
         try:
             async with engine.connect() as connection:  # a healthy connection: pinged, kept
                 again = (await connection.execute(text("SELECT pg_backend_pid()"))).scalar_one()
         finally:
-            asyncpg.Connection.execute = original  # type: ignore[method-assign]
+            asyncpg.Connection.execute = original
         assert again == first
         # The ping, then the connection's own transaction: no BEGIN and ROLLBACK around a ping.
         assert sent[0] == "SELECT 1"
