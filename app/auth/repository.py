@@ -4,13 +4,45 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, exists, func, literal, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    bindparam,
+    delete,
+    exists,
+    func,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.auth.models import LoginFailure, RefreshToken
 from app.org.models import OrgUnit
 from app.users.models import User
+
+
+def _user_query(revoked: ColumnElement[bool]) -> Select[User, bool]:
+    # The roles joined in: one statement for every authenticated request.
+    return (
+        select(User, revoked.label("revoked"))
+        .where(User.id == bindparam("user_id"))
+        .options(joinedload(User.roles))
+    )
+
+
+# Every authenticated request reads its user: the statements are built once (building one
+# costs more than SQLAlchemy's compiled cache saves), their values bound at each execution.
+_USER = _user_query(literal(False))
+_USER_IN_SESSION = _user_query(
+    exists()
+    .where(
+        RefreshToken.family_id == bindparam("session_id"),
+        RefreshToken.revoked_at.is_not(None),
+    )
+    .correlate(None)
+)
 
 
 class AuthRepository:
@@ -31,25 +63,13 @@ class AuthRepository:
         """The user with their roles, and whether the sign-in `session_id` (a refresh token
         family) was revoked: asked in the user's own statement, so a token costs no extra
         round trip."""
-        revoked = (
-            exists()
-            .where(RefreshToken.family_id == session_id, RefreshToken.revoked_at.is_not(None))
-            .correlate(None)
-            if session_id is not None
-            else literal(False)
-        )
-        # The roles joined in: one statement for every authenticated request.
-        row = (
-            (
-                await self.session.execute(
-                    select(User, revoked.label("revoked"))
-                    .where(User.id == user_id)
-                    .options(joinedload(User.roles))
-                )
+        if session_id is None:
+            result = await self.session.execute(_USER, {"user_id": user_id})
+        else:
+            result = await self.session.execute(
+                _USER_IN_SESSION, {"user_id": user_id, "session_id": session_id}
             )
-            .unique()
-            .first()
-        )
+        row = result.unique().first()
         if row is None:
             return None, False
         return row[0], bool(row[1])

@@ -234,10 +234,12 @@ class Version:
     seq: int
 
 
+# Read by most requests (every report, the kept spend): built once.
+_CURRENT = select(DataVersion.token, DataVersion.seq).where(DataVersion.id == 1)
+
+
 async def current_version(session: AsyncSession) -> Version:
-    row = (
-        await session.execute(select(DataVersion.token, DataVersion.seq).where(DataVersion.id == 1))
-    ).one_or_none()
+    row = (await session.execute(_CURRENT)).one_or_none()
     return Version(row.token, row.seq) if row else Version("", 0)
 
 

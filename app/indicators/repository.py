@@ -5,7 +5,7 @@ from collections.abc import Collection, Hashable, Sequence
 from copy import copy
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, exists, func, select
+from sqlalchemy import Select, bindparam, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -119,15 +119,18 @@ _FULL = (
 )
 
 
+# Most requests about a measure start here: built once, the code bound at each execution.
+_BY_CODE = select(Indicator).where(Indicator.code == bindparam("code")).options(*_FULL)
+_BY_CODE_RELOADED = _BY_CODE.execution_options(populate_existing=True)
+
+
 class IndicatorRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
     async def by_code(self, *, code: str, reload: bool = False) -> Indicator | None:
-        query = select(Indicator).where(Indicator.code == code).options(*_FULL)
-        if reload:
-            query = query.execution_options(populate_existing=True)
-        return await self.session.scalar(query)
+        query = _BY_CODE_RELOADED if reload else _BY_CODE
+        return await self.session.scalar(query, {"code": code})
 
     async def by_codes(self, *, codes: Collection[str]) -> dict[str, Indicator]:
         """Indicators with their org unit and collectors, in a fixed number of statements."""

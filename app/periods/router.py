@@ -31,7 +31,7 @@ Reopener = Annotated[Principal, Depends(require(Permission.PERIODS_REOPEN))]
 OptionalTransition = Annotated[PeriodTransition | None, Body()]
 
 
-def _service(session: SessionDep, settings: SettingsDep) -> PeriodService:
+async def _service(session: SessionDep, settings: SettingsDep) -> PeriodService:
     return PeriodService(
         session,
         due_working_days=settings.data_due_working_days,

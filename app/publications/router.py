@@ -36,7 +36,7 @@ Commenter = Annotated[Principal, Depends(require(Permission.COMMENTS_WRITE))]
 _BINARY = {"schema": {"type": "string", "format": "binary"}}
 
 
-def _service(
+async def _service(
     session: SessionDep, statuses: StatusServiceDep, settings: SettingsDep
 ) -> PublicationService:
     return PublicationService(session, statuses=statuses, settings=settings)

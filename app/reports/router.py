@@ -48,7 +48,7 @@ _TEXT: dict[str, Any] = {"schema": {"type": "string"}}
 _BINARY: dict[str, Any] = {"schema": {"type": "string", "format": "binary"}}
 
 
-def report_filters(
+async def report_filters(
     org_unit: Annotated[str | None, Query(description="This org unit and all below it")] = None,
     plan: Annotated[
         uuid.UUID | None,
@@ -94,7 +94,7 @@ _RAG_VALUES = frozenset(rag.value for rag in Rag)
 _RAGS = ", ".join(rag.value for rag in Rag)
 
 
-def rag_filter(
+async def rag_filter(
     rag: Annotated[
         list[str] | None,
         Query(

@@ -12,12 +12,12 @@ from app.status.cache import StatusCache
 from app.status.service import StatusService
 
 
-def get_status_cache(request: Request) -> StatusCache | None:
+async def get_status_cache(request: Request) -> StatusCache | None:
     cache: StatusCache | None = getattr(request.app.state, "status_cache", None)
     return cache
 
 
-def get_status_service(
+async def get_status_service(
     session: SessionDep,
     settings: SettingsDep,
     cache: Annotated[StatusCache | None, Depends(get_status_cache)],
