@@ -14,7 +14,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 
 from app import __version__
-from app.api import API_PREFIX, api_router
+from app.api import API_PREFIX, include_api
 from app.audit.seal import AuditSeal
 from app.auth.service import make_authenticate
 from app.bootstrap import app_sessionmaker, run_startup_tasks
@@ -174,7 +174,7 @@ def create_app(settings: Settings | None = None, *, run_startup: bool = True) ->
     app.state.metrics_probes = [outbox_probe]
     # Every route refuses query parameters it does not declare (app.core.query).
     app.include_router(health_router, dependencies=[Depends(reject_unknown_query_parameters)])
-    app.include_router(api_router)
+    include_api(app)
     install_docs(app, prefix=API_PREFIX)
     return app
 
