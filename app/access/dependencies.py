@@ -11,13 +11,13 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer, OAuth2PasswordBearer
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.access.exceptions import PermissionDenied
 from app.access.permissions import Permission
 from app.access.principal import Principal
 from app.core.config import Settings
-from app.core.deps import SessionDep, SettingsDep
+from app.core.deps import SessionDep, SettingsDep, get_sessionmaker
 from app.core.errors import NotAuthenticated
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
@@ -36,13 +36,18 @@ ProviderBearer = Annotated[HTTPAuthorizationCredentials | None, Depends(provider
 _PRINCIPAL_KEY = "principal"
 
 # The installed way from a bearer token to the principal it stands for (401 when it stands
-# for no one).
-Authenticate = Callable[[AsyncSession, Settings, str], Awaitable[Principal]]
+# for no one): given the request's session to read with, and the sessionmaker for what signing
+# in must write (a unit of work of its own: a read's session never writes).
+Authenticate = Callable[
+    [AsyncSession, async_sessionmaker[AsyncSession], Settings, str], Awaitable[Principal]
+]
+Sessionmaker = Annotated[async_sessionmaker[AsyncSession], Depends(get_sessionmaker)]
 
 
 async def current_principal(
     request: Request,
     session: SessionDep,
+    sessionmaker: Sessionmaker,
     settings: SettingsDep,
     token: Annotated[str | None, Depends(oauth2_scheme)],
     _provider: ProviderBearer,
@@ -53,7 +58,7 @@ async def current_principal(
     if not token:
         raise NotAuthenticated("Sign in: this endpoint needs a bearer token.")
     authenticate: Authenticate = request.app.state.authenticate
-    principal = await authenticate(session, settings, token)
+    principal = await authenticate(session, sessionmaker, settings, token)
     setattr(request.state, _PRINCIPAL_KEY, principal)
     return principal
 
@@ -61,6 +66,7 @@ async def current_principal(
 async def optional_principal(
     request: Request,
     session: SessionDep,
+    sessionmaker: Sessionmaker,
     settings: SettingsDep,
     token: Annotated[str | None, Depends(oauth2_scheme)],
     _provider: ProviderBearer,
@@ -68,7 +74,7 @@ async def optional_principal(
     """The principal when a token is sent (public endpoints serve both)."""
     if not token:
         return None
-    return await current_principal(request, session, settings, token, _provider)
+    return await current_principal(request, session, sessionmaker, settings, token, _provider)
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any, NoReturn
 
 from pydantic import ValidationError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.access.dependencies import Authenticate
 from app.access.permissions import Role
@@ -23,6 +23,7 @@ from app.auth.repository import AuthRepository
 from app.clients.service import ClientService
 from app.core.clock import utcnow
 from app.core.config import Settings
+from app.core.db import unit_of_work
 from app.core.errors import NotAuthenticated
 from app.core.security import (
     InvalidToken,
@@ -326,7 +327,12 @@ class ProviderSignIn:
         # Tokens whose holder's roles were found in line already: not looked at again.
         self._settled: OrderedDict[str, None] = OrderedDict()
 
-    async def principal(self, session: AsyncSession, token: str) -> Principal:
+    async def principal(
+        self,
+        session: AsyncSession,
+        token: str,
+        sessionmaker: async_sessionmaker[AsyncSession],
+    ) -> Principal:
         try:
             claims = await self.provider.verify(token)
         except InvalidToken as exc:
@@ -339,26 +345,42 @@ class ProviderSignIn:
                 f"The token has no {self.settings.oidc_email_claim} claim to match a person by.",
                 headers=_INVALID,
             )
-        repository = AuthRepository(session)
-        user = await repository.user_by_email(email=email.strip())
-        if user is None:
-            user = await self._create(session, email=email.strip(), claims=claims)
-        if not user.is_active:
-            raise NotAuthenticated("This account is deactivated.", headers=_INVALID)
+        email = email.strip()
         digest = refresh_token_digest(token)
-        if self.group_roles and digest not in self._settled and self._names_groups(claims, user):
-            changed = await self._apply_groups(session, user_id=user.id, claims=claims)
+        if digest not in self._settled:
+            # What signing in changes (an account created, roles brought in line with the
+            # groups) is committed in a unit of work of its own before the request reads on:
+            # the request's session may be a read's, which on PostgreSQL runs outside a
+            # transaction and writes nothing. It stands whatever the request then answers.
+            async with unit_of_work(sessionmaker) as own:
+                changed = await self._sign_in(own, email=email, claims=claims)
             if not changed:
-                # Settled only once nothing needed changing, so a change rolled back with its
-                # request is made again by the next one.
+                # Settled once nothing needed changing: the token's later requests only read.
                 self._settled[digest] = None
                 while len(self._settled) > _SETTLED_TOKENS:
                     self._settled.popitem(last=False)
-        service = AuthService(session, settings=self.settings)
-        principal = await service.user_principal(user_id=user.id)
+        user = await AuthRepository(session).user_by_email(email=email)
+        principal = (
+            None
+            if user is None
+            else await AuthService(session, settings=self.settings).user_principal(user_id=user.id)
+        )
         if principal is None:
             raise NotAuthenticated("This account is deactivated.", headers=_INVALID)
         return principal
+
+    async def _sign_in(self, session: AsyncSession, *, email: str, claims: dict[str, Any]) -> bool:
+        """The person's account found (or created) and their roles brought in line; whether
+        anything changed."""
+        user = await AuthRepository(session).user_by_email(email=email)
+        changed = user is None
+        if user is None:
+            user = await self._create(session, email=email, claims=claims)
+        if not user.is_active:
+            raise NotAuthenticated("This account is deactivated.", headers=_INVALID)
+        if self.group_roles and self._names_groups(claims, user):
+            changed = await self._apply_groups(session, user_id=user.id, claims=claims) or changed
+        return changed
 
     def _names_groups(self, claims: dict[str, Any], user: User) -> bool:
         """Whether the token says which groups its holder is in. A provider that has too many
@@ -445,9 +467,14 @@ def make_authenticate(settings: Settings, *, provider: OidcProvider | None = Non
     provider = provider or OidcProvider.from_settings(settings)
     sign_in = ProviderSignIn(provider, settings=settings) if provider is not None else None
 
-    async def authenticate(session: AsyncSession, settings: Settings, token: str) -> Principal:
+    async def authenticate(
+        session: AsyncSession,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        settings: Settings,
+        token: str,
+    ) -> Principal:
         if sign_in is not None and unverified_issuer(token) == sign_in.provider.issuer:
-            return await sign_in.principal(session, token)
+            return await sign_in.principal(session, token, sessionmaker)
         return await AuthService(session, settings=settings).principal_from_token(token=token)
 
     return authenticate

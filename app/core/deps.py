@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.core.config import Settings
 from app.core.db import unit_of_work
@@ -24,6 +24,24 @@ async def get_sessionmaker(request: Request) -> async_sessionmaker[AsyncSession]
 
 
 _READS = frozenset({"GET", "HEAD"})
+_READ_ONLY: dict[str, object] = {"read_only": True}
+# PostgreSQL runs a read without BEGIN and COMMIT: at READ COMMITTED each statement takes its
+# own snapshot inside a transaction as outside one, so the two were round trips that bought
+# nothing (a fifth of a cached scorecard's). asyncpg then sends neither; the connection's
+# characteristics go back to the pool's defaults at checkin without a statement.
+_READ_OUTSIDE_A_TRANSACTION: dict[str, object] = {
+    "read_only": True,
+    "isolation_level": "AUTOCOMMIT",
+}
+
+
+def _read_options(session: AsyncSession) -> dict[str, object]:
+    bind = session.bind
+    # An engine's own connections only: a session bound to a connection (the tests') shares
+    # a transaction that is not the request's to end.
+    if isinstance(bind, AsyncEngine) and bind.dialect.name == "postgresql":
+        return _READ_OUTSIDE_A_TRANSACTION
+    return _READ_ONLY
 
 
 async def get_session(
@@ -34,7 +52,7 @@ async def get_session(
     async with unit_of_work(sessionmaker) as session:
         if request.method in _READS:
             # Reads need no writer lock: on SQLite they then run side by side, not in a queue.
-            await session.connection(execution_options={"read_only": True})
+            await session.connection(execution_options=_read_options(session))
         yield session
     OUTAGE.recovered()
 
