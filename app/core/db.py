@@ -4,7 +4,9 @@ tracking a sessionmaker is given in ``app.core.changes``."""
 
 from __future__ import annotations
 
+import time
 import uuid
+import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -91,32 +93,55 @@ def create_probe_engine(url: str) -> AsyncEngine:
         pool_pre_ping=True,
         connect_args={"timeout": PROBE_TIMEOUT_SECONDS, "command_timeout": PROBE_TIMEOUT_SECONDS},
     )
-    _ping_in_one_round_trip(engine)
+    # The probe's question is whether the database answers now: its connection is always asked.
+    _ping_in_one_round_trip(engine, bypass=False)
     return engine
 
 
 PROBE_TIMEOUT_SECONDS = 2
 
 
-def _ping_in_one_round_trip(engine: AsyncEngine) -> None:
+# A connection handed back to the pool this recently is not pinged again at its next checkout
+# (HikariCP's aliveBypassWindowMs, 500 ms by default, is the same idea): under load a connection
+# goes out again within milliseconds, and the ping was a round trip for every request. A
+# connection the server dropped inside the window fails its first statement instead; SQLAlchemy
+# sees the disconnect, invalidates the pool's older connections, and the request gets a 503.
+PING_BYPASS_SECONDS = 0.5
+
+
+def _ping_in_one_round_trip(engine: AsyncEngine, *, bypass: bool = True) -> None:
     """The pool's check of a connection before each checkout (``pool_pre_ping``) in one round
-    trip. asyncpg's own ping is three, BEGIN, an empty statement and ROLLBACK (the transaction
-    is for PgBouncer in transaction mode, where a prepared statement outside one may reach
-    another server connection): a fifth of a warm request's CPU went on round trips to ping.
-    A statement in the simple query protocol (no arguments) prepares nothing, so it is as safe
-    there.
+    trip, and none for a connection handed back within ``PING_BYPASS_SECONDS`` (unless
+    ``bypass`` is off). asyncpg's own ping is three, BEGIN, an empty statement and ROLLBACK
+    (the transaction is for PgBouncer in transaction mode, where a prepared statement outside
+    one may reach another server connection): a fifth of a warm request's CPU went on round
+    trips to ping. A statement in the simple query protocol (no arguments) prepares nothing, so
+    it is as safe there.
     A dead connection fails it as it failed the other, and the pool reconnects."""
     if engine.dialect.driver != "asyncpg":
         return
+    # When each driver connection was last handed back in good order (weakly: a connection
+    # closed by the pool drops out by itself).
+    returned: weakref.WeakKeyDictionary[Any, float] = weakref.WeakKeyDictionary()
 
     def do_ping(dbapi_connection: Any) -> bool:
+        raw = dbapi_connection._connection
+        handed_back = returned.pop(raw, None)
+        recent = handed_back is not None and time.monotonic() - handed_back < PING_BYPASS_SECONDS
+        if bypass and recent:
+            return True
         try:
-            await_(dbapi_connection._connection.execute("SELECT 1"))
+            await_(raw.execute("SELECT 1"))
         except Exception as error:  # translated to the DBAPI's errors, as ping() does
             dbapi_connection._handle_exception(error)
         return True
 
+    def on_checkin(dbapi_connection: Any, _record: Any) -> None:
+        if dbapi_connection is not None:  # None: the connection was invalidated, not returned
+            returned[dbapi_connection._connection] = time.monotonic()
+
     engine.sync_engine.dialect.do_ping = do_ping  # type: ignore[method-assign]
+    event.listen(engine.sync_engine.pool, "checkin", on_checkin)
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:
