@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Annotated, Any, TypeVar
+from urllib.parse import parse_qsl, urlencode
 
 from fastapi import Depends, Query, Request, Response
 from starlette.datastructures import URL
@@ -28,6 +29,9 @@ class PageParams:
     # Where the page was asked for, to name its neighbours; absent outside a request.
     url: URL | None = field(default=None, compare=False)
     response: Response | None = field(default=None, compare=False, repr=False)
+    # The total the Link header was last set for: a page is validated twice on its way out
+    # (built, then checked against the route's response model), and the header set once.
+    linked: list[int] = field(default_factory=list, compare=False, repr=False)
 
     @property
     def offset(self) -> int:
@@ -49,8 +53,19 @@ class PageParams:
         if self.page < last:
             rels.append(("next", self.page + 1))
         rels.append(("last", last))
+        # As URL.include_query_params(page=..., page_size=...) gives it (the other parameters
+        # in their order, then these two), with the URL parsed once rather than per link.
+        base = str(self.url.replace(query="", fragment=""))
+        fragment = f"#{self.url.fragment}" if self.url.fragment else ""
+        kept = [
+            (name, value)
+            for name, value in parse_qsl(self.url.query, keep_blank_values=True)
+            if name not in ("page", "page_size")
+        ]
+        size = str(self.page_size)
         return ", ".join(
-            f'<{self.url.include_query_params(page=number, page_size=self.page_size)}>; rel="{rel}"'
+            f"<{base}?{urlencode([*kept, ('page', str(number)), ('page_size', size)])}{fragment}>; "
+            f'rel="{rel}"'
             for rel, number in rels
         )
 
@@ -81,6 +96,9 @@ def link_page(page: int, page_size: int, total: int) -> None:
         return
     if params.page != page or params.page_size != page_size:
         return
+    if params.linked == [total]:
+        return
+    params.linked[:] = [total]
     value = params.links(total)
     if value:
         params.response.headers["Link"] = value
