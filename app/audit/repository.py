@@ -5,7 +5,7 @@ from collections.abc import AsyncIterator, Collection, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Row, Table, bindparam, func, select, text, update
+from sqlalchemy import Row, Table, bindparam, func, literal, select, text, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.models import AuditEvent
@@ -61,6 +61,40 @@ class AuditRepository:
             .limit(limit)
         )
         return [(row.id, row.content_hash) for row in rows]
+
+    async def pending_and_head(
+        self, *, limit: int = SEAL_BATCH
+    ) -> tuple[list[tuple[int, str | None]], tuple[int, str] | None]:
+        """``pending()`` and ``sealed_head()`` in one statement: one round trip for a sealer,
+        which reads both once it holds the lock (in a statement after the one that took it, so
+        its snapshot sees every seal committed before)."""
+        pending = (
+            select(AuditEvent.id, AuditEvent.content_hash)
+            .where(AuditEvent.seq.is_(None))
+            .order_by(AuditEvent.id)
+            .limit(limit)
+            .subquery()
+        )
+        head = (
+            select(AuditEvent.seq, AuditEvent.hash)
+            .where(AuditEvent.seq.is_not(None))
+            .order_by(AuditEvent.seq.desc())
+            .limit(1)
+            .subquery()
+        )
+        one = select(literal(1).label("one")).subquery()  # a row whether or not either has one
+        rows = (
+            await self.session.execute(
+                select(pending.c.id, pending.c.content_hash, head.c.seq, head.c.hash)
+                .select_from(one.outerjoin(pending, true()).outerjoin(head, true()))
+                .order_by(pending.c.id)
+            )
+        ).all()
+        first = rows[0]
+        return (
+            [(row.id, row.content_hash) for row in rows if row.id is not None],
+            (first.seq, first.hash) if first.seq is not None else None,
+        )
 
     async def any_pending(self) -> bool:
         return (
