@@ -5,12 +5,13 @@ five years) in a scratch PostgreSQL database, as ``bench/load.py`` does, and run
 this very process, called through ``httpx.ASGITransport`` (no sockets, no uvicorn), with the
 outbox worker off (its work follows the writes, but is no request's). For each kind of request
 of ``bench/load.py``'s mix (the values page of an indicator, one indicator, a page of
-indicators; entering a figure, submitting it, approving it, a bulk push of 10) and for the warm
-scorecard, it sends N requests one at a time after a few to warm up, and prints the process's
-CPU per request (``time.process_time``: the app, the database driver and the client's own
-share, which the bare ASGI app's line, answering the scorecard's bytes through the same
-transport, shows), and its round trips to the database (socket writes: the app has no socket
-of its own here).
+indicators; entering a figure, submitting it, approving it, a bulk push of 10), for the warm
+scorecard, and for two floors under them (``healthz``: the middleware and the routing, no token
+and no database; ``me``: the principal and one small read), it sends N requests one at a time
+after a few to warm up, and prints the process's CPU per request (``time.process_time``: the
+app, the database driver and the client's own share, which the bare ASGI app's line, answering
+the scorecard's bytes through the same transport, shows), and its round trips to the database
+(socket writes: the app has no socket of its own here).
 
     python -m bench.cpu [--requests 100] [--profile KIND] [--kinds values,indicator,...]
 
@@ -55,7 +56,20 @@ from bench.scorecard import (
 from bench.workers import SCORECARD
 
 API = "/api/v1"
-KINDS = ("scorecard", "bare", "values", "indicator", "indicators", "enter", "submit", "approve")
+# healthz (the middleware and the routing: no token, no database) and me (the principal and a
+# small read) are the floors under the reads of the mix.
+KINDS = (
+    "healthz",
+    "me",
+    "scorecard",
+    "bare",
+    "values",
+    "indicator",
+    "indicators",
+    "enter",
+    "submit",
+    "approve",
+)
 KINDS_ALL = (*KINDS, "bulk")
 
 
@@ -147,6 +161,12 @@ async def measure(
                 elif kind == "bare":
                     for _ in range(count):
                         await bare.get(SCORECARD, params={"period": period}, headers=enterer)
+                elif kind == "healthz":
+                    for _ in range(count):
+                        await check(await http.get("/healthz"), kind)
+                elif kind == "me":
+                    for _ in range(count):
+                        await check(await http.get(f"{API}/me", headers=enterer), kind)
                 elif kind == "values":
                     for _ in range(count):
                         await check(
