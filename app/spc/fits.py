@@ -50,12 +50,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.core.clock import utcnow
 from app.core.db import holds_sqlite_write_lock, unit_of_work
 from app.core.types import UuidMemo, raw_uuid
-from app.indicators.models import Indicator, IndicatorValue, Target
+from app.indicators.models import IndicatorValue, Target
 from app.periods.models import Period
 from app.spc.engine import AssuranceIcon, VariationIcon
 from app.spc.models import IndicatorSpcSetting, SpcFit
 from app.spc.repository import Ids, PeriodTarget, SeriesPoint
-from app.spc.series import ChartSettings, IndicatorChart, indicator_chart
+from app.spc.series import ChartedIndicator, ChartSettings, IndicatorChart, indicator_chart
 from app.spc.service import SpcService
 
 logger = logging.getLogger(__name__)
@@ -139,7 +139,7 @@ def _targets_query(ids: Ids, until: date, periods: Any) -> Select[Any]:
 
 
 def combined(
-    indicator: Indicator,
+    indicator: ChartedIndicator,
     *,
     values: str,
     targets: str,
@@ -173,7 +173,7 @@ class SpcFits:
         self.maker = maker
 
     async def icons(
-        self, *, ids: Ids, indicators: Sequence[Indicator], until: date
+        self, *, ids: Ids, indicators: Sequence[ChartedIndicator], until: date
     ) -> dict[uuid.UUID, Icons]:
         """Each indicator's icons for its chart up to ``until``: stored where the inputs are
         as they were fitted, fitted (and stored) where not."""
@@ -202,7 +202,7 @@ class SpcFits:
         settings = await self._settings(ids)
         stored = await self._stored(ids, until)
         found: dict[uuid.UUID, Icons] = {}
-        stale: list[Indicator] = []
+        stale: list[ChartedIndicator] = []
         for indicator in indicators:
             digest = combined(
                 indicator,
@@ -226,7 +226,7 @@ class SpcFits:
 
     async def refit(
         self,
-        indicators: Sequence[Indicator],
+        indicators: Sequence[ChartedIndicator],
         *,
         until: date,
         settings: Mapping[uuid.UUID, ChartSettings] | None = None,

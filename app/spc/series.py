@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import uuid
 from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
+from typing import Protocol
 
-from app.indicators.models import Indicator
-from app.measures.vocabulary import VALUE_KIND, Aggregation, Polarity
+from app.measures.vocabulary import VALUE_KIND, Aggregation, Frequency, Polarity
 from app.periods import calendar
 from app.periods.calendar import PeriodKind
 from app.spc.engine import ImprovementDirection, SpcResult, xmr
@@ -25,6 +26,26 @@ _DIRECTION = {
 def improvement_direction(polarity: Polarity) -> ImprovementDirection:
     """Higher is better: increase; lower is better: decrease; a band or no polarity: neutral."""
     return _DIRECTION.get(polarity, ImprovementDirection.NEUTRAL)
+
+
+class ChartedIndicator(Protocol):
+    """What a chart needs of an indicator: an ``Indicator`` row, or a status computation's
+    plain ``MeasureRow``."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+    @property
+    def code(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def unit(self) -> str | None: ...
+    @property
+    def frequency(self) -> Frequency: ...
+    @property
+    def polarity(self) -> Polarity: ...
+    @property
+    def aggregation(self) -> Aggregation: ...
 
 
 @dataclass(frozen=True)
@@ -62,7 +83,7 @@ class ChartSettings:
 class IndicatorChart:
     """An indicator's XmR chart over its approved series, and what it was fitted with."""
 
-    indicator: Indicator
+    indicator: ChartedIndicator
     points: list[SeriesPoint]
     settings: ChartSettings
     direction: ImprovementDirection
@@ -114,7 +135,7 @@ def latest_target(
 
 
 def indicator_chart(
-    indicator: Indicator,
+    indicator: ChartedIndicator,
     *,
     series: Sequence[SeriesPoint],
     targets: Sequence[PeriodTarget],

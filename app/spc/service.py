@@ -40,7 +40,7 @@ from app.spc.schemas import (
     SpcSettingsIn,
     SpcSettingsRead,
 )
-from app.spc.series import ChartSettings, IndicatorChart, indicator_chart
+from app.spc.series import ChartedIndicator, ChartSettings, IndicatorChart, indicator_chart
 
 
 def spc_read(result: SpcResult) -> SpcRead:
@@ -166,7 +166,7 @@ class SpcService:
         self,
         *,
         ids: Ids,
-        indicators: Sequence[Indicator],
+        indicators: Sequence[ChartedIndicator],
         until: date | None,
         run_length: int | None = None,
         screen_outliers: bool | None = None,

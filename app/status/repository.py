@@ -24,7 +24,15 @@ from app.indicators.models import Indicator, IndicatorValue
 from app.indicators.models import Target as TargetRow
 from app.indicators.repository import IndicatorFilter
 from app.measures.measure import ApprovedFigure
-from app.measures.vocabulary import Frequency, Target, ValueStatus
+from app.measures.vocabulary import (
+    Aggregation,
+    Frequency,
+    Polarity,
+    Target,
+    Tolerance,
+    ValueStatus,
+    ValueType,
+)
 from app.org.models import OrgUnit
 from app.periods.models import Period
 
@@ -39,6 +47,33 @@ class WorkingCopy:
     numerator: Decimal | None
     denominator: Decimal | None
     status: ValueStatus
+
+
+@dataclass(frozen=True, slots=True)
+class MeasureRow:
+    """What a status computation needs of an indicator, read as a plain row (with its org
+    unit's code) rather than an ORM ``Indicator`` with its org unit: a computation reads every
+    indicator. A ``MeasureDefinition`` for ``MeasureMath`` and a ``ChartedIndicator`` for the
+    SPC charts."""
+
+    id: uuid.UUID
+    code: str
+    title: str
+    unit: str | None
+    value_type: ValueType
+    decimal_places: int
+    polarity: Polarity
+    frequency: Frequency
+    aggregation: Aggregation
+    amber_if_improving: bool
+    is_key: bool
+    org_unit_id: uuid.UUID
+    org_unit_code: str
+    # The indicator's own tolerance (``Indicator.own_tolerance``), made once per row.
+    tolerance: Tolerance | None
+
+    def own_tolerance(self) -> Tolerance | None:
+        return self.tolerance
 
 
 SelectT = TypeVar("SelectT", bound=Select[*tuple[Any, ...]])
@@ -60,6 +95,87 @@ class StatusRepository:
             filters.apply(select(Indicator.id, Indicator.frequency)).order_by(Indicator.code)
         )
         return [(indicator_id, frequency) for indicator_id, frequency in rows]
+
+    async def measures(self, filters: IndicatorFilter) -> list[MeasureRow]:
+        """Every matching indicator as a ``MeasureRow``, in code order (one statement).
+
+        Read on the connection, so the rows are the database's: an indicator or org unit
+        changed in this session and not yet flushed is flushed first (the session does not
+        autoflush), as the figures and targets read beside them are the database's too."""
+        if _unflushed(self.session, (Indicator, OrgUnit)):
+            await self.session.flush()
+        connection = await self.session.connection()
+        query = (
+            filters.apply(
+                select(
+                    raw_uuid(Indicator.id),
+                    Indicator.code,
+                    Indicator.title,
+                    Indicator.unit,
+                    Indicator.value_type,
+                    Indicator.decimal_places,
+                    Indicator.polarity,
+                    Indicator.frequency,
+                    Indicator.aggregation,
+                    Indicator.amber_if_improving,
+                    Indicator.is_key,
+                    raw_uuid(Indicator.org_unit_id),
+                    OrgUnit.code,
+                    Indicator.tolerance_unit,
+                    Indicator.green_within,
+                    Indicator.amber_within,
+                )
+            )
+            .join(OrgUnit, OrgUnit.id == Indicator.org_unit_id)
+            .order_by(Indicator.code)
+        )
+        memo = UuidMemo()
+        found: list[MeasureRow] = []
+        for (
+            raw,
+            code,
+            title,
+            unit,
+            value_type,
+            decimal_places,
+            polarity,
+            frequency,
+            aggregation,
+            amber_if_improving,
+            is_key,
+            org_unit_raw,
+            org_unit_code,
+            tolerance_unit,
+            green_within,
+            amber_within,
+        ) in await connection.execute(query):
+            # As ``Indicator.own_tolerance``: all three set, else the council's default applies.
+            tolerance = (
+                None
+                if tolerance_unit is None or green_within is None or amber_within is None
+                else Tolerance(
+                    unit=tolerance_unit, green_within=green_within, amber_within=amber_within
+                )
+            )
+            found.append(
+                MeasureRow(
+                    id=memo[raw],
+                    code=code,
+                    title=title,
+                    unit=unit,
+                    value_type=value_type,
+                    decimal_places=decimal_places,
+                    polarity=polarity,
+                    frequency=frequency,
+                    aggregation=aggregation,
+                    amber_if_improving=amber_if_improving,
+                    is_key=is_key,
+                    org_unit_id=memo[org_unit_raw],
+                    org_unit_code=org_unit_code,
+                    tolerance=tolerance,
+                )
+            )
+        return found
 
     async def indicators_after(
         self, filters: IndicatorFilter, *, after: str | None, limit: int
@@ -192,6 +308,12 @@ class StatusRepository:
             .where(Benchmark.indicator_id.in_(ids), Period.code == period_code)
         )
         return {benchmark.indicator_id: benchmark for benchmark in rows}
+
+
+def _unflushed(session: AsyncSession, types: tuple[type, ...]) -> bool:
+    """Whether the session holds a new, changed or deleted object of these types."""
+    sync = session.sync_session
+    return any(isinstance(instance, types) for instance in (*sync.new, *sync.dirty, *sync.deleted))
 
 
 def _in_periods(

@@ -25,7 +25,6 @@ from app.core.clock import today
 from app.core.config import Settings
 from app.core.metrics import record_status_cache
 from app.indicators.exceptions import IndicatorNotFound, WrongPeriodKind
-from app.indicators.models import Indicator
 from app.indicators.policy import sees_working_copies
 from app.indicators.repository import IndicatorFilter, IndicatorRepository
 from app.measures import rules
@@ -47,7 +46,7 @@ from app.periods.exceptions import PeriodNotFound
 from app.settings.service import SettingsService
 from app.spc.fits import Icons, SpcFits
 from app.status.cache import Body, CachedStatus, Snapshot, StatusCache
-from app.status.repository import StatusRepository, WorkingCopy
+from app.status.repository import MeasureRow, StatusRepository, WorkingCopy
 from app.status.schemas import (
     Band,
     CommentBrief,
@@ -369,7 +368,7 @@ class StatusService:
             raise PeriodNotFound(f"No period has the code {period_code!r}.")
         indicators = [
             indicator
-            for indicator in await self.indicators.all_matching(filters=filters)
+            for indicator in await self.repository.measures(filters)
             # A measure has a status only for periods at least as long as its own.
             if calendar.is_within(VALUE_KIND[indicator.frequency], spec.kind)
         ]
@@ -394,7 +393,7 @@ class StatusService:
         )
         statuses = []
         for indicator in indicators:
-            indicator_id = indicator.id  # read once: an ORM attribute is a descriptor call
+            indicator_id = indicator.id
             own = values.get(indicator_id, {})
             statuses.append(
                 CachedStatus(
@@ -429,7 +428,7 @@ class StatusService:
 
     def _status(
         self,
-        indicator: Indicator,
+        indicator: MeasureRow,
         frame: Frame,
         values: dict[str, ApprovedFigure],
         targets: Mapping[str, TargetLike],
@@ -443,7 +442,7 @@ class StatusService:
         math = MeasureMath(indicator, values, targets)
         tolerance = indicator.own_tolerance() or default
         places = indicator.decimal_places
-        polarity = indicator.polarity  # read once: an ORM attribute is a descriptor call
+        polarity = indicator.polarity
         # Like for like: a period read before all its parts are in is rated as at its latest
         # part, and compared with the same parts of the period before and of last year.
         reading = math.reading(frame.period)
@@ -466,7 +465,7 @@ class StatusService:
         return StatusRead(
             indicator_code=indicator.code,
             title=indicator.title,
-            org_unit_code=indicator.org_unit.code,
+            org_unit_code=indicator.org_unit_code,
             period=frame.period,
             value=actual,
             target=target.value if target else None,

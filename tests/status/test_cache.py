@@ -31,7 +31,7 @@ from app.core.config import Settings
 from app.core.db import Base, unit_of_work
 from app.indicators.models import Indicator, Target
 from app.indicators.repository import IndicatorFilter
-from app.measures.vocabulary import Rag
+from app.measures.vocabulary import Polarity, Rag
 from app.org.models import OrgUnit
 from app.status.cache import Snapshot, StatusCache
 from app.status.schemas import StatusRead
@@ -139,6 +139,35 @@ async def test_a_session_with_uncommitted_changes_is_not_served_from_the_cache(
     async with unit_of_work(factory.sessionmaker) as session:
         await session.execute(insert(LoginFailure).values(key="k", failed_at=utcnow()))
         assert not has_changes(session)  # nothing a status reads
+
+
+async def test_a_computation_in_a_session_with_unflushed_changes_sees_them(
+    client: AsyncClient, factory: Factory, perf: Headers
+) -> None:
+    """The indicators are read as plain rows (the database's state): what this session has
+    changed and not flushed is flushed first, so the statuses show it, as they did when the
+    indicators were ORM objects of the session."""
+    await create_indicator(client, perf, "U1", title="Before")
+    await set_target(client, perf, "U1", Q1, value=80)
+    await seed_approved(factory, "U1", {Q1: 70})
+    async with factory.sessionmaker() as session:
+        indicator = await session.scalar(select(Indicator).where(Indicator.code == "U1"))
+        assert indicator is not None
+        unit = await session.get(OrgUnit, indicator.org_unit_id)
+        assert unit is not None
+        indicator.title = "After"
+        indicator.polarity = Polarity.LOWER_IS_BETTER
+        unit.code = "MOVED"
+        [status] = await StatusService(session, settings=factory.settings).statuses(
+            principal=None, period_code=Q1, filters=IndicatorFilter(codes=["U1"])
+        )
+        await session.rollback()
+    assert (status.title, status.polarity, status.org_unit_code) == (
+        "After",
+        Polarity.LOWER_IS_BETTER,
+        "MOVED",
+    )
+    assert status.rag is Rag.GREEN  # 70 against 80, lower is better
 
 
 # Reuse
