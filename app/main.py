@@ -28,6 +28,7 @@ from app.core.middleware import (
     ControlCharacterMiddleware,
     RequestIdMiddleware,
     SecurityHeadersMiddleware,
+    WriteAdmissionMiddleware,
 )
 from app.core.outage import install_outage_handler
 from app.core.query import reject_unknown_query_parameters
@@ -161,7 +162,13 @@ def create_app(settings: Settings | None = None, *, run_startup: bool = True) ->
             ],
             expose_headers=["ETag", "Link", "Location", "X-Request-ID", "Retry-After"],
         )
-    # Outermost last: metrics, request id, security headers, body size limit, control characters.
+    # Outermost last: metrics, request id, security headers, body size limit, control characters,
+    # the writes' turns (innermost: a refused request never waits for a turn).
+    app.add_middleware(
+        WriteAdmissionMiddleware,
+        limit=settings.write_concurrency,
+        wait_seconds=settings.write_wait_seconds,
+    )
     app.add_middleware(ControlCharacterMiddleware)
     app.add_middleware(BodySizeLimitMiddleware, limit_for=body_limit_for(settings))
     app.add_middleware(

@@ -68,6 +68,12 @@ class Settings(BaseSettings):
     database_url: str = "sqlite+aiosqlite:///./golden_thread.db"
     database_pool_size: int = Field(default=5, ge=1)
     database_echo: bool = False
+    # Writing requests (not GET, HEAD or OPTIONS) a worker process runs at once; the others
+    # wait their turn before they take a connection or time on the event loop, so a burst of
+    # writes does not slow the reads beside it (0: no limit). A write that waited this long
+    # is answered 503 with Retry-After, having changed nothing.
+    write_concurrency: int = Field(default=2, ge=0)
+    write_wait_seconds: float = Field(default=30.0, gt=0, le=600)
 
     secret_key: str = ""
     access_token_minutes: int = Field(default=60, ge=1, le=24 * 60)

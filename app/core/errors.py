@@ -123,6 +123,13 @@ _HANDLER_PROBLEMS: tuple[tuple[str, int, str, str], ...] = (
         "The body is larger than this endpoint takes: send less, or split it.",
     ),
     (
+        "busy",
+        503,
+        "Service busy",
+        "More changes are being made at once than this worker takes in turn: nothing was "
+        "changed; retry after Retry-After seconds.",
+    ),
+    (
         "service-unavailable",
         503,
         "Service unavailable",
