@@ -52,6 +52,8 @@ BACKOFF_MAX_SECONDS = 60 * 60
 # A claimed delivery is retried after this long if its worker never reports back.
 LEASE = timedelta(minutes=5)
 REMINDER_SCAN_EVERY = timedelta(minutes=10)
+# The pause after a pass that found work but less than a batch of it (see run_forever).
+BUSY_PAUSE_SECONDS = 0.25
 ERROR_TEXT_LIMIT = 2000
 
 
@@ -81,6 +83,10 @@ class PassSummary:
     delivered: int = 0
     failed: int = 0
     sealed: int = 0
+
+    def filled(self, batch_size: int) -> bool:
+        """Whether a step took a whole batch, so that more may be waiting behind it."""
+        return self.events >= batch_size or self.delivered + self.failed >= batch_size
 
     @property
     def busy(self) -> bool:
@@ -181,10 +187,15 @@ class Worker:
                 except Exception:
                     logger.exception("worker pass failed; trying again")
                     summary = PassSummary()
-                if summary.busy:
-                    continue  # more may be waiting: no pause while there is work
+                if summary.busy and summary.filled(self.settings.worker_batch_size):
+                    continue  # a full batch: more are waiting, no pause
+                # After a pass that found less than a batch, a moment for the next events to
+                # gather: a pass costs a dozen round trips whatever it finds, and under a
+                # stream of writes one every few milliseconds found one or two, taking the
+                # event loop from the requests beside it.
+                pause = BUSY_PAUSE_SECONDS if summary.busy else self.settings.worker_poll_seconds
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), timeout=self.settings.worker_poll_seconds)
+                    await asyncio.wait_for(stop.wait(), timeout=pause)
         finally:
             await self.aclose()
 
