@@ -110,6 +110,10 @@ def settings(migrated_url: str) -> Settings:
         secret_key=TEST_SECRET,
         log_json=False,
         log_level="WARNING",
+        # Concurrent writes through one app stand for writes on several workers, as the
+        # concurrency tests mean them: none waits its turn here (the turns have tests of their
+        # own, tests/core/test_write_admission.py).
+        write_concurrency=0,
     )
 
 

@@ -71,8 +71,9 @@ class Settings(BaseSettings):
     # Writing requests (not GET, HEAD or OPTIONS) a worker process runs at once; the others
     # wait their turn before they take a connection or time on the event loop, so a burst of
     # writes does not slow the reads beside it (0: no limit). A write that waited this long
-    # is answered 503 with Retry-After, having changed nothing.
-    write_concurrency: int = Field(default=2, ge=0)
+    # is answered 503 with Retry-After, having changed nothing. One: on a CPU-bound worker,
+    # writes one after another finish sooner than side by side (bench/load.py).
+    write_concurrency: int = Field(default=1, ge=0)
     write_wait_seconds: float = Field(default=30.0, gt=0, le=600)
 
     secret_key: str = ""
