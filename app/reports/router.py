@@ -15,6 +15,7 @@ from app.core.config import Settings
 from app.core.deps import SessionDep, SettingsDep, get_sessionmaker
 from app.core.errors import InvalidInput, field_error
 from app.core.etag import set_etag
+from app.core.responses import PartsResponse
 from app.indicators.repository import IndicatorFilter
 from app.measures.vocabulary import Rag
 from app.reports.board_pack import MEDIA_TYPES, BoardPackService, PackFormat
@@ -167,11 +168,12 @@ async def get_scorecard(
             media_type=CSV_MEDIA_TYPE,
             headers=attachment(f"scorecard-{card.period}.csv"),
         )
-    # Rows serialised once per data version (app.status.cache), not validated again on the way out.
-    body = await reports.scorecard_json(
+    # Rows serialised once per data version (app.status.cache), not validated again on the way
+    # out, and sent as the parts they are kept in.
+    parts = await reports.scorecard_json(
         principal=principal, period_code=period, filters=filters, rags=rags
     )
-    return Response(body, media_type="application/json")
+    return PartsResponse(parts, media_type="application/json")
 
 
 @router.get(

@@ -58,16 +58,16 @@ class ReportService:
         period_code: str,
         filters: IndicatorFilter,
         rags: Collection[Rag] | None = None,
-    ) -> bytes:
-        """``scorecard(...)`` as JSON; the whole scorecard from rows serialised once per data
-        version (app.status.cache)."""
+    ) -> tuple[bytes, ...]:
+        """``scorecard(...)`` as JSON, in parts (joined, the body); the whole scorecard from
+        rows serialised once per data version (app.status.cache)."""
         if rags is None:
             # One read of the data version for the kept spend and the kept rows alike.
             version = await self.statuses.version_to_keep()
             spend = await self.spend(
                 principal=principal, period_code=period_code, filters=filters, version=version
             )
-            return await self.statuses.scorecard_json(
+            return await self.statuses.scorecard_json_parts(
                 principal=principal,
                 period_code=period_code,
                 filters=filters,
@@ -77,7 +77,7 @@ class ReportService:
         card = await self.scorecard(
             principal=principal, period_code=period_code, filters=filters, rags=rags
         )
-        return card.model_dump_json().encode()
+        return (card.model_dump_json().encode(),)
 
     async def spend(
         self,

@@ -113,22 +113,41 @@ class StatusService:
         spend: Spend | None = None,
         version: Version | None = None,
     ) -> bytes:
-        """``scorecard(...).model_dump_json()``, assembled from rows each serialised once per
-        data version rather than on every request; the rows joined are kept too, per filters
-        and reader, so a warm scorecard is the data version and one lookup. ``version``: the
-        data version this request has read already (``version_to_keep``), if any."""
+        """``scorecard(...).model_dump_json()``, as ``scorecard_json_parts`` joined."""
+        return b"".join(
+            await self.scorecard_json_parts(
+                principal=principal,
+                period_code=period_code,
+                filters=filters,
+                spend=spend,
+                version=version,
+            )
+        )
+
+    async def scorecard_json_parts(
+        self,
+        *,
+        principal: Principal | None,
+        period_code: str,
+        filters: IndicatorFilter,
+        spend: Spend | None = None,
+        version: Version | None = None,
+    ) -> tuple[bytes, ...]:
+        """``scorecard(...).model_dump_json()`` in parts (joined, the same bytes), assembled
+        from rows each serialised once per data version rather than on every request; the rows
+        joined are kept too, per filters and reader, so a warm scorecard is the data version
+        and one lookup. ``version``: the data version this request has read already
+        (``version_to_keep``), if any."""
         body = await self._body(principal, period_code, filters, version)
         summary = ScorecardSummary(**body.counts, spend=spend)
-        return b"".join(
-            (
-                b'{"period":',
-                json.dumps(period_code).encode(),
-                b',"summary":',
-                summary.model_dump_json().encode(),
-                b',"rows":[',
-                body.rows,
-                b"]}",
-            )
+        return (
+            b'{"period":',
+            json.dumps(period_code).encode(),
+            b',"summary":',
+            summary.model_dump_json().encode(),
+            b',"rows":[',
+            body.rows,
+            b"]}",
         )
 
     async def version_to_keep(self) -> Version | None:
