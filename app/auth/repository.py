@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import (
@@ -16,19 +17,43 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import selectinload
 
+from app.access.permissions import Role
 from app.auth.models import LoginFailure, RefreshToken
 from app.org.models import OrgUnit
-from app.users.models import User
+from app.users.models import RoleAssignment, User
 
 
-def _user_query(revoked: ColumnElement[bool]) -> Select[User, bool]:
-    # The roles joined in: one statement for every authenticated request.
+@dataclass(frozen=True)
+class SessionUser:
+    """What a request's principal is made of: the user as plain values, with their roles
+    (role, org unit) in the order they were granted."""
+
+    id: uuid.UUID
+    full_name: str
+    is_active: bool
+    password_hash: str | None
+    roles: tuple[tuple[Role, uuid.UUID | None], ...]
+
+
+def _user_query(
+    revoked: ColumnElement[bool],
+) -> Select[uuid.UUID, str, bool, str | None, bool, Role, uuid.UUID | None]:
+    # The roles joined in, as plain columns (no ORM objects): one statement, every request.
     return (
-        select(User, revoked.label("revoked"))
+        select(
+            User.id,
+            User.full_name,
+            User.is_active,
+            User.password_hash,
+            revoked.label("revoked"),
+            RoleAssignment.role,
+            RoleAssignment.org_unit_id,
+        )
+        .outerjoin(RoleAssignment, RoleAssignment.user_id == User.id)
         .where(User.id == bindparam("user_id"))
-        .options(joinedload(User.roles))
+        .order_by(RoleAssignment.created_at)
     )
 
 
@@ -59,7 +84,7 @@ class AuthRepository:
 
     async def user_in_session(
         self, *, user_id: uuid.UUID, session_id: uuid.UUID | None
-    ) -> tuple[User | None, bool]:
+    ) -> tuple[SessionUser | None, bool]:
         """The user with their roles, and whether the sign-in `session_id` (a refresh token
         family) was revoked: asked in the user's own statement, so a token costs no extra
         round trip."""
@@ -69,10 +94,18 @@ class AuthRepository:
             result = await self.session.execute(
                 _USER_IN_SESSION, {"user_id": user_id, "session_id": session_id}
             )
-        row = result.unique().first()
-        if row is None:
+        rows = result.all()
+        if not rows:
             return None, False
-        return row[0], bool(row[1])
+        first = rows[0]
+        user = SessionUser(
+            id=first.id,
+            full_name=first.full_name,
+            is_active=first.is_active,
+            password_hash=first.password_hash,
+            roles=tuple((row.role, row.org_unit_id) for row in rows if row.role is not None),
+        )
+        return user, bool(first.revoked)
 
     async def add_refresh_token(self, *, token: RefreshToken) -> None:
         self.session.add(token)

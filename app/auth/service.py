@@ -6,6 +6,7 @@ import logging
 import math
 import uuid
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, NoReturn
@@ -289,7 +290,7 @@ class AuthService:
             or claims.fingerprint != credential_fingerprint(user.password_hash)
         ):
             raise NotAuthenticated("The access token is invalid or has expired.")
-        return await self._principal(user)
+        return await self._principal_of(user.id, user.full_name, user.roles)
 
     async def user_principal(self, *, user_id: uuid.UUID) -> Principal | None:
         """An active user as a principal with their grants (the command line acts as one)."""
@@ -299,13 +300,21 @@ class AuthService:
         return await self._principal(user)
 
     async def _principal(self, user: User) -> Principal:
-        grants = tuple(Grant(role=r.role, org_unit_id=r.org_unit_id) for r in user.roles)
+        return await self._principal_of(
+            user.id, user.full_name, tuple((r.role, r.org_unit_id) for r in user.roles)
+        )
+
+    async def _principal_of(
+        self,
+        user_id: uuid.UUID,
+        name: str,
+        roles: Sequence[tuple[Role, uuid.UUID | None]],
+    ) -> Principal:
+        grants = tuple(Grant(role=role, org_unit_id=unit_id) for role, unit_id in roles)
         tree = None
         if any(grant.org_unit_id is not None for grant in grants):
             tree = OrgTree(await self.repository.org_parent_map())
-        return Principal(
-            kind=SubjectKind.USER, id=user.id, name=user.full_name, grants=grants, tree=tree
-        )
+        return Principal(kind=SubjectKind.USER, id=user_id, name=name, grants=grants, tree=tree)
 
 
 class ProviderSignIn:
