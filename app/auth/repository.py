@@ -88,10 +88,12 @@ class AuthRepository:
         """The user with their roles, and whether the sign-in `session_id` (a refresh token
         family) was revoked: asked in the user's own statement, so a token costs no extra
         round trip."""
+        # On the session's connection: plain rows, round the ORM's execution.
+        connection = await self.session.connection()
         if session_id is None:
-            result = await self.session.execute(_USER, {"user_id": user_id})
+            result = await connection.execute(_USER, {"user_id": user_id})
         else:
-            result = await self.session.execute(
+            result = await connection.execute(
                 _USER_IN_SESSION, {"user_id": user_id, "session_id": session_id}
             )
         rows = result.all()
@@ -103,7 +105,7 @@ class AuthRepository:
             full_name=first.full_name,
             is_active=first.is_active,
             password_hash=first.password_hash,
-            roles=tuple((row.role, row.org_unit_id) for row in rows if row.role is not None),
+            roles=tuple((Role(row.role), row.org_unit_id) for row in rows if row.role is not None),
         )
         return user, bool(first.revoked)
 

@@ -239,7 +239,8 @@ _CURRENT = select(DataVersion.token, DataVersion.seq).where(DataVersion.id == 1)
 
 
 async def current_version(session: AsyncSession) -> Version:
-    row = (await session.execute(_CURRENT)).one_or_none()
+    # On the session's connection: a plain row, round the ORM's execution (every read asks).
+    row = (await (await session.connection()).execute(_CURRENT)).one_or_none()
     return Version(row.token, row.seq) if row else Version("", 0)
 
 
