@@ -192,10 +192,10 @@ async def list_values(
     financial_year: Annotated[str | None, Query(description="e.g. 2025-26")] = None,
 ) -> Page[ValueRead]:
     """The indicator's values: drafts for those who may act on them, else approved only."""
-    values = await ValueService(session).list_values(
-        principal=principal, code=code, financial_year=financial_year
+    items, total = await ValueService(session).list_values(
+        principal=principal, code=code, financial_year=financial_year, paging=paging
     )
-    return Page(**page_of(values, paging))
+    return Page(items=items, page=paging.page, page_size=paging.page_size, total=total)
 
 
 @router.get("/{code}/values/{period}", response_model=ValueRead)

@@ -21,6 +21,7 @@ from app.audit.service import AuditService, to_audit
 from app.core.clock import utcnow
 from app.core.errors import field_error
 from app.core.etag import check_if_match
+from app.core.pagination import PageParams
 from app.events.models import EventType
 from app.events.outbox import emit
 from app.indicators import policy
@@ -238,18 +239,30 @@ class ValueService:
         return period
 
     async def list_values(
-        self, *, principal: Principal, code: str, financial_year: str | None
-    ) -> list[ValueRead]:
+        self,
+        *,
+        principal: Principal,
+        code: str,
+        financial_year: str | None,
+        paging: PageParams,
+    ) -> tuple[list[ValueRead], int]:
+        """A page of the values the principal may see, and how many they may see in all."""
         indicator = await self.indicators.get(code=code)
-        reads = []
+        visible = []
         for row, period in await self.repository.values(
             indicator_id=indicator.id, financial_year=financial_year
         ):
             if policy.sees_drafts(principal, indicator, row):
-                reads.append(value_read(indicator, period, row, internal=True))
+                visible.append((row, period, True))
             elif row.approved_value is not None:
-                reads.append(value_read(indicator, period, row, internal=False))
-        return reads
+                visible.append((row, period, False))
+        # The answer's models made for this page only.
+        window, total = paging.window(visible)
+        reads = [
+            value_read(indicator, period, row, internal=internal)
+            for row, period, internal in window
+        ]
+        return reads, total
 
     async def get(
         self, *, principal: Principal, code: str, period_code: str

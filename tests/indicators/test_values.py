@@ -799,3 +799,32 @@ async def test_stale_if_match_is_412_on_every_step(client: AsyncClient, council:
     current = await client.get(value_url("PI1", Q1), headers=head.headers)
     assert current.headers["etag"] == submitted.headers["etag"]
     assert (current.json()["status"], current.json()["value"]) == ("submitted", 71)
+
+
+# Listing
+
+
+async def test_the_values_list_pages_what_the_reader_may_see_and_counts_it_all(
+    client: AsyncClient, council: Council
+) -> None:
+    collector, head = council.collector.headers, council.head.headers
+    for quarter in ("Q1", "Q2", "Q3"):
+        await approved_value(client, collector, head, "PI1", f"2025-26-{quarter}", value=60)
+    saved = await save_value(client, collector, "PI1", "2025-26-Q4", value=61)  # a draft
+    assert saved.status_code == 201, saved.text
+
+    async def page(headers: Headers, number: int) -> tuple[list[str], int, str]:
+        response = await client.get(
+            f"{INDICATORS}/PI1/values", params={"page": number, "page_size": 2}, headers=headers
+        )
+        assert response.status_code == 200, response.text
+        body = response.json()
+        return [v["period"] for v in body["items"]], body["total"], response.headers["link"]
+
+    # The collector sees the draft too; a councillor the approved figures only.
+    assert (await page(collector, 1))[:2] == (["2025-26-Q1", "2025-26-Q2"], 4)
+    assert (await page(collector, 2))[:2] == (["2025-26-Q3", "2025-26-Q4"], 4)
+    first = await page(council.councillor.headers, 1)
+    assert first[:2] == (["2025-26-Q1", "2025-26-Q2"], 3)
+    assert 'page=2&page_size=2>; rel="next"' in first[2]
+    assert (await page(council.councillor.headers, 2))[:2] == (["2025-26-Q3"], 3)
