@@ -24,7 +24,7 @@ from app.auth.repository import AuthRepository
 from app.clients.service import ClientService
 from app.core.clock import utcnow
 from app.core.config import Settings
-from app.core.db import unit_of_work
+from app.core.db import holds_sqlite_write_lock, unit_of_work
 from app.core.errors import NotAuthenticated
 from app.core.security import (
     InvalidToken,
@@ -361,8 +361,13 @@ class ProviderSignIn:
             # groups) is committed in a unit of work of its own before the request reads on:
             # the request's session may be a read's, which on PostgreSQL runs outside a
             # transaction and writes nothing. It stands whatever the request then answers.
-            async with unit_of_work(sessionmaker) as own:
-                changed = await self._sign_in(own, email=email, claims=claims)
+            # On SQLite, when the request's session holds the write lock already, a session of
+            # its own would wait on it until the busy timeout: the request's session it is.
+            if await holds_sqlite_write_lock(session):
+                changed = await self._sign_in(session, email=email, claims=claims)
+            else:
+                async with unit_of_work(sessionmaker) as own:
+                    changed = await self._sign_in(own, email=email, claims=claims)
             if not changed:
                 # Settled once nothing needed changing: the token's later requests only read.
                 self._settled[digest] = None
