@@ -19,7 +19,15 @@ class Observation:
     denominator: Decimal | None = None
 
     def __post_init__(self) -> None:
-        check_numbers(value=self.value, numerator=self.numerator, denominator=self.denominator)
+        # The common case (finite Decimals, parts absent) in one test, as ``check_numbers``
+        # takes it: a status computation makes thousands; anything else the named checks.
+        value, numerator, denominator = self.value, self.numerator, self.denominator
+        if not (
+            (type(value) is Decimal and value.is_finite())
+            and (numerator is None or (type(numerator) is Decimal and numerator.is_finite()))
+            and (denominator is None or (type(denominator) is Decimal and denominator.is_finite()))
+        ):
+            check_numbers(value=value, numerator=numerator, denominator=denominator)
 
 
 def _mean(values: Sequence[Decimal]) -> Decimal:
@@ -48,7 +56,8 @@ def aggregate(
     observations: Sequence[Observation], aggregation: Aggregation, *, scale: Decimal = Decimal(1)
 ) -> Decimal | None:
     """Combine period values, given in period order, by the indicator's aggregation."""
-    check_numbers(scale=scale)
+    if type(scale) is not Decimal or not scale.is_finite():
+        check_numbers(scale=scale)
     if not observations:
         return None
     with localcontext(CONTEXT):

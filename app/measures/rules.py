@@ -22,6 +22,11 @@ class RagResult:
     shortfall_pct: Decimal | None
 
 
+# The results with no shortfall, made once (frozen: shared by every evaluation).
+_MISSING = RagResult(rag=Rag.MISSING, shortfall=None, shortfall_pct=None)
+_DATA_ONLY = RagResult(rag=Rag.DATA_ONLY, shortfall=None, shortfall_pct=None)
+
+
 def _given(target: Target | None) -> Target | None:
     """The target, or None when it sets nothing to measure against."""
     if target is None or (target.value is None and target.lower is None and target.upper is None):
@@ -150,9 +155,9 @@ def evaluate_rag(
     # not this period's value has arrived yet.
     checked = _prepare(target=target, polarity=polarity)
     if actual is None:
-        return RagResult(rag=Rag.MISSING, shortfall=None, shortfall_pct=None)
+        return _MISSING
     if checked is None:
-        return RagResult(rag=Rag.DATA_ONLY, shortfall=None, shortfall_pct=None)
+        return _DATA_ONLY
     with localcontext(CONTEXT):
         gap = _shortfall(actual=actual, target=checked, polarity=polarity)
         reference = _reference(actual=actual, target=checked)
