@@ -30,6 +30,11 @@ class Observation:
             check_numbers(value=value, numerator=numerator, denominator=denominator)
 
 
+# The aggregations that pick one of the figures: no arithmetic, so no decimal context to set
+# (a status computation combines thousands of periods).
+_PICKS = frozenset({Aggregation.LATEST, Aggregation.MAX, Aggregation.MIN})
+
+
 def _mean(values: Sequence[Decimal]) -> Decimal:
     """Arithmetic mean of a non-empty sequence."""
     return sum(values, ZERO) / len(values)
@@ -60,6 +65,8 @@ def aggregate(
         check_numbers(scale=scale)
     if not observations:
         return None
+    if aggregation in _PICKS:
+        return _combine([o.value for o in observations], aggregation)
     with localcontext(CONTEXT):
         if aggregation is Aggregation.RATIO:
             numerators: list[Decimal] = []
@@ -98,6 +105,8 @@ def aggregate_targets(
                 check_numbers(**{f"weights[{index}]": weight})
     if not targets:
         return None
+    if aggregation in _PICKS:
+        return _combine(targets, aggregation)
     with localcontext(CONTEXT):
         if weights is not None and aggregation in (Aggregation.MEAN, Aggregation.RATIO):
             total = sum(weights, ZERO)

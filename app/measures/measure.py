@@ -337,14 +337,11 @@ class MeasureMath:
         known = self._targets_at.get(code, _UNSEEN)
         if known is not _UNSEEN:
             return known  # type: ignore[return-value]
-        found = self._targets_at[code] = self._target_at(code)
-        return found
-
-    def _target_at(self, code: str) -> Target | None:
         direct = self.targets.get(code)
-        if direct is not None:
-            return as_rule_target(direct)
-        return self.combine_targets(self._parts(code))
+        found = self._targets_at[code] = (
+            self.combine_targets(self._parts(code)) if direct is None else as_rule_target(direct)
+        )
+        return found
 
     def ytd_target(self, frame: Frame) -> Target | None:
         if len(frame.to_date) == 1:
@@ -389,12 +386,12 @@ class MeasureMath:
         combined = aggregate_targets(values, self.aggregation, weights=weights)
         # Floors combine like the targets they guard, when every part has one.
         floor = (
-            aggregate_targets(floors, self.aggregation, weights=weights)
+            quantize(aggregate_targets(floors, self.aggregation, weights=weights), places)
             if len(floors) == len(parts)
             else None
         )
         # Exact Decimals by construction (aggregate_targets checked every part it combined).
-        return Target.known(value=quantize(combined, places), floor=quantize(floor, places))
+        return Target.known(value=quantize(combined, places), floor=floor)
 
     def _parts(self, code: str) -> tuple[str, ...]:
         """The next level down that still holds this indicator's values or targets."""

@@ -27,13 +27,6 @@ _MISSING = RagResult(rag=Rag.MISSING, shortfall=None, shortfall_pct=None)
 _DATA_ONLY = RagResult(rag=Rag.DATA_ONLY, shortfall=None, shortfall_pct=None)
 
 
-def _given(target: Target | None) -> Target | None:
-    """The target, or None when it sets nothing to measure against."""
-    if target is None or (target.value is None and target.lower is None and target.upper is None):
-        return None
-    return target
-
-
 def _check_fits(*, target: Target, polarity: Polarity) -> None:
     """Reject a target whose shape does not suit the polarity: that is a setup error, not data."""
     if polarity is Polarity.WITHIN_RANGE and target.value is not None:
@@ -45,11 +38,11 @@ def _check_fits(*, target: Target, polarity: Polarity) -> None:
 
 def _prepare(*, target: Target | None, polarity: Polarity) -> Target | None:
     """The target to rate against, checked; None when there is nothing to rate against."""
-    if polarity is Polarity.NONE:
+    if polarity is Polarity.NONE or target is None:
         return None
-    target = _given(target)
-    if target is not None:
-        _check_fits(target=target, polarity=polarity)
+    if target.value is None and target.lower is None and target.upper is None:
+        return None  # it sets nothing to measure against
+    _check_fits(target=target, polarity=polarity)
     return target
 
 
