@@ -19,7 +19,20 @@ class Observation:
     denominator: Decimal | None = None
 
     def __post_init__(self) -> None:
-        check_numbers(value=self.value, numerator=self.numerator, denominator=self.denominator)
+        # The common case (finite Decimals, parts absent) in one test, as ``check_numbers``
+        # takes it: a status computation makes thousands; anything else the named checks.
+        value, numerator, denominator = self.value, self.numerator, self.denominator
+        if not (
+            (type(value) is Decimal and value.is_finite())
+            and (numerator is None or (type(numerator) is Decimal and numerator.is_finite()))
+            and (denominator is None or (type(denominator) is Decimal and denominator.is_finite()))
+        ):
+            check_numbers(value=value, numerator=numerator, denominator=denominator)
+
+
+# The aggregations that pick one of the figures: no arithmetic, so no decimal context to set
+# (a status computation combines thousands of periods).
+_PICKS = frozenset({Aggregation.LATEST, Aggregation.MAX, Aggregation.MIN})
 
 
 def _mean(values: Sequence[Decimal]) -> Decimal:
@@ -48,9 +61,12 @@ def aggregate(
     observations: Sequence[Observation], aggregation: Aggregation, *, scale: Decimal = Decimal(1)
 ) -> Decimal | None:
     """Combine period values, given in period order, by the indicator's aggregation."""
-    check_numbers(scale=scale)
+    if type(scale) is not Decimal or not scale.is_finite():
+        check_numbers(scale=scale)
     if not observations:
         return None
+    if aggregation in _PICKS:
+        return _combine([o.value for o in observations], aggregation)
     with localcontext(CONTEXT):
         if aggregation is Aggregation.RATIO:
             numerators: list[Decimal] = []
@@ -89,6 +105,8 @@ def aggregate_targets(
                 check_numbers(**{f"weights[{index}]": weight})
     if not targets:
         return None
+    if aggregation in _PICKS:
+        return _combine(targets, aggregation)
     with localcontext(CONTEXT):
         if weights is not None and aggregation in (Aggregation.MEAN, Aggregation.RATIO):
             total = sum(weights, ZERO)

@@ -35,26 +35,22 @@ def forecast_year_end(
     upper_bound: Decimal | None = None,
 ) -> Forecast | None:
     """Forecast the year-end outturn: actual, run rate for sums, linear trend otherwise."""
-    if periods_in_year < 1:
-        raise ValueError(f"periods_in_year must be at least 1, not {periods_in_year}")
-    if len(values) > periods_in_year:
-        raise ValueError(f"{len(values)} values for a year of {periods_in_year} periods")
-    if aggregation not in AGGREGATIONS:
-        raise ValueError(f"unknown aggregation {aggregation!r}")
-    if lower_bound is not None and upper_bound is not None and lower_bound > upper_bound:
-        raise ValueError(f"lower_bound {lower_bound} is above upper_bound {upper_bound}")
-    known = {index: value for index, value in enumerate(values) if value is not None}
-    for value in known.values():
-        if not value.is_finite():
-            raise ValueError(f"values must be finite, not {value!r}")
-    if not known:
+    method = forecast_method(
+        values=values,
+        periods_in_year=periods_in_year,
+        aggregation=aggregation,
+        lower_bound=lower_bound,
+        upper_bound=upper_bound,
+    )
+    if method is None:
         return None
+    known = {index: value for index, value in enumerate(values) if value is not None}
 
-    if len(known) == periods_in_year:
+    if method is ForecastMethod.ACTUAL:
         year = [known[index] for index in range(periods_in_year)]
-        return Forecast(value=_aggregate(year, aggregation), method=ForecastMethod.ACTUAL)
+        return Forecast(value=_aggregate(year, aggregation), method=method)
 
-    if aggregation == "sum":
+    if method is ForecastMethod.RUN_RATE:
         # Missing periods (not yet due, or gaps) are assumed to run at the known periods'
         # average, so a gap does not drag the projected total down.
         run_rate = sum(known.values(), Decimal(0)) / len(known) * periods_in_year
@@ -68,6 +64,40 @@ def forecast_year_end(
         for index in range(periods_in_year)
     ]
     return Forecast(value=_aggregate(year, aggregation), method=ForecastMethod.LINEAR_TREND)
+
+
+def forecast_method(
+    *,
+    values: Sequence[Decimal | None],
+    periods_in_year: int,
+    aggregation: str,
+    lower_bound: Decimal | None = None,
+    upper_bound: Decimal | None = None,
+) -> ForecastMethod | None:
+    """How ``forecast_year_end`` forecasts these values (None: it does not), with the same
+    checks of its arguments, without projecting anything: a caller that forecasts by another
+    method where this one would project (``app.measures.measure``: the target profile) need
+    not work the projection out."""
+    if periods_in_year < 1:
+        raise ValueError(f"periods_in_year must be at least 1, not {periods_in_year}")
+    if len(values) > periods_in_year:
+        raise ValueError(f"{len(values)} values for a year of {periods_in_year} periods")
+    if aggregation not in AGGREGATIONS:
+        raise ValueError(f"unknown aggregation {aggregation!r}")
+    if lower_bound is not None and upper_bound is not None and lower_bound > upper_bound:
+        raise ValueError(f"lower_bound {lower_bound} is above upper_bound {upper_bound}")
+    known = 0
+    for value in values:
+        if value is None:
+            continue
+        if not value.is_finite():
+            raise ValueError(f"values must be finite, not {value!r}")
+        known += 1
+    if not known:
+        return None
+    if known == periods_in_year:
+        return ForecastMethod.ACTUAL
+    return ForecastMethod.RUN_RATE if aggregation == "sum" else ForecastMethod.LINEAR_TREND
 
 
 def _aggregate(year: Sequence[Decimal], aggregation: str) -> Decimal:

@@ -23,12 +23,13 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, localcontext
+from functools import lru_cache
 from typing import Protocol
 
 from app.core.schemas import ResponseSchema
 from app.measures import rules
 from app.measures.aggregation import Observation, aggregate, aggregate_targets
-from app.measures.forecast import ForecastMethod, forecast_year_end
+from app.measures.forecast import ForecastMethod, forecast_method, forecast_year_end
 from app.measures.numbers import CONTEXT, quantize
 from app.measures.vocabulary import (
     VALUE_KIND,
@@ -336,14 +337,11 @@ class MeasureMath:
         known = self._targets_at.get(code, _UNSEEN)
         if known is not _UNSEEN:
             return known  # type: ignore[return-value]
-        found = self._targets_at[code] = self._target_at(code)
-        return found
-
-    def _target_at(self, code: str) -> Target | None:
         direct = self.targets.get(code)
-        if direct is not None:
-            return as_rule_target(direct)
-        return self.combine_targets(self._parts(code))
+        found = self._targets_at[code] = (
+            self.combine_targets(self._parts(code)) if direct is None else as_rule_target(direct)
+        )
+        return found
 
     def ytd_target(self, frame: Frame) -> Target | None:
         if len(frame.to_date) == 1:
@@ -388,24 +386,30 @@ class MeasureMath:
         combined = aggregate_targets(values, self.aggregation, weights=weights)
         # Floors combine like the targets they guard, when every part has one.
         floor = (
-            aggregate_targets(floors, self.aggregation, weights=weights)
+            quantize(aggregate_targets(floors, self.aggregation, weights=weights), places)
             if len(floors) == len(parts)
             else None
         )
         # Exact Decimals by construction (aggregate_targets checked every part it combined).
-        return Target.known(value=quantize(combined, places), floor=quantize(floor, places))
+        return Target.known(value=quantize(combined, places), floor=floor)
 
-    def _parts(self, code: str) -> list[str]:
+    def _parts(self, code: str) -> tuple[str, ...]:
         """The next level down that still holds this indicator's values or targets."""
-        if calendar.is_within(calendar.parse_period(code).kind, self.kind):
-            return []
-        return calendar.children(code)
+        return _parts_of(code, self.kind)
 
     def _denominator(self, code: str) -> Decimal | None:
         figures = [self.values.get(unit) for unit in calendar.units_of(code, self.kind)]
         if not figures or any(f is None or f.denominator is None for f in figures):
             return None
         return sum((f.denominator for f in figures if f and f.denominator is not None), Decimal(0))
+
+
+# Worked out once per code and kind: every status combines the same few periods' targets.
+@lru_cache(maxsize=1024)
+def _parts_of(code: str, kind: PeriodKind) -> tuple[str, ...]:
+    if calendar.is_within(calendar.parse_period(code).kind, kind):
+        return ()
+    return tuple(calendar.children(code))
 
 
 def _enclosing(unit: str, within: str) -> list[str]:
@@ -477,36 +481,49 @@ def forecast(
     indicator = math.indicator
     to_date = calendar.units_to_date(frame.period, math.kind)
     figures = [math.values.get(code) for code in to_date]
+    values = [figure.value if figure else None for figure in figures]
+    periods_in_year = len(calendar.units_of(frame.year, math.kind))
     lower, upper = BOUNDS.get(indicator.value_type, (None, None))
-    projected = forecast_year_end(
-        values=[figure.value if figure else None for figure in figures],
-        periods_in_year=len(calendar.units_of(frame.year, math.kind)),
-        aggregation=math.aggregation.value,
+    method = forecast_method(
+        values=values,
+        periods_in_year=periods_in_year,
+        aggregation=math.aggregation,
         lower_bound=lower,
         upper_bound=upper,
     )
-    if projected is None:
+    if method is None:
         return None
     year_target = math.target_at(frame.year)
-    value: Decimal | None = projected.value
-    method = projected.method
-    if method is ForecastMethod.ACTUAL:
-        if ytd.value is not None:
-            # The year is complete: its outturn as the status reports it (a ratio pooled from
-            # its numerators and denominators, not the mean of its periods).
-            value = ytd.value
+    value: Decimal | None
+    if method is ForecastMethod.ACTUAL and ytd.value is not None:
+        # The year is complete: its outturn as the status reports it (a ratio pooled from
+        # its numerators and denominators, not the mean of its periods).
+        value = ytd.value
     elif (
-        ytd.value is not None
+        method is not ForecastMethod.ACTUAL
+        and ytd.value is not None
         and year_target is not None
         and year_target.value is not None
         and ytd.target is not None
         and ytd.target.value
     ):
+        # The profile's forecast, whatever the projection would have been: not worked out.
         with localcontext(CONTEXT):
             value = _within_bounds(
                 year_target.value * ytd.value / ytd.target.value, lower=lower, upper=upper
             )
         method = ForecastMethod.TARGET_PROFILE
+    else:
+        projected = forecast_year_end(
+            values=values,
+            periods_in_year=periods_in_year,
+            aggregation=math.aggregation,
+            lower_bound=lower,
+            upper_bound=upper,
+        )
+        assert projected is not None  # forecast_method said it forecasts
+        assert projected.method is method
+        value = projected.value
     value = quantize(value, math.places)
     assert value is not None
     # No amber_if_improving: a forecast has no same-period-last-year figure to improve on.

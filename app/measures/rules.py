@@ -22,11 +22,9 @@ class RagResult:
     shortfall_pct: Decimal | None
 
 
-def _given(target: Target | None) -> Target | None:
-    """The target, or None when it sets nothing to measure against."""
-    if target is None or (target.value is None and target.lower is None and target.upper is None):
-        return None
-    return target
+# The results with no shortfall, made once (frozen: shared by every evaluation).
+_MISSING = RagResult(rag=Rag.MISSING, shortfall=None, shortfall_pct=None)
+_DATA_ONLY = RagResult(rag=Rag.DATA_ONLY, shortfall=None, shortfall_pct=None)
 
 
 def _check_fits(*, target: Target, polarity: Polarity) -> None:
@@ -40,11 +38,11 @@ def _check_fits(*, target: Target, polarity: Polarity) -> None:
 
 def _prepare(*, target: Target | None, polarity: Polarity) -> Target | None:
     """The target to rate against, checked; None when there is nothing to rate against."""
-    if polarity is Polarity.NONE:
+    if polarity is Polarity.NONE or target is None:
         return None
-    target = _given(target)
-    if target is not None:
-        _check_fits(target=target, polarity=polarity)
+    if target.value is None and target.lower is None and target.upper is None:
+        return None  # it sets nothing to measure against
+    _check_fits(target=target, polarity=polarity)
     return target
 
 
@@ -150,9 +148,9 @@ def evaluate_rag(
     # not this period's value has arrived yet.
     checked = _prepare(target=target, polarity=polarity)
     if actual is None:
-        return RagResult(rag=Rag.MISSING, shortfall=None, shortfall_pct=None)
+        return _MISSING
     if checked is None:
-        return RagResult(rag=Rag.DATA_ONLY, shortfall=None, shortfall_pct=None)
+        return _DATA_ONLY
     with localcontext(CONTEXT):
         gap = _shortfall(actual=actual, target=checked, polarity=polarity)
         reference = _reference(actual=actual, target=checked)
