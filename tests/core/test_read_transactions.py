@@ -15,6 +15,7 @@ from httpx import AsyncClient
 
 from app.access.permissions import Role
 from tests.factories import Factory
+from tests.helpers import create_indicator
 
 pytestmark = pytest.mark.skipif(
     not os.environ.get("GT_TEST_DATABASE_URL", "").startswith("postgresql"),
@@ -49,19 +50,7 @@ async def test_a_read_sends_no_begin_or_commit_and_sees_what_was_committed_befor
     client, factory = committed
     await factory.financial_year(2025)
     perf = await factory.headers(Role.PERFORMANCE_TEAM)
-    created = await client.post(
-        "/api/v1/indicators",
-        json={
-            "code": "READ1",
-            "title": "Read outside a transaction",
-            "value_type": "number",
-            "polarity": "higher_is_better",
-            "frequency": "quarterly",
-            "org_unit_code": "HOU",
-        },
-        headers=perf,
-    )
-    assert created.status_code == 201
+    await create_indicator(client, perf, "READ1", value_type="number", decimal_places=0)
     saved = await client.put(
         "/api/v1/indicators/READ1/values/2025-26-Q1", json={"value": 7}, headers=perf
     )
@@ -86,19 +75,7 @@ async def test_a_write_after_reads_still_runs_in_a_transaction_of_its_own_that_c
         assert (await client.get("/api/v1/indicators", headers=perf)).status_code == 200
 
     with simple_statements() as sent:
-        created = await client.post(
-            "/api/v1/indicators",
-            json={
-                "code": "WRITE1",
-                "title": "Written after reads",
-                "value_type": "number",
-                "polarity": "higher_is_better",
-                "frequency": "quarterly",
-                "org_unit_code": "HOU",
-            },
-            headers=perf,
-        )
-    assert created.status_code == 201
+        await create_indicator(client, perf, "WRITE1")
     control = transaction_control(sent)
     # The request's own transaction, read-write (a connection handed back by a read is reset).
     assert control[0].startswith("BEGIN")
