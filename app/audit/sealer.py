@@ -20,12 +20,13 @@ import logging
 from pathlib import Path
 from typing import Any, ClassVar
 
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.checkpoint import CheckpointFile, CheckpointInvalid
 from app.audit.hashing import GENESIS_HASH, link_hash
 from app.audit.repository import AuditRepository
 from app.audit.seal import PENDING, SEALED, AuditSeal, seal_of
+from app.core.db import may_run_outside_a_transaction
 
 logger = logging.getLogger("app.audit")
 
@@ -57,11 +58,8 @@ class AuditSealer:
     async def _any_pending_now(self) -> bool:
         """Whether committed events wait to be sealed, read as of now, after the lock was let
         go: a writer that found it taken had committed before, so its events show here."""
-        bind = self.session.bind
-        # An engine's own connections only (a session bound to a connection, as in tests,
-        # shares a transaction that is not its to end): elsewhere the next round looks.
-        if not (isinstance(bind, AsyncEngine) and bind.dialect.name == "postgresql"):
-            return True
+        if not may_run_outside_a_transaction(self.session):
+            return True  # the next round looks
         await self.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
         try:
             return await self.repository.any_pending()

@@ -127,8 +127,7 @@ def _ping_in_one_round_trip(engine: AsyncEngine, *, bypass: bool = True) -> None
     def do_ping(dbapi_connection: Any) -> bool:
         raw = dbapi_connection._connection
         handed_back = returned.pop(raw, None)
-        recent = handed_back is not None and time.monotonic() - handed_back < PING_BYPASS_SECONDS
-        if bypass and recent:
+        if handed_back is not None and time.monotonic() - handed_back < PING_BYPASS_SECONDS:
             return True
         try:
             await_(raw.execute("SELECT 1"))
@@ -141,7 +140,8 @@ def _ping_in_one_round_trip(engine: AsyncEngine, *, bypass: bool = True) -> None
             returned[dbapi_connection._connection] = time.monotonic()
 
     engine.sync_engine.dialect.do_ping = do_ping  # type: ignore[method-assign]
-    event.listen(engine.sync_engine.pool, "checkin", on_checkin)
+    if bypass:
+        event.listen(engine.sync_engine.pool, "checkin", on_checkin)
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:
@@ -200,6 +200,14 @@ async def unit_of_work(
             raise
         else:
             await session.commit()
+
+
+def may_run_outside_a_transaction(session: AsyncSession) -> bool:
+    """Whether the session may run statements outside a transaction (``AUTOCOMMIT``): on
+    PostgreSQL, and on an engine's own connections only; a session bound to a connection (the
+    tests') shares a transaction that is not its to end."""
+    bind = session.bind
+    return isinstance(bind, AsyncEngine) and bind.dialect.name == "postgresql"
 
 
 async def holds_sqlite_write_lock(session: AsyncSession) -> bool:

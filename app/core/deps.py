@@ -6,10 +6,10 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.core.config import Settings
-from app.core.db import unit_of_work
+from app.core.db import may_run_outside_a_transaction, unit_of_work
 from app.core.outage import OUTAGE
 
 
@@ -36,10 +36,7 @@ _READ_OUTSIDE_A_TRANSACTION: dict[str, object] = {
 
 
 def _read_options(session: AsyncSession) -> dict[str, object]:
-    bind = session.bind
-    # An engine's own connections only: a session bound to a connection (the tests') shares
-    # a transaction that is not the request's to end.
-    if isinstance(bind, AsyncEngine) and bind.dialect.name == "postgresql":
+    if may_run_outside_a_transaction(session):
         return _READ_OUTSIDE_A_TRANSACTION
     return _READ_ONLY
 
