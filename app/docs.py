@@ -32,6 +32,10 @@ def install_docs(app: FastAPI, *, prefix: str) -> None:
     static = f"{docs}/assets"
     redirect = f"{docs}/oauth2-redirect"
     openapi_url = app.openapi_url or f"{prefix}/openapi.json"
+    # The pages' endpoints hold plain strings, never the app: FastAPI keeps the endpoints it
+    # has inspected in caches of its own, so one holding the app would keep every app made in
+    # this process (each test's) alive.
+    title = f"{app.title}: API"
     router = APIRouter(
         include_in_schema=False, dependencies=[Depends(reject_unknown_query_parameters)]
     )
@@ -40,7 +44,7 @@ def install_docs(app: FastAPI, *, prefix: str) -> None:
     async def swagger_ui() -> HTMLResponse:
         return get_swagger_ui_html(
             openapi_url=openapi_url,
-            title=f"{app.title}: API",
+            title=title,
             swagger_js_url=f"{static}/swagger-ui-bundle.js",
             swagger_css_url=f"{static}/swagger-ui.css",
             swagger_favicon_url=f"{static}/favicon.png",
@@ -57,7 +61,7 @@ def install_docs(app: FastAPI, *, prefix: str) -> None:
     async def redoc() -> HTMLResponse:
         return get_redoc_html(
             openapi_url=openapi_url,
-            title=f"{app.title}: API",
+            title=title,
             redoc_js_url=f"{static}/redoc.standalone.js",
             redoc_favicon_url=f"{static}/favicon.png",
             with_google_fonts=False,
