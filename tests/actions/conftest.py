@@ -3,15 +3,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from fastapi import FastAPI
 
-from tests.actions.helpers import mount_routers, pinned_clock
-
-
-@pytest.fixture
-def app(app: FastAPI) -> FastAPI:
-    """The app with the action, project and risk routers, wherever app/api.py stands."""
-    return mount_routers(app)
+from tests.actions.helpers import pinned_clock
 
 
 @pytest.fixture(autouse=True)

@@ -7,16 +7,11 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from fastapi import APIRouter, FastAPI
 from httpx import AsyncClient, Response
-from starlette.routing import NoMatchFound
 
-from app.actions.router import router as actions_router
 from app.core import clock
 from app.core.db import unit_of_work
 from app.plans.models import Objective, Plan, PlanKind
-from app.projects.router import router as projects_router
-from app.risks.router import router as risks_router
 from tests.factories import Factory
 from tests.helpers import API, Headers
 
@@ -26,21 +21,6 @@ RISKS = f"{API}/risks"
 AUDIT = f"{API}/audit-events"
 # Every test in these folders runs on this day unless it moves the clock itself.
 TODAY = date(2025, 7, 1)
-
-
-def mount_routers(app: FastAPI) -> FastAPI:
-    """Mount the action, project and risk routers unless app/api.py already does."""
-    routers: list[tuple[str, APIRouter]] = [
-        ("list_actions", actions_router),
-        ("list_projects", projects_router),
-        ("list_risks", risks_router),
-    ]
-    for route_name, router in routers:
-        try:
-            app.url_path_for(route_name)
-        except NoMatchFound:
-            app.include_router(router, prefix=API)
-    return app
 
 
 def pin_today(day: date = TODAY) -> None:
