@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, SessionTransaction
 
 from app.audit.checkpoint import CheckpointFile
 from app.core.config import Settings, get_settings
+from app.core.db import install_once
 
 logger = logging.getLogger("app.audit")
 
@@ -66,7 +67,7 @@ def install_audit_seal(maker: async_sessionmaker[AsyncSession], seal: AuditSeal)
         raise ValueError("the sessionmaker's session class is not an AsyncSession")
     maker.class_ = SealingSession
     maker.kw["info"] = {**maker.kw.get("info", {}), _SEAL: seal}
-    if event.contains(sync_maker, "after_begin", _after_begin):
+    if not install_once(sync_maker, "audit seal"):
         return
     event.listen(sync_maker, "after_begin", _after_begin)
     event.listen(sync_maker, "after_soft_rollback", _after_rollback)

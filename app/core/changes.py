@@ -36,7 +36,7 @@ from sqlalchemy import BigInteger, String, Table, Text, event, inspect, select, 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, SessionTransaction, mapped_column
 
-from app.core.db import Base
+from app.core.db import Base, install_once
 
 # A table a status is computed from says so in its info: ``{CHANGES: "indicator_id"}`` names the
 # column holding the one indicator a row belongs to; ``{CHANGES: EVERY}`` marks rows that may
@@ -199,7 +199,7 @@ def install_change_tracking(maker: async_sessionmaker[AsyncSession]) -> None:
     sync_maker = maker.kw.get("sync_session_class")
     if sync_maker is None:
         raise ValueError("make the sessionmaker with app.core.db.create_sessionmaker")
-    if event.contains(sync_maker, "before_commit", _before_commit):
+    if not install_once(sync_maker, "change tracking"):
         return
     event.listen(sync_maker, "after_flush", _after_flush)
     event.listen(sync_maker, "do_orm_execute", _on_execute)

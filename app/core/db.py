@@ -165,6 +165,25 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
+# What each install_once name has been installed on, forgotten with the object.
+_INSTALLED: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
+
+
+def install_once(target: Any, name: str) -> bool:
+    """True the first time ``name`` is asked for on ``target`` (a sessionmaker, a pool): the
+    caller then installs its listeners; False every time after.
+
+    Not ``event.contains``: SQLAlchemy's registry keys listeners by ``id(target)`` and keeps a
+    sessionmaker's entries after the sessionmaker is gone, so a new one made at a dropped one's
+    address passed for installed, and its sessions committed with no change tracking: the data
+    version stood still and statuses read as kept were stale."""
+    done = _INSTALLED.setdefault(target, set())
+    if name in done:
+        return False
+    done.add(name)
+    return True
+
+
 def create_sessionmaker(
     bind: AsyncEngine | AsyncConnection, **options: Any
 ) -> async_sessionmaker[AsyncSession]:

@@ -35,6 +35,8 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.core.db import install_once
+
 MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
 # Requests that match no route are counted under this one label, so a scan of random paths
 # cannot make a label per path.
@@ -120,7 +122,7 @@ def record_status_cache(*, hits: int, computed: int) -> None:
 def install_pool_metrics(engine: AsyncEngine) -> None:
     """Count the engine's pool checkouts and the connections in use (from the lifespan)."""
     pool = engine.sync_engine.pool
-    if event.contains(pool, "checkout", _checked_out):
+    if not install_once(pool, "pool metrics"):
         return
     size = getattr(pool, "size", None)
     if callable(size):

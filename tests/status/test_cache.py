@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import gc
 import uuid
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 from httpx import AsyncClient
 from sqlalchemy import event, insert, select, text, update
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.sql.util import find_tables
 
 from app.access.permissions import Role
@@ -25,6 +27,7 @@ from app.core.changes import (
     changed_since,
     current_version,
     has_changes,
+    mark_changed,
 )
 from app.core.clock import utcnow
 from app.core.config import Settings
@@ -37,7 +40,7 @@ from app.status.cache import Snapshot, StatusCache
 from app.status.schemas import StatusRead
 from app.status.service import StatusService
 from tests.factories import Factory
-from tests.helpers import API, INDICATORS, Headers, person, seed_approved
+from tests.helpers import API, INDICATORS, Headers, person, seed_approved, sessionmaker_for
 from tests.indicators.helpers import approved_value, create_indicator, set_target
 from tests.reports.test_scorecard import statements
 
@@ -425,6 +428,41 @@ async def test_the_change_log_names_the_indicators_each_commit_wrote(
         await session.execute(text("UPDATE data_version SET token = 'edited-by-hand'"))
     assert await since(last) is None
     assert (await now()).seq > later.seq > middle.seq > start.seq
+
+
+def made_where_a_dropped_one_lived(
+    make: Callable[[], async_sessionmaker[AsyncSession]],
+) -> async_sessionmaker[AsyncSession]:
+    """A sessionmaker whose sessions' class sits where one of a dropped sessionmaker did."""
+    seen: set[int] = set()
+    for _ in range(1000):
+        maker = make()
+        address = id(maker.kw["sync_session_class"])
+        if address in seen:
+            return maker
+        seen.add(address)
+        del maker
+        gc.collect(0)  # its own objects are young: the youngest generation frees them
+    pytest.fail("no sessionmaker was made at a dropped one's address")
+
+
+async def test_a_sessionmaker_made_where_a_dropped_one_lived_still_renews_the_data_version(
+    connection: AsyncConnection, settings: Settings
+) -> None:
+    """SQLAlchemy remembers listeners by the address of what they were put on, after it is
+    gone: a sessionmaker made at a dropped one's address once passed for one already given
+    change tracking, and its commits left the data version (and every kept status) as it was."""
+    maker = made_where_a_dropped_one_lived(lambda: sessionmaker_for(connection, settings))
+
+    async with unit_of_work(maker) as session:
+        before = await current_version(session)
+        mark_changed(session, Base.metadata.tables["period"])  # bears on every indicator
+    async with unit_of_work(maker) as session:
+        after = await current_version(session)
+        assert await changed_since(session, before, until=after) is None
+
+    assert after.seq == before.seq + 1
+    assert after.token != before.token
 
 
 def tables_read(clause: Any) -> set[str]:
