@@ -162,19 +162,57 @@ def status_cache() -> StatusCache:
     return StatusCache()
 
 
-@pytest.fixture
-def app(
-    settings: Settings,
+def _bind(
+    application: FastAPI,
     engine: AsyncEngine,
     sessionmaker: async_sessionmaker[AsyncSession],
     status_cache: StatusCache,
 ) -> FastAPI:
-    application = create_app(settings, run_startup=False)
     application.state.engine = engine
     application.state.sessionmaker = sessionmaker
     # As in the app: every report read goes through the status cache.
     application.state.status_cache = status_cache
     return application
+
+
+@pytest.fixture(scope="session")
+def shared_app(settings: Settings) -> FastAPI:
+    """The app, made once per run: FastAPI works out each route's dependencies on an app's
+    first request (300-600 ms for ours), which an app made per test paid in every test."""
+    return create_app(settings, run_startup=False)
+
+
+@pytest.fixture
+def app(
+    shared_app: FastAPI,
+    engine: AsyncEngine,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    status_cache: StatusCache,
+) -> Iterator[FastAPI]:
+    """The app on this test's transaction. What a test changes on it (its state, dependency
+    overrides, metrics probes) is put back after; a test adding routes takes ``fresh_app``."""
+    state = dict(shared_app.state._state)
+    probes = list(shared_app.state.metrics_probes)
+    routes = len(shared_app.router.routes)
+    try:
+        yield _bind(shared_app, engine, sessionmaker, status_cache)
+    finally:
+        shared_app.state._state.clear()
+        shared_app.state._state.update(state)
+        shared_app.state.metrics_probes[:] = probes
+        shared_app.dependency_overrides.clear()
+        assert len(shared_app.router.routes) == routes, "a test adding routes takes fresh_app"
+
+
+@pytest.fixture
+def fresh_app(
+    settings: Settings,
+    engine: AsyncEngine,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    status_cache: StatusCache,
+) -> FastAPI:
+    """An app of this test's own, for a test that adds routes to it."""
+    return _bind(create_app(settings, run_startup=False), engine, sessionmaker, status_cache)
 
 
 @pytest.fixture

@@ -67,7 +67,11 @@ async def test_a_garbage_bearer_token_is_401_with_a_bearer_challenge(client: Asy
     assert response.headers["www-authenticate"] == "Bearer"
 
 
-async def test_an_unexpected_error_is_a_500_problem_json_that_leaks_nothing(app: FastAPI) -> None:
+async def test_an_unexpected_error_is_a_500_problem_json_that_leaks_nothing(
+    fresh_app: FastAPI,
+) -> None:
+    app = fresh_app
+
     @app.get("/test-only/boom")
     async def boom() -> None:
         raise RuntimeError("connection string postgres://secret@db")
@@ -83,7 +87,9 @@ async def test_an_unexpected_error_is_a_500_problem_json_that_leaks_nothing(app:
     assert body["instance"] == "/test-only/boom"
 
 
-async def test_an_unexpected_error_still_carries_the_request_id(app: FastAPI) -> None:
+async def test_an_unexpected_error_still_carries_the_request_id(fresh_app: FastAPI) -> None:
+    app = fresh_app
+
     @app.get("/test-only/boom")
     async def boom() -> None:
         raise RuntimeError("boom")
