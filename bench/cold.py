@@ -141,15 +141,19 @@ async def measure(
         statements += 1
 
     event.listen(engine.sync_engine, "before_cursor_execute", count)
-    # Each statement of the last computation: its start, its text and how long until done.
+    # Each statement of the last computation: its start, its text and how long until done
+    # (by connection: the SPC fits' inputs are read on one of their own meanwhile).
     timings: list[list[Any]] = []
 
-    def started(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        timings.append([time.perf_counter(), " ".join(statement.split())[:90], 0.0, -1])
+    def started(conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        conn.info["bench_timing"] = entry = [time.perf_counter(), " ".join(statement.split())[:90]]
+        timings.append([*entry, 0.0, -1])
+        entry.append(len(timings) - 1)
 
-    def finished(_conn: Any, cursor: Any, *_: Any) -> None:
-        timings[-1][2] = round((time.perf_counter() - timings[-1][0]) * 1000, 1)
-        timings[-1][3] = cursor.rowcount
+    def finished(conn: Any, cursor: Any, *_: Any) -> None:
+        start, _, index = conn.info.pop("bench_timing")
+        timings[index][2] = round((time.perf_counter() - start) * 1000, 1)
+        timings[index][3] = cursor.rowcount
 
     event.listen(engine.sync_engine, "before_cursor_execute", started)
     event.listen(engine.sync_engine, "after_cursor_execute", finished)

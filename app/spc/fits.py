@@ -23,6 +23,7 @@ chart as before, without the digests.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import uuid
@@ -45,7 +46,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.pool import QueuePool
 
 from app.core.clock import utcnow
 from app.core.db import holds_sqlite_write_lock, unit_of_work
@@ -62,6 +64,18 @@ logger = logging.getLogger(__name__)
 
 # Rows per upsert statement.
 _CHUNK = 500
+
+
+@dataclass(frozen=True)
+class FitInputs:
+    """What decides whether each stored fit stands: the digests of each indicator's series and
+    point targets as they are now, its chart settings, and the fits stored for the day (each
+    with the digest it was fitted under)."""
+
+    values: dict[uuid.UUID, str]
+    targets: dict[uuid.UUID, str]
+    settings: dict[uuid.UUID, ChartSettings]
+    stored: dict[uuid.UUID, tuple[str, Icons]]
 
 
 @dataclass(frozen=True)
@@ -164,19 +178,72 @@ def combined(
 
 class SpcFits:
     """The stored fits of the database ``session`` reads, written with ``maker`` (None: read,
-    never written)."""
+    never written); ``ids`` turns the ids read into ``uuid.UUID``s (the caller's, when it reads
+    the same ids)."""
 
     def __init__(
-        self, session: AsyncSession, *, maker: async_sessionmaker[AsyncSession] | None = None
+        self,
+        session: AsyncSession,
+        *,
+        maker: async_sessionmaker[AsyncSession] | None = None,
+        ids: UuidMemo | None = None,
     ) -> None:
         self.session = session
         self.maker = maker
+        self.ids = UuidMemo() if ids is None else ids
+
+    @asynccontextmanager
+    async def reading_aside(
+        self, *, ids: Ids, until: date
+    ) -> AsyncIterator[asyncio.Task[FitInputs] | None]:
+        """The inputs ``icons`` compares with the stored fits, read from now on a connection of
+        their own while the caller reads its figures on its session (the digests are the
+        database's work, tens of milliseconds): a task to give ``icons``, or None where they
+        are read in turn on the session (SQLite, a maker bound to one connection as in tests,
+        nothing to store fits with, or no connection idle in the pool). Cancelled on leaving
+        if not taken.
+
+        The caller's reads run outside a transaction or at READ COMMITTED, each statement on
+        a snapshot of its own, so the inputs read on another connection are as current as any
+        other statement of the computation."""
+        bind = self.maker.kw.get("bind") if self.maker is not None else None
+        if (
+            not isinstance(bind, AsyncEngine)
+            or bind.dialect.name != "postgresql"
+            # Only on a connection idle in the pool: never waiting for one, nor opening one,
+            # while this computation holds its own (a busy server reads them in turn).
+            or not isinstance(bind.pool, QueuePool)
+            or bind.pool.checkedin() == 0
+        ):
+            yield None
+            return
+
+        async def read() -> FitInputs:
+            async with bind.connect() as connection:
+                await connection.execution_options(isolation_level="AUTOCOMMIT")
+                # A plain session (none of the app's listeners: it only reads).
+                async with AsyncSession(connection) as reader:
+                    return await self._inputs(ids, until, reader)
+
+        task = asyncio.create_task(read())
+        try:
+            yield task
+        finally:
+            task.cancel()
+            # Its connection back in the pool, and its error (if any) taken, before leaving.
+            await asyncio.gather(task, return_exceptions=True)
 
     async def icons(
-        self, *, ids: Ids, indicators: Sequence[ChartedIndicator], until: date
+        self,
+        *,
+        ids: Ids,
+        indicators: Sequence[ChartedIndicator],
+        until: date,
+        aside: asyncio.Task[FitInputs] | None = None,
     ) -> dict[uuid.UUID, Icons]:
         """Each indicator's icons for its chart up to ``until``: stored where the inputs are
-        as they were fitted, fitted (and stored) where not."""
+        as they were fitted, fitted (and stored) where not. ``aside``: the inputs as
+        ``reading_aside`` reads them."""
         if not indicators:
             return {}
         if self.maker is None:
@@ -190,39 +257,47 @@ class SpcFits:
                 for key, chart in fitted.items()
             }
         dialect = self._dialect()
-        periods = _periods(dialect)
-        values = await self._digests(
-            _series_query(ids, until, periods),
-            _key(dialect, periods, IndicatorValue.approved_value),
-        )
-        targets = await self._digests(
-            _targets_query(ids, until, periods), _key(dialect, periods, Target.value)
-        )
+        inputs = await aside if aside is not None else await self._inputs(ids, until, self.session)
         empty = _digest(dialect, [])
-        settings = await self._settings(ids)
-        stored = await self._stored(ids, until)
         found: dict[uuid.UUID, Icons] = {}
         stale: list[ChartedIndicator] = []
         for indicator in indicators:
             digest = combined(
                 indicator,
-                values=values.get(indicator.id, empty),
-                targets=targets.get(indicator.id, empty),
-                settings=settings.get(indicator.id, _DEFAULT),
+                values=inputs.values.get(indicator.id, empty),
+                targets=inputs.targets.get(indicator.id, empty),
+                settings=inputs.settings.get(indicator.id, _DEFAULT),
                 until=until,
             )
-            fit = stored.get(indicator.id)
+            fit = inputs.stored.get(indicator.id)
             if fit is not None and fit[0] == digest:
                 found[indicator.id] = fit[1]
             else:
                 stale.append(indicator)
         if stale:
-            charts = await self.refit(stale, until=until, settings=settings)
+            charts = await self.refit(stale, until=until, settings=inputs.settings)
             found.update(
                 (key, Icons(chart.result.variation_icon, chart.result.assurance_icon))
                 for key, (chart, _) in charts.items()
             )
         return found
+
+    async def _inputs(self, ids: Ids, until: date, reader: AsyncSession) -> FitInputs:
+        """The series' and target lists' digests as they stand, the chart settings and the
+        stored fits, read with ``reader``."""
+        dialect = self._dialect()
+        periods = _periods(dialect)
+        values = await self._digests(
+            _series_query(ids, until, periods),
+            _key(dialect, periods, IndicatorValue.approved_value),
+            reader,
+        )
+        targets = await self._digests(
+            _targets_query(ids, until, periods), _key(dialect, periods, Target.value), reader
+        )
+        settings = await self._settings(ids, reader)
+        stored = await self._stored(ids, until, reader)
+        return FitInputs(values, targets, settings, stored)
 
     async def refit(
         self,
@@ -239,7 +314,7 @@ class SpcFits:
             settings = await self._settings(ids)
         series: dict[uuid.UUID, list[SeriesPoint]] = {}
         series_keys: dict[uuid.UUID, list[Any]] = {}
-        memo = UuidMemo()
+        memo = self.ids
         periods = _periods(dialect)
         query = (
             _series_query(ids, until, periods)
@@ -296,36 +371,44 @@ class SpcFits:
         await self._store(charts, until=until)
         return charts
 
-    async def _rows(self, query: Select[Any]) -> Any:
-        # On the connection: plain rows, without the ORM's loading machinery.
-        return await (await self.session.connection()).execute(query)
+    async def _rows(self, query: Select[Any], reader: AsyncSession | None = None) -> Sequence[Any]:
+        # On the connection: plain rows, without the ORM's loading machinery, in one fetch.
+        connection = await (reader or self.session).connection()
+        rows: Sequence[Any] = (await connection.execute(query)).all()
+        return rows
 
     def _dialect(self) -> str:
         return self.session.get_bind().dialect.name
 
-    async def _digests(self, query: Select[Any], key: ColumnElement[Any]) -> dict[uuid.UUID, str]:
+    async def _digests(
+        self, query: Select[Any], key: ColumnElement[Any], reader: AsyncSession
+    ) -> dict[uuid.UUID, str]:
         """Each indicator's digest of the rows ``query`` selects, by ``key`` (``_digest``)."""
-        memo = UuidMemo()
+        memo = self.ids
         if self._dialect() == "postgresql":
-            rows = await self._rows(_regroup(query, func.count(), func.sum(key)))
+            rows = await self._rows(_regroup(query, func.count(), func.sum(key)), reader)
             return {memo[raw]: f"{count}:{int(total)}" for raw, count, total in rows}
-        rows = await self._rows(_regroup(query, func.group_concat(key, ",")))
+        rows = await self._rows(_regroup(query, func.group_concat(key, ",")), reader)
         return {memo[raw]: _digest("sqlite", joined.split(",")) for raw, joined in rows}
 
-    async def _settings(self, ids: Ids) -> dict[uuid.UUID, ChartSettings]:
-        rows = await self.session.scalars(
+    async def _settings(
+        self, ids: Ids, reader: AsyncSession | None = None
+    ) -> dict[uuid.UUID, ChartSettings]:
+        rows = await (reader or self.session).scalars(
             select(IndicatorSpcSetting).where(IndicatorSpcSetting.indicator_id.in_(_ids(ids)))
         )
         return {row.indicator_id: ChartSettings.of(row) for row in rows}
 
-    async def _stored(self, ids: Ids, until: date) -> dict[uuid.UUID, tuple[str, Icons]]:
+    async def _stored(
+        self, ids: Ids, until: date, reader: AsyncSession
+    ) -> dict[uuid.UUID, tuple[str, Icons]]:
         query = select(
             raw_uuid(SpcFit.indicator_id),
             SpcFit.digest,
             SpcFit.variation_icon,
             SpcFit.assurance_icon,
         ).where(SpcFit.indicator_id.in_(_ids(ids)), SpcFit.until == until)
-        memo = UuidMemo()
+        memo = self.ids
         return {
             memo[raw]: (
                 digest,
@@ -334,7 +417,7 @@ class SpcFits:
                     None if assurance is None else AssuranceIcon(assurance),
                 ),
             )
-            for raw, digest, variation, assurance in await self._rows(query)
+            for raw, digest, variation, assurance in await self._rows(query, reader)
         }
 
     async def stored_fit(self, indicator_id: uuid.UUID, until: date) -> SpcFit | None:

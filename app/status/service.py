@@ -399,17 +399,19 @@ class StatusService:
         value_codes = set().union(*(frame.value_codes(kind) for kind in kinds))
         target_codes = set().union(*(frame.target_codes(kind) for kind in kinds))
         ids = filters.id_query()
-        values, working = await self.repository.figures(
-            ids, codes=value_codes, working_in=period_code
-        )
-        targets = await self.repository.targets(ids, codes=target_codes)
-        default = await SettingsService(self.session, settings=self.settings).rag_tolerance()
+        until = periods[period_code].end_date
+        fits = SpcFits(self.session, maker=await self._fits_writer(), ids=self.repository.ids)
+        # The SPC fits' digests, worked out by the database meanwhile where it can.
+        async with fits.reading_aside(ids=ids, until=until) as aside:
+            values, working = await self.repository.figures(
+                ids, codes=value_codes, working_in=period_code
+            )
+            targets = await self.repository.targets(ids, codes=target_codes)
+            default = await SettingsService(self.session, settings=self.settings).rag_tolerance()
+            comments = await self.repository.comments(ids, period_code=period_code)
+            benchmarks = await self.repository.benchmarks(ids, period_code=period_code)
+            charts = await fits.icons(ids=ids, indicators=indicators, until=until, aside=aside)
         due = due_date < today()
-        comments = await self.repository.comments(ids, period_code=period_code)
-        benchmarks = await self.repository.benchmarks(ids, period_code=period_code)
-        charts = await SpcFits(self.session, maker=await self._fits_writer()).icons(
-            ids=ids, indicators=indicators, until=periods[period_code].end_date
-        )
         statuses = []
         for indicator in indicators:
             indicator_id = indicator.id

@@ -4,6 +4,7 @@ deleted; only the series that changed are refitted."""
 
 from __future__ import annotations
 
+import os
 import uuid
 from datetime import date
 from decimal import Decimal
@@ -128,7 +129,48 @@ async def digests(factory: Factory) -> dict[uuid.UUID, str]:
 async def test_stored_spc_fits_are_the_fresh_fit_through_every_change_to_a_series(
     factory: Factory, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    refits = Refits(monkeypatch)
+    await fits_stay_fresh_through_every_change_to_a_series(factory, settings, Refits(monkeypatch))
+
+
+@pytest.mark.skipif(
+    not os.environ.get("GT_TEST_DATABASE_URL", "").startswith("postgresql"),
+    reason="the fits' inputs are read on a connection of their own on PostgreSQL only",
+)
+async def test_fits_read_beside_the_figures_on_a_connection_of_their_own_stay_fresh(
+    committed: tuple[AsyncClient, Factory], settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a database whose transactions commit, with a sessionmaker on the engine (as a worker
+    has), the digests and stored fits are read on another connection while the computation
+    reads its figures: every change still refits exactly the series it touched."""
+    client, factory = committed
+    await factory.financial_year(2024)
+    await factory.financial_year(2025)
+    perf = (await person(factory, Role.PERFORMANCE_TEAM)).headers
+    for code in ("F1", "F2"):
+        await create_indicator(client, perf, code, frequency="monthly", polarity="higher_is_better")
+        await set_target(client, perf, code, "2025-04", value=3)
+        await seed_approved(factory, code, dict(zip(MONTHS, SHIFTED, strict=True)))
+    aside: list[bool] = []
+    original = SpcFits._inputs
+
+    async def spy(fits: SpcFits, ids: Any, until: date, reader: Any) -> Any:
+        aside.append(reader is not fits.session)
+        return await original(fits, ids, until, reader)
+
+    monkeypatch.setattr(SpcFits, "_inputs", spy)
+    # Two connections in the pool, as a worker's has after its first requests: one idle while a
+    # computation holds the other.
+    engine = factory.sessionmaker.kw["bind"]
+    async with engine.connect(), engine.connect():
+        pass
+    await fits_stay_fresh_through_every_change_to_a_series(factory, settings, Refits(monkeypatch))
+    assert aside
+    assert all(aside)
+
+
+async def fits_stay_fresh_through_every_change_to_a_series(
+    factory: Factory, settings: Settings, refits: Refits
+) -> None:
     statuses = await compute(factory, settings)
     assert refits.last() == {"F1", "F2"}  # nothing stored yet
     assert statuses["F1"].variation_icon is not None  # a real chart: 24 points, a shift
@@ -206,3 +248,26 @@ async def test_a_changed_target_or_chart_setting_refits_only_that_series(
     statuses = await compute(factory, settings)
     assert refits.last() == {"F1"}
     await assert_stored_fits_are_fresh(factory, statuses)
+
+
+@pytest.mark.skipif(
+    not os.environ.get("GT_TEST_DATABASE_URL", "").startswith("postgresql"),
+    reason="the fits' inputs are read on a connection of their own on PostgreSQL only",
+)
+async def test_a_busy_pool_reads_the_fits_inputs_in_turn_rather_than_wait_for_a_connection(
+    committed: tuple[AsyncClient, Factory],
+) -> None:
+    """With no connection idle in the pool, a computation does not take (or wait for) a
+    second one: the inputs are read on its own session, after its figures."""
+    _, factory = committed
+    engine = factory.sessionmaker.kw["bind"]
+    async with factory.sessionmaker() as session:
+        await session.connection()  # the pool's one connection, held
+        fits = SpcFits(session, maker=factory.sessionmaker)
+        async with fits.reading_aside(ids=[], until=UNTIL) as aside:
+            assert aside is None
+        async with engine.connect():  # a second now in the pool, idle once handed back
+            pass
+        async with fits.reading_aside(ids=[], until=UNTIL) as aside:
+            assert aside is not None
+            assert (await aside).stored == {}
