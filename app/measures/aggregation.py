@@ -4,10 +4,34 @@
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal, localcontext
-from typing import assert_never
+from typing import Protocol, assert_never
 
 from app.measures.numbers import CONTEXT, ZERO, check_numbers
 from app.measures.vocabulary import Aggregation
+
+
+class Figures(Protocol):
+    """One period's value, with the numerator and denominator behind it where known: an
+    ``Observation``, or any figure made with ``check_figures`` (an approved figure)."""
+
+    @property
+    def value(self) -> Decimal: ...
+    @property
+    def numerator(self) -> Decimal | None: ...
+    @property
+    def denominator(self) -> Decimal | None: ...
+
+
+def check_figures(value: Decimal, numerator: Decimal | None, denominator: Decimal | None) -> None:
+    """Reject a period's figures unless each is a finite Decimal (the parts may be absent)."""
+    # The common case (finite Decimals, parts absent) in one test, as ``check_numbers`` takes
+    # it: a status computation reads thousands; anything else takes the named checks.
+    if not (
+        (type(value) is Decimal and value.is_finite())
+        and (numerator is None or (type(numerator) is Decimal and numerator.is_finite()))
+        and (denominator is None or (type(denominator) is Decimal and denominator.is_finite()))
+    ):
+        check_numbers(value=value, numerator=numerator, denominator=denominator)
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,15 +43,7 @@ class Observation:
     denominator: Decimal | None = None
 
     def __post_init__(self) -> None:
-        # The common case (finite Decimals, parts absent) in one test, as ``check_numbers``
-        # takes it: a status computation makes thousands; anything else the named checks.
-        value, numerator, denominator = self.value, self.numerator, self.denominator
-        if not (
-            (type(value) is Decimal and value.is_finite())
-            and (numerator is None or (type(numerator) is Decimal and numerator.is_finite()))
-            and (denominator is None or (type(denominator) is Decimal and denominator.is_finite()))
-        ):
-            check_numbers(value=value, numerator=numerator, denominator=denominator)
+        check_figures(self.value, self.numerator, self.denominator)
 
 
 # The aggregations that pick one of the figures: no arithmetic, so no decimal context to set
@@ -58,7 +74,7 @@ def _combine(values: Sequence[Decimal], aggregation: Aggregation) -> Decimal:
 
 
 def aggregate(
-    observations: Sequence[Observation], aggregation: Aggregation, *, scale: Decimal = Decimal(1)
+    observations: Sequence[Figures], aggregation: Aggregation, *, scale: Decimal = Decimal(1)
 ) -> Decimal | None:
     """Combine period values, given in period order, by the indicator's aggregation."""
     if type(scale) is not Decimal or not scale.is_finite():

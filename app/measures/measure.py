@@ -28,7 +28,7 @@ from typing import Protocol
 
 from app.core.schemas import ResponseSchema
 from app.measures import rules
-from app.measures.aggregation import Observation, aggregate, aggregate_targets
+from app.measures.aggregation import Figures, aggregate, aggregate_targets, check_figures
 from app.measures.forecast import ForecastMethod, forecast_method, forecast_year_end
 from app.measures.numbers import CONTEXT, quantize
 from app.measures.vocabulary import (
@@ -91,13 +91,19 @@ def as_rule_target(target: TargetLike) -> Target:
     return Target(value=target.value, lower=target.lower, upper=target.upper, floor=target.floor)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ApprovedFigure:
+    """A period's approved figures (checked: finite Decimals, ``check_figures``), its
+    commentary and its step. The arithmetic combines it as it is (``Figures``)."""
+
     value: Decimal
     numerator: Decimal | None
     denominator: Decimal | None
     commentary: str | None
     status: ValueStatus
+
+    def __post_init__(self) -> None:
+        check_figures(self.value, self.numerator, self.denominator)
 
     @classmethod
     def known(
@@ -108,21 +114,27 @@ class ApprovedFigure:
         commentary: str | None,
         status: ValueStatus,
     ) -> ApprovedFigure:
-        """The same figure as ``ApprovedFigure(...)``, made round the frozen dataclass's
-        ``__setattr__`` (five calls through ``object.__setattr__``): a status computation reads
-        thousands of rows."""
+        """The same figure as ``ApprovedFigure(...)``, checked the same, made round the frozen
+        dataclass's ``__setattr__`` (its slots' own setters instead): a status computation
+        reads thousands of rows."""
+        check_figures(value, numerator, denominator)
         figure = _new_figure(cls)
-        vars(figure).update(
-            value=value,
-            numerator=numerator,
-            denominator=denominator,
-            commentary=commentary,
-            status=status,
-        )
+        _set_figure_value(figure, value)
+        _set_figure_numerator(figure, numerator)
+        _set_figure_denominator(figure, denominator)
+        _set_figure_commentary(figure, commentary)
+        _set_figure_status(figure, status)
         return figure
 
 
+# Slots without a __dict__: fewer objects for the cyclic collector to walk while a computation
+# holds thousands of figures. Their own setters, round the frozen dataclass's __setattr__.
 _new_figure = object.__new__
+_set_figure_value = ApprovedFigure.__dict__["value"].__set__
+_set_figure_numerator = ApprovedFigure.__dict__["numerator"].__set__
+_set_figure_denominator = ApprovedFigure.__dict__["denominator"].__set__
+_set_figure_commentary = ApprovedFigure.__dict__["commentary"].__set__
+_set_figure_status = ApprovedFigure.__dict__["status"].__set__
 
 
 @dataclass
@@ -207,30 +219,20 @@ class MeasureMath:
         # the reading, year to date, the forecast).
         self._values: dict[tuple[str, ...], tuple[Decimal | None, bool]] = {}
         self._targets_at: dict[str, Target | None] = {}
-        # Each figure's observation, made (and checked) once however many periods it is in.
-        self._observed: dict[str, Observation | None] = {}
 
-    def observations(self, codes: Iterable[str]) -> tuple[list[Observation], bool]:
-        found, complete = [], True
+    def observations(self, codes: Iterable[str]) -> tuple[list[Figures], bool]:
+        """The figures of these periods that have one (checked when made: ``ApprovedFigure``),
+        and whether every period has one."""
+        values = self.values
+        found: list[Figures] = []
+        complete = True
         for code in codes:
-            observation = self._observation(code)
-            if observation is None:
+            figure = values.get(code)
+            if figure is None:
                 complete = False
-                continue
-            found.append(observation)
+            else:
+                found.append(figure)
         return found, complete
-
-    def _observation(self, code: str) -> Observation | None:
-        known = self._observed.get(code, _UNSEEN)
-        if known is not _UNSEEN:
-            return known  # type: ignore[return-value]
-        figure = self.values.get(code)
-        made = self._observed[code] = (
-            None
-            if figure is None
-            else Observation(figure.value, figure.numerator, figure.denominator)
-        )
-        return made
 
     def value(self, codes: Sequence[str]) -> tuple[Decimal | None, bool]:
         key = tuple(codes)
@@ -241,8 +243,8 @@ class MeasureMath:
 
     def _value(self, codes: Sequence[str]) -> tuple[Decimal | None, bool]:
         if len(codes) == 1:
-            observation = self._observation(codes[0])
-            return (None, False) if observation is None else (observation.value, True)
+            figure = self.values.get(codes[0])
+            return (None, False) if figure is None else (figure.value, True)
         observations, complete = self.observations(codes)
         combined = aggregate(observations, self.aggregation, scale=self.scale)
         return quantize(combined, self.places), complete

@@ -5,7 +5,8 @@ from decimal import Decimal, localcontext
 import pytest
 
 from app.measures.aggregation import Observation, aggregate, aggregate_targets
-from app.measures.vocabulary import Aggregation
+from app.measures.measure import ApprovedFigure
+from app.measures.vocabulary import Aggregation, ValueStatus
 
 SUM = Aggregation.SUM
 MEAN = Aggregation.MEAN
@@ -206,6 +207,27 @@ def test_observation_rejects_anything_but_finite_decimals(
 ) -> None:
     with pytest.raises(error, match=r"finite|Decimal"):
         Observation(**kwargs)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "figures",
+    [
+        pytest.param((Decimal("NaN"), None, None), id="nan_value"),
+        pytest.param((Decimal(1), Decimal("Infinity"), Decimal(2)), id="inf_numerator"),
+        pytest.param((Decimal(1), Decimal(1), Decimal("sNaN")), id="nan_denominator"),
+        pytest.param((1.5, None, None), id="float_value"),
+    ],
+)
+def test_an_approved_figure_read_or_made_is_refused_unless_finite_decimals(
+    figures: tuple[object, object, object],
+) -> None:
+    """The arithmetic combines approved figures as they are: each is checked when made, the
+    ones read back from the database (``known``) included."""
+    approved = ValueStatus.APPROVED
+    with pytest.raises((TypeError, ValueError), match=r"finite|Decimal"):
+        ApprovedFigure(*figures, None, approved)  # type: ignore[arg-type]
+    with pytest.raises((TypeError, ValueError), match=r"finite|Decimal"):
+        ApprovedFigure.known(*figures, None, approved)  # type: ignore[arg-type]
 
 
 def test_aggregate_rejects_a_non_finite_scale() -> None:
