@@ -4,14 +4,15 @@ tracking a sessionmaker is given in ``app.core.changes``."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import MetaData, event
 from sqlalchemy.ext.asyncio import (
@@ -22,6 +23,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, sessionmaker
+from sqlalchemy.pool import QueuePool
 from sqlalchemy.types import Uuid
 from sqlalchemy.util.concurrency import await_
 
@@ -227,6 +229,48 @@ def may_run_outside_a_transaction(session: AsyncSession) -> bool:
     tests') shares a transaction that is not its to end."""
     bind = session.bind
     return isinstance(bind, AsyncEngine) and bind.dialect.name == "postgresql"
+
+
+T = TypeVar("T")
+
+
+@asynccontextmanager
+async def reading_aside(
+    maker: async_sessionmaker[AsyncSession] | None, read: Callable[[AsyncSession], Awaitable[T]]
+) -> AsyncIterator[asyncio.Task[T] | None]:
+    """``read`` started now in a plain session (none of the app's listeners: it only reads)
+    on a connection of its own, while the caller goes on reading on its session: a task, or
+    None where the caller reads in turn. Cancelled, and its connection back in the pool, on
+    leaving.
+
+    Only on PostgreSQL, with ``maker`` bound to an engine (not to one connection, as in tests),
+    and on a connection idle in its pool: never waiting for one, nor opening one, while the
+    caller holds its own (a busy server reads in turn). The caller must not have written:
+    each statement aside runs outside a transaction, as current as any statement of the
+    caller's at READ COMMITTED or outside a transaction, but blind to its uncommitted rows."""
+    bind = maker.kw.get("bind") if maker is not None else None
+    if (
+        not isinstance(bind, AsyncEngine)
+        or bind.dialect.name != "postgresql"
+        or not isinstance(bind.pool, QueuePool)
+        or bind.pool.checkedin() == 0
+    ):
+        yield None
+        return
+
+    async def aside() -> T:
+        async with bind.connect() as connection:
+            await connection.execution_options(isolation_level="AUTOCOMMIT")
+            async with AsyncSession(connection) as reader:
+                return await read(reader)
+
+    task = asyncio.create_task(aside())
+    try:
+        yield task
+    finally:
+        task.cancel()
+        # Its error (if any) taken, and its connection handed back, before leaving.
+        await asyncio.gather(task, return_exceptions=True)
 
 
 async def holds_sqlite_write_lock(session: AsyncSession) -> bool:

@@ -23,7 +23,6 @@ chart as before, without the digests.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import logging
 import uuid
@@ -46,8 +45,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
-from sqlalchemy.pool import QueuePool
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.core.clock import utcnow
 from app.core.db import holds_sqlite_write_lock, unit_of_work
@@ -192,58 +190,17 @@ class SpcFits:
         self.maker = maker
         self.ids = UuidMemo() if ids is None else ids
 
-    @asynccontextmanager
-    async def reading_aside(
-        self, *, ids: Ids, until: date
-    ) -> AsyncIterator[asyncio.Task[FitInputs] | None]:
-        """The inputs ``icons`` compares with the stored fits, read from now on a connection of
-        their own while the caller reads its figures on its session (the digests are the
-        database's work, tens of milliseconds): a task to give ``icons``, or None where they
-        are read in turn on the session (SQLite, a maker bound to one connection as in tests,
-        nothing to store fits with, or no connection idle in the pool). Cancelled on leaving
-        if not taken.
-
-        The caller's reads run outside a transaction or at READ COMMITTED, each statement on
-        a snapshot of its own, so the inputs read on another connection are as current as any
-        other statement of the computation."""
-        bind = self.maker.kw.get("bind") if self.maker is not None else None
-        if (
-            not isinstance(bind, AsyncEngine)
-            or bind.dialect.name != "postgresql"
-            # Only on a connection idle in the pool: never waiting for one, nor opening one,
-            # while this computation holds its own (a busy server reads them in turn).
-            or not isinstance(bind.pool, QueuePool)
-            or bind.pool.checkedin() == 0
-        ):
-            yield None
-            return
-
-        async def read() -> FitInputs:
-            async with bind.connect() as connection:
-                await connection.execution_options(isolation_level="AUTOCOMMIT")
-                # A plain session (none of the app's listeners: it only reads).
-                async with AsyncSession(connection) as reader:
-                    return await self._inputs(ids, until, reader)
-
-        task = asyncio.create_task(read())
-        try:
-            yield task
-        finally:
-            task.cancel()
-            # Its connection back in the pool, and its error (if any) taken, before leaving.
-            await asyncio.gather(task, return_exceptions=True)
-
     async def icons(
         self,
         *,
         ids: Ids,
         indicators: Sequence[ChartedIndicator],
         until: date,
-        aside: asyncio.Task[FitInputs] | None = None,
+        inputs: FitInputs | None = None,
     ) -> dict[uuid.UUID, Icons]:
         """Each indicator's icons for its chart up to ``until``: stored where the inputs are
-        as they were fitted, fitted (and stored) where not. ``aside``: the inputs as
-        ``reading_aside`` reads them."""
+        as they were fitted, fitted (and stored) where not. ``inputs``: as ``inputs`` read
+        them on a connection of the caller's (read here on the session when None)."""
         if not indicators:
             return {}
         if self.maker is None:
@@ -257,7 +214,8 @@ class SpcFits:
                 for key, chart in fitted.items()
             }
         dialect = self._dialect()
-        inputs = await aside if aside is not None else await self._inputs(ids, until, self.session)
+        if inputs is None:
+            inputs = await self.inputs(ids=ids, until=until, reader=self.session)
         empty = _digest(dialect, [])
         found: dict[uuid.UUID, Icons] = {}
         stale: list[ChartedIndicator] = []
@@ -282,9 +240,10 @@ class SpcFits:
             )
         return found
 
-    async def _inputs(self, ids: Ids, until: date, reader: AsyncSession) -> FitInputs:
+    async def inputs(self, *, ids: Ids, until: date, reader: AsyncSession) -> FitInputs:
         """The series' and target lists' digests as they stand, the chart settings and the
-        stored fits, read with ``reader``."""
+        stored fits, read with ``reader`` (the session, or one on a connection of its own
+        while the session reads something else: ``app.core.db.reading_aside``)."""
         dialect = self._dialect()
         periods = _periods(dialect)
         values = await self._digests(

@@ -80,11 +80,11 @@ SelectT = TypeVar("SelectT", bound=Select[*tuple[Any, ...]])
 
 
 class StatusRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, *, ids: UuidMemo | None = None) -> None:
         self.session = session
         # Every id this repository's reads name, each made a ``uuid.UUID`` once: a computation
         # reads the same 2,000 ids in each of its statements (the SPC fits' too: ``SpcFits``).
-        self.ids = UuidMemo()
+        self.ids = UuidMemo() if ids is None else ids
 
     async def periods(self, codes: Iterable[str]) -> dict[str, Period]:
         rows = await self.session.scalars(select(Period).where(Period.code.in_(list(codes))))

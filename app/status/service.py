@@ -23,6 +23,7 @@ from app.comments.models import Comment
 from app.core.changes import Version, changed_since, current_version, has_changes
 from app.core.clock import today
 from app.core.config import Settings
+from app.core.db import reading_aside
 from app.core.metrics import record_status_cache
 from app.indicators.exceptions import IndicatorNotFound, WrongPeriodKind
 from app.indicators.policy import sees_working_copies
@@ -40,11 +41,11 @@ from app.measures.measure import (
     summarise,
 )
 from app.measures.numbers import quantize
-from app.measures.vocabulary import VALUE_KIND, Rag, Tolerance, ValueStatus
+from app.measures.vocabulary import VALUE_KIND, Rag, Target, Tolerance, ValueStatus
 from app.periods import calendar
 from app.periods.exceptions import PeriodNotFound
 from app.settings.service import SettingsService
-from app.spc.fits import Icons, SpcFits
+from app.spc.fits import FitInputs, Icons, SpcFits
 from app.status.cache import Body, CachedStatus, Snapshot, StatusCache
 from app.status.repository import MeasureRow, StatusRepository, WorkingCopy
 from app.status.schemas import (
@@ -400,17 +401,35 @@ class StatusService:
         target_codes = set().union(*(frame.target_codes(kind) for kind in kinds))
         ids = filters.id_query()
         until = periods[period_code].end_date
-        fits = SpcFits(self.session, maker=await self._fits_writer(), ids=self.repository.ids)
-        # The SPC fits' digests, worked out by the database meanwhile where it can.
-        async with fits.reading_aside(ids=ids, until=until) as aside:
+        maker = await self._fits_writer()
+        fits = SpcFits(self.session, maker=maker, ids=self.repository.ids)
+
+        async def beside(
+            reader: AsyncSession,
+        ) -> tuple[dict[uuid.UUID, dict[str, Target]], FitInputs]:
+            """The targets and the SPC fits' inputs (the digests are the database's work, tens
+            of milliseconds), read on a connection of their own while the session reads the
+            figures."""
+            repository = StatusRepository(reader, ids=self.repository.ids)
+            return (
+                await repository.targets(ids, codes=target_codes),
+                await fits.inputs(ids=ids, until=until, reader=reader),
+            )
+
+        # Only where the fits are stored: the session has not written (``_fits_writer``).
+        async with reading_aside(maker, beside) as aside:
             values, working = await self.repository.figures(
                 ids, codes=value_codes, working_in=period_code
             )
-            targets = await self.repository.targets(ids, codes=target_codes)
             default = await SettingsService(self.session, settings=self.settings).rag_tolerance()
             comments = await self.repository.comments(ids, period_code=period_code)
             benchmarks = await self.repository.benchmarks(ids, period_code=period_code)
-            charts = await fits.icons(ids=ids, indicators=indicators, until=until, aside=aside)
+            inputs: FitInputs | None = None
+            if aside is None:
+                targets = await self.repository.targets(ids, codes=target_codes)
+            else:
+                targets, inputs = await aside
+            charts = await fits.icons(ids=ids, indicators=indicators, until=until, inputs=inputs)
         due = due_date < today()
         statuses = []
         for indicator in indicators:

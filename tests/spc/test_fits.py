@@ -6,17 +6,19 @@ from __future__ import annotations
 
 import os
 import uuid
+from contextlib import AsyncExitStack
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from httpx import AsyncClient
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select, text, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.access.permissions import Role
 from app.core.config import Settings
-from app.core.db import unit_of_work
+from app.core.db import reading_aside, unit_of_work
 from app.indicators.models import Indicator, IndicatorValue
 from app.indicators.repository import IndicatorFilter
 from app.periods.models import Period
@@ -140,8 +142,8 @@ async def test_fits_read_beside_the_figures_on_a_connection_of_their_own_stay_fr
     committed: tuple[AsyncClient, Factory], settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """On a database whose transactions commit, with a sessionmaker on the engine (as a worker
-    has), the digests and stored fits are read on another connection while the computation
-    reads its figures: every change still refits exactly the series it touched."""
+    has), the targets, digests and stored fits are read on another connection while the
+    computation reads its figures: every change still refits exactly the series it touched."""
     client, factory = committed
     await factory.financial_year(2024)
     await factory.financial_year(2025)
@@ -151,13 +153,13 @@ async def test_fits_read_beside_the_figures_on_a_connection_of_their_own_stay_fr
         await set_target(client, perf, code, "2025-04", value=3)
         await seed_approved(factory, code, dict(zip(MONTHS, SHIFTED, strict=True)))
     aside: list[bool] = []
-    original = SpcFits._inputs
+    original = SpcFits.inputs
 
-    async def spy(fits: SpcFits, ids: Any, until: date, reader: Any) -> Any:
+    async def spy(fits: SpcFits, *, ids: Any, until: date, reader: Any) -> Any:
         aside.append(reader is not fits.session)
-        return await original(fits, ids, until, reader)
+        return await original(fits, ids=ids, until=until, reader=reader)
 
-    monkeypatch.setattr(SpcFits, "_inputs", spy)
+    monkeypatch.setattr(SpcFits, "inputs", spy)
     # Two connections in the pool, as a worker's has after its first requests: one idle while a
     # computation holds the other.
     engine = factory.sessionmaker.kw["bind"]
@@ -166,6 +168,16 @@ async def test_fits_read_beside_the_figures_on_a_connection_of_their_own_stay_fr
     await fits_stay_fresh_through_every_change_to_a_series(factory, settings, Refits(monkeypatch))
     assert aside
     assert all(aside)
+
+    # The same statuses, targets and all, as a computation reading everything in turn on its
+    # session (every idle connection held, so none is taken aside).
+    read_aside = await compute(factory, settings)
+    async with AsyncExitStack() as stack:
+        for _ in range(engine.sync_engine.pool.checkedin()):
+            await stack.enter_async_context(engine.connect())
+        aside.clear()
+        assert await compute(factory, settings) == read_aside
+        assert aside == [False]
 
 
 async def fits_stay_fresh_through_every_change_to_a_series(
@@ -254,20 +266,24 @@ async def test_a_changed_target_or_chart_setting_refits_only_that_series(
     not os.environ.get("GT_TEST_DATABASE_URL", "").startswith("postgresql"),
     reason="the fits' inputs are read on a connection of their own on PostgreSQL only",
 )
-async def test_a_busy_pool_reads_the_fits_inputs_in_turn_rather_than_wait_for_a_connection(
+async def test_a_busy_pool_reads_in_turn_rather_than_wait_for_a_second_connection(
     committed: tuple[AsyncClient, Factory],
 ) -> None:
     """With no connection idle in the pool, a computation does not take (or wait for) a
-    second one: the inputs are read on its own session, after its figures."""
+    second one: what it would read aside is read on its own session, in turn."""
     _, factory = committed
     engine = factory.sessionmaker.kw["bind"]
+
+    async def read(reader: AsyncSession) -> int | None:
+        one: int | None = await reader.scalar(text("SELECT 1"))
+        return one
+
     async with factory.sessionmaker() as session:
         await session.connection()  # the pool's one connection, held
-        fits = SpcFits(session, maker=factory.sessionmaker)
-        async with fits.reading_aside(ids=[], until=UNTIL) as aside:
+        async with reading_aside(factory.sessionmaker, read) as aside:
             assert aside is None
         async with engine.connect():  # a second now in the pool, idle once handed back
             pass
-        async with fits.reading_aside(ids=[], until=UNTIL) as aside:
+        async with reading_aside(factory.sessionmaker, read) as aside:
             assert aside is not None
-            assert (await aside).stored == {}
+            assert await aside == 1
