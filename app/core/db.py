@@ -237,17 +237,20 @@ T = TypeVar("T")
 @asynccontextmanager
 async def reading_aside(
     maker: async_sessionmaker[AsyncSession] | None, read: Callable[[AsyncSession], Awaitable[T]]
-) -> AsyncIterator[asyncio.Task[T] | None]:
+) -> AsyncIterator[asyncio.Task[T | None] | None]:
     """``read`` started now in a plain session (none of the app's listeners: it only reads)
     on a connection of its own, while the caller goes on reading on its session: a task, or
-    None where the caller reads in turn. Cancelled, and its connection back in the pool, on
-    leaving.
+    None where the caller reads in turn. The task's answer is None too where the idle
+    connection was taken before it started: the caller then reads in turn as well. Cancelled,
+    and its connection back in the pool, on leaving.
 
     Only on PostgreSQL, with ``maker`` bound to an engine (not to one connection, as in tests),
     and on a connection idle in its pool: never waiting for one, nor opening one, while the
-    caller holds its own (a busy server reads in turn). The caller must not have written:
-    each statement aside runs outside a transaction, as current as any statement of the
-    caller's at READ COMMITTED or outside a transaction, but blind to its uncommitted rows."""
+    caller holds its own (a busy server reads in turn; a pool of computations each waiting
+    for a second connection would hold every connection and wait on itself). The caller must
+    not have written: each statement aside runs outside a transaction, as current as any
+    statement of the caller's at READ COMMITTED or outside a transaction, but blind to its
+    uncommitted rows."""
     bind = maker.kw.get("bind") if maker is not None else None
     if (
         not isinstance(bind, AsyncEngine)
@@ -257,8 +260,14 @@ async def reading_aside(
     ):
         yield None
         return
+    pool = bind.pool
 
-    async def aside() -> T:
+    async def aside() -> T | None:
+        # Asked again as the task starts, as other tasks ran since: an idle connection is
+        # then checked out before the first await (SQLAlchemy's pool takes one it holds
+        # without awaiting), so none is opened or waited for.
+        if pool.checkedin() == 0:
+            return None
         async with bind.connect() as connection:
             await connection.execution_options(isolation_level="AUTOCOMMIT")
             async with AsyncSession(connection) as reader:

@@ -424,11 +424,12 @@ class StatusService:
             default = await SettingsService(self.session, settings=self.settings).rag_tolerance()
             comments = await self.repository.comments(ids, period_code=period_code)
             benchmarks = await self.repository.benchmarks(ids, period_code=period_code)
+            found = await aside if aside is not None else None
             inputs: FitInputs | None = None
-            if aside is None:
+            if found is None:
                 targets = await self.repository.targets(ids, codes=target_codes)
             else:
-                targets, inputs = await aside
+                targets, inputs = found
             charts = await fits.icons(ids=ids, indicators=indicators, until=until, inputs=inputs)
         due = due_date < today()
         statuses = []

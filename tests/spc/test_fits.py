@@ -287,3 +287,33 @@ async def test_a_busy_pool_reads_in_turn_rather_than_wait_for_a_second_connectio
         async with reading_aside(factory.sessionmaker, read) as aside:
             assert aside is not None
             assert await aside == 1
+
+
+@pytest.mark.skipif(
+    not os.environ.get("GT_TEST_DATABASE_URL", "").startswith("postgresql"),
+    reason="the fits' inputs are read on a connection of their own on PostgreSQL only",
+)
+async def test_an_idle_connection_taken_before_the_read_aside_starts_is_not_waited_for(
+    committed: tuple[AsyncClient, Factory],
+) -> None:
+    """The pool had a connection idle when the read aside was decided, and another request
+    took it before the read started: the read answers None (the caller reads in turn) rather
+    than open a connection or wait for one while its caller holds its own."""
+    _, factory = committed
+    engine = factory.sessionmaker.kw["bind"]
+
+    async def read(reader: AsyncSession) -> int | None:
+        one: int | None = await reader.scalar(text("SELECT 1"))
+        return one
+
+    async with factory.sessionmaker() as session:
+        await session.connection()  # the pool's one connection, held
+        async with engine.connect():  # a second now in the pool, idle once handed back
+            pass
+        held = engine.pool.checkedout()
+        async with reading_aside(factory.sessionmaker, read) as aside:
+            assert aside is not None
+            # Another request checks out the idle connection before the task has run.
+            async with engine.connect():
+                assert await aside is None
+                assert engine.pool.checkedout() == held + 1
