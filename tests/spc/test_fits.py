@@ -134,10 +134,13 @@ async def test_stored_spc_fits_are_the_fresh_fit_through_every_change_to_a_serie
     await fits_stay_fresh_through_every_change_to_a_series(factory, settings, Refits(monkeypatch))
 
 
-@pytest.mark.skipif(
+ON_POSTGRES_ONLY = pytest.mark.skipif(
     not os.environ.get("GT_TEST_DATABASE_URL", "").startswith("postgresql"),
     reason="the fits' inputs are read on a connection of their own on PostgreSQL only",
 )
+
+
+@ON_POSTGRES_ONLY
 async def test_fits_read_beside_the_figures_on_a_connection_of_their_own_stay_fresh(
     committed: tuple[AsyncClient, Factory], settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -262,10 +265,12 @@ async def test_a_changed_target_or_chart_setting_refits_only_that_series(
     await assert_stored_fits_are_fresh(factory, statuses)
 
 
-@pytest.mark.skipif(
-    not os.environ.get("GT_TEST_DATABASE_URL", "").startswith("postgresql"),
-    reason="the fits' inputs are read on a connection of their own on PostgreSQL only",
-)
+async def _one(reader: AsyncSession) -> int | None:
+    one: int | None = await reader.scalar(text("SELECT 1"))
+    return one
+
+
+@ON_POSTGRES_ONLY
 async def test_a_busy_pool_reads_in_turn_rather_than_wait_for_a_second_connection(
     committed: tuple[AsyncClient, Factory],
 ) -> None:
@@ -273,26 +278,18 @@ async def test_a_busy_pool_reads_in_turn_rather_than_wait_for_a_second_connectio
     second one: what it would read aside is read on its own session, in turn."""
     _, factory = committed
     engine = factory.sessionmaker.kw["bind"]
-
-    async def read(reader: AsyncSession) -> int | None:
-        one: int | None = await reader.scalar(text("SELECT 1"))
-        return one
-
     async with factory.sessionmaker() as session:
         await session.connection()  # the pool's one connection, held
-        async with reading_aside(factory.sessionmaker, read) as aside:
+        async with reading_aside(factory.sessionmaker, _one) as aside:
             assert aside is None
         async with engine.connect():  # a second now in the pool, idle once handed back
             pass
-        async with reading_aside(factory.sessionmaker, read) as aside:
+        async with reading_aside(factory.sessionmaker, _one) as aside:
             assert aside is not None
             assert await aside == 1
 
 
-@pytest.mark.skipif(
-    not os.environ.get("GT_TEST_DATABASE_URL", "").startswith("postgresql"),
-    reason="the fits' inputs are read on a connection of their own on PostgreSQL only",
-)
+@ON_POSTGRES_ONLY
 async def test_an_idle_connection_taken_before_the_read_aside_starts_is_not_waited_for(
     committed: tuple[AsyncClient, Factory],
 ) -> None:
@@ -301,17 +298,12 @@ async def test_an_idle_connection_taken_before_the_read_aside_starts_is_not_wait
     than open a connection or wait for one while its caller holds its own."""
     _, factory = committed
     engine = factory.sessionmaker.kw["bind"]
-
-    async def read(reader: AsyncSession) -> int | None:
-        one: int | None = await reader.scalar(text("SELECT 1"))
-        return one
-
     async with factory.sessionmaker() as session:
         await session.connection()  # the pool's one connection, held
         async with engine.connect():  # a second now in the pool, idle once handed back
             pass
         held = engine.pool.checkedout()
-        async with reading_aside(factory.sessionmaker, read) as aside:
+        async with reading_aside(factory.sessionmaker, _one) as aside:
             assert aside is not None
             # Another request checks out the idle connection before the task has run.
             async with engine.connect():
