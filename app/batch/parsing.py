@@ -10,8 +10,8 @@ from typing import Any, TypeVar
 
 from pydantic import TypeAdapter, ValidationError
 
+from app.batch.items import RawItem
 from app.batch.schemas import CSV_COLUMNS, MAX_ITEMS, REQUIRED_CSV_COLUMNS, BatchIn
-from app.batch.service import RawItem
 from app.core.errors import AppError, InvalidInput, PayloadTooLarge
 
 _BATCH = TypeAdapter(BatchIn)

@@ -10,6 +10,7 @@ from app.access.dependencies import require
 from app.access.permissions import Permission
 from app.access.principal import Principal
 from app.batch.idempotency import IdempotencyStore, request_fingerprint
+from app.batch.items import RawItem
 from app.batch.parsing import UnsupportedMediaType, load_json, parse_csv, parse_json
 from app.batch.schemas import (
     REQUIRED_TARGET_CSV_COLUMNS,
@@ -18,7 +19,7 @@ from app.batch.schemas import (
     TargetBatchIn,
     TargetBatchResult,
 )
-from app.batch.service import BatchService, RawItem
+from app.batch.service import BatchService
 from app.batch.targets import TargetBatchService
 from app.core.deps import SessionDep
 

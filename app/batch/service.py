@@ -9,21 +9,21 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from pydantic import TypeAdapter, ValidationError
+from pydantic import TypeAdapter
 from pydantic_core import to_json
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.access.permissions import Permission
 from app.access.principal import Principal
 from app.audit.service import AuditEntry, AuditService
+from app.batch.items import RawItem, Work, locate, note_repeat, parse_items, text_field
 from app.batch.repository import BatchRepository
 from app.batch.schemas import (
     BatchItem,
     BatchSummary,
-    ItemError,
     Outcome,
 )
 from app.core.clock import utcnow
@@ -32,7 +32,7 @@ from app.core.schemas import Measure
 from app.events.models import EventType
 from app.events.outbox import emit_many, event_row
 from app.indicators import policy
-from app.indicators.models import Indicator, IndicatorStatus
+from app.indicators.models import Indicator
 from app.indicators.repository import IndicatorRepository
 from app.indicators.values import (
     FigureRules,
@@ -52,27 +52,8 @@ _EDITABLE = {ValueStatus.DRAFT, ValueStatus.REJECTED}
 
 
 @dataclass
-class RawItem:
-    """One item as it arrived: its position, its CSV line, and its fields."""
-
-    index: int
-    data: Any
-    line: int | None = None
-
-
-@dataclass
-class _Work:
-    raw: RawItem
-    item: BatchItem | None = None
-    indicator: Indicator | None = None
-    period: Period | None = None
+class _Work(Work[BatchItem]):
     figures: Figures | None = None
-    errors: list[ItemError] = field(default_factory=list)
-    forbidden: bool = False
-    outcome: Outcome = Outcome.ERROR
-
-    def fail(self, loc: str, msg: str, kind: str) -> None:
-        self.errors.append(ItemError(loc=[loc], msg=msg, type=kind))
 
 
 @dataclass(frozen=True)
@@ -126,7 +107,7 @@ class BatchService:
     async def push(
         self, *, principal: Principal, items: list[RawItem], submit: bool, atomic: bool
     ) -> BatchAnswer:
-        work = self._parse_all(items)
+        work = parse_items(items, _ITEMS, _ITEM, _Work)
         parsed = [w for w in work if w.item is not None]
         indicators = await self.indicators.by_codes(
             codes={w.item.indicator_code for w in parsed if w.item}
@@ -226,22 +207,6 @@ class BatchService:
             )
         return events
 
-    def _parse_all(self, items: list[RawItem]) -> list[_Work]:
-        """Every item validated in one call; item by item only when some are invalid."""
-        try:
-            valid = _ITEMS.validate_python([raw.data for raw in items])
-        except ValidationError:
-            return [self._parse(raw) for raw in items]
-        return [_Work(raw=raw, item=item) for raw, item in zip(items, valid, strict=True)]
-
-    def _parse(self, raw: RawItem) -> _Work:
-        work = _Work(raw=raw)
-        try:
-            work.item = _ITEM.validate_python(raw.data)
-        except ValidationError as exc:
-            work.errors = item_errors(exc)
-        return work
-
     def _check(
         self,
         w: _Work,
@@ -254,19 +219,12 @@ class BatchService:
     ) -> None:
         item = w.item
         assert item is not None
-        indicator = indicators.get(item.indicator_code)
-        period = periods.get(item.period)
-        if indicator is None:
-            w.fail(
-                "indicator_code", f"no indicator has the code {item.indicator_code!r}", "not_found"
-            )
-        elif indicator.status is IndicatorStatus.RETIRED:
-            w.fail("indicator_code", f"{indicator.code} is retired", "retired")
-        if period is None:
-            w.fail("period", f"no period has the code {item.period!r}", "not_found")
-        if w.errors or indicator is None or period is None:
+        found = locate(
+            w, indicators, periods, indicator_code=item.indicator_code, period_code=item.period
+        )
+        if found is None:
             return
-        w.indicator, w.period = indicator, period
+        indicator, period = found
         if not allowed[indicator.id]:
             w.forbidden = True
             w.fail("indicator_code", f"you may not push values for {indicator.code}", "forbidden")
@@ -280,19 +238,13 @@ class BatchService:
             )
         elif period.status is not PeriodStatus.OPEN:
             w.fail("period", f"period {period.code} is {period.status.value}", "period_not_open")
-        key = (indicator.code, period.code)
-        if key in seen:
-            w.fail(
-                "period", f"{indicator.code} {period.code} appears twice in the batch", "duplicate"
-            )
-        seen.add(key)
+        note_repeat(w, indicator, period, seen)
         if w.errors:
             return
         try:
             w.figures = check_figures(indicator, item, rules[indicator.id])
         except AppError as exc:
-            for error in exc.errors or [{"loc": ["value"], "msg": exc.detail, "type": "invalid"}]:
-                w.fail(str(error["loc"][-1]), error["msg"], error["type"])
+            w.fail_with(exc)
 
     async def _existing(
         self, valid: list[_Work]
@@ -444,20 +396,6 @@ class BatchService:
                 for w in work
             ],
         )
-
-
-def item_errors(exc: ValidationError) -> list[ItemError]:
-    """One item's validation errors, as its result lists them."""
-    return [
-        ItemError(loc=[str(p) for p in e["loc"]], msg=e["msg"], type=e["type"])
-        for e in exc.errors()
-    ]
-
-
-def text_field(data: Any, key: str) -> str | None:
-    """A text field of an item that did not parse, to name it in its result."""
-    value = data.get(key) if isinstance(data, dict) else None
-    return value if isinstance(value, str) else None
 
 
 def _snapshot(state: dict[str, Any]) -> dict[str, Any]:

@@ -11,30 +11,29 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from pydantic import TypeAdapter, ValidationError
+from pydantic import TypeAdapter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.access.permissions import Permission
 from app.access.principal import Principal
 from app.audit.service import AuditEntry, AuditService
+from app.batch.items import RawItem, Work, locate, note_repeat, parse_items, text_field
 from app.batch.repository import BatchRepository
 from app.batch.schemas import (
     BatchSummary,
-    ItemError,
     ItemResult,
     Outcome,
     TargetBatchItem,
     TargetBatchResult,
 )
-from app.batch.service import BatchForbidden, BatchRefused, RawItem, item_errors, text_field
+from app.batch.service import BatchForbidden, BatchRefused
 from app.core.clock import utcnow
 from app.core.errors import AppError
 from app.events.outbox import emit_many
-from app.indicators.models import Indicator, IndicatorStatus
+from app.indicators.models import Indicator
 from app.indicators.repository import IndicatorRepository
 from app.indicators.schemas import TargetRead
 from app.indicators.service import check_target_shape, target_events
@@ -47,18 +46,7 @@ _ITEMS = TypeAdapter(list[TargetBatchItem])
 FIGURES = ("value", "lower", "upper", "floor")
 
 
-@dataclass
-class _Work:
-    raw: RawItem
-    item: TargetBatchItem | None = None
-    indicator: Indicator | None = None
-    period: Period | None = None
-    errors: list[ItemError] = field(default_factory=list)
-    forbidden: bool = False
-    outcome: Outcome = Outcome.ERROR
-
-    def fail(self, loc: str, msg: str, kind: str) -> None:
-        self.errors.append(ItemError(loc=[loc], msg=msg, type=kind))
+_Work = Work[TargetBatchItem]
 
 
 def _snapshot(row: dict[str, Any], indicator: Indicator, period: Period) -> dict[str, Any]:
@@ -93,7 +81,7 @@ class TargetBatchService:
     async def push(
         self, *, principal: Principal, items: list[RawItem], atomic: bool
     ) -> TargetBatchResult:
-        work = self._parse_all(items)
+        work = parse_items(items, _ITEMS, _ITEM, _Work)
         parsed = [w.item for w in work if w.item is not None]
         indicators = await self.indicators.by_codes(codes={i.indicator_code for i in parsed})
         periods = await self.periods.by_codes(codes={i.period for i in parsed})
@@ -182,23 +170,6 @@ class TargetBatchService:
             "changed_at": now,
         }
 
-    def _parse_all(self, items: list[RawItem]) -> list[_Work]:
-        """Every item validated in one call; item by item only when some are invalid."""
-        try:
-            valid = _ITEMS.validate_python([raw.data for raw in items])
-        except ValidationError:
-            return [self._parse(raw) for raw in items]
-        return [_Work(raw=raw, item=item) for raw, item in zip(items, valid, strict=True)]
-
-    @staticmethod
-    def _parse(raw: RawItem) -> _Work:
-        work = _Work(raw=raw)
-        try:
-            work.item = _ITEM.validate_python(raw.data)
-        except ValidationError as exc:
-            work.errors = item_errors(exc)
-        return work
-
     @staticmethod
     def _check(
         principal: Principal,
@@ -210,19 +181,12 @@ class TargetBatchService:
     ) -> None:
         item = w.item
         assert item is not None
-        indicator = indicators.get(item.indicator_code)
-        period = periods.get(item.period)
-        if indicator is None:
-            w.fail(
-                "indicator_code", f"no indicator has the code {item.indicator_code!r}", "not_found"
-            )
-        elif indicator.status is IndicatorStatus.RETIRED:
-            w.fail("indicator_code", f"{indicator.code} is retired", "retired")
-        if period is None:
-            w.fail("period", f"no period has the code {item.period!r}", "not_found")
-        if w.errors or indicator is None or period is None:
+        found = locate(
+            w, indicators, periods, indicator_code=item.indicator_code, period_code=item.period
+        )
+        if found is None:
             return
-        w.indicator, w.period = indicator, period
+        indicator, period = found
         if not principal.can(Permission.TARGETS_WRITE, indicator.org_unit_id):
             w.forbidden = True
             w.fail("indicator_code", f"you may not set targets for {indicator.code}", "forbidden")
@@ -237,19 +201,13 @@ class TargetBatchService:
             )
         elif period.status is PeriodStatus.CLOSED:
             w.fail("period", f"period {period.code} is closed", "period_closed")
-        key = (indicator.code, period.code)
-        if key in seen:
-            w.fail(
-                "period", f"{indicator.code} {period.code} appears twice in the batch", "duplicate"
-            )
-        seen.add(key)
+        note_repeat(w, indicator, period, seen)
         if w.errors:
             return
         try:
             check_target_shape(indicator, item)
         except AppError as exc:
-            for error in exc.errors or [{"loc": ["value"], "msg": exc.detail, "type": "invalid"}]:
-                w.fail(str(error["loc"][-1]), error["msg"], error["type"])
+            w.fail_with(exc)
 
     @staticmethod
     def _result(work: list[_Work], *, atomic: bool) -> TargetBatchResult:
