@@ -21,6 +21,7 @@ from sqlalchemy.orm import selectinload
 
 from app.access.permissions import Role
 from app.auth.models import LoginFailure, RefreshToken
+from app.core.changes import VERSION_COLUMNS, read_with_request
 from app.org.models import OrgUnit
 from app.users.models import RoleAssignment, User
 
@@ -39,7 +40,7 @@ class SessionUser:
 
 def _user_query(
     revoked: ColumnElement[bool],
-) -> Select[uuid.UUID, str, bool, str | None, bool, Role, uuid.UUID | None]:
+) -> Select[uuid.UUID, str, bool, str | None, bool, Role, uuid.UUID | None, str, int]:
     # The roles joined in, as plain columns (no ORM objects): one statement, every request.
     return (
         select(
@@ -50,6 +51,9 @@ def _user_query(
             revoked.label("revoked"),
             RoleAssignment.role,
             RoleAssignment.org_unit_id,
+            # The data version, read here rather than in a statement of its own by the many
+            # requests that keep or find answers under it (``request_version``).
+            *VERSION_COLUMNS,
         )
         .outerjoin(RoleAssignment, RoleAssignment.user_id == User.id)
         .where(User.id == bindparam("user_id"))
@@ -100,6 +104,7 @@ class AuthRepository:
         if not rows:
             return None, False
         first = rows[0]
+        read_with_request(self.session, first.dv_token, first.dv_seq)
         user = SessionUser(
             id=first.id,
             full_name=first.full_name,

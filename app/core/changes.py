@@ -236,12 +236,44 @@ class Version:
 
 # Read by most requests (every report, the kept spend): built once.
 _CURRENT = select(DataVersion.token, DataVersion.seq).where(DataVersion.id == 1)
+# The same, as two columns a request's first statement carries (the principal's user: app.auth),
+# so that what the request keeps or finds under the version costs no statement of its own.
+VERSION_COLUMNS = (
+    select(DataVersion.token).where(DataVersion.id == 1).scalar_subquery().label("dv_token"),
+    select(DataVersion.seq).where(DataVersion.id == 1).scalar_subquery().label("dv_seq"),
+)
+_READ_WITH_REQUEST = "db.version_read"
 
 
 async def current_version(session: AsyncSession) -> Version:
+    """The data version as it stands now, read in its own statement."""
     # On the session's connection: a plain row, round the ORM's execution (every read asks).
     row = (await (await session.connection()).execute(_CURRENT)).one_or_none()
     return Version(row.token, row.seq) if row else Version("", 0)
+
+
+def read_with_request(session: AsyncSession, token: str | None, seq: int | None) -> None:
+    """Note the data version ``VERSION_COLUMNS`` read in the session's transaction (None, None:
+    the version's row is missing), for ``request_version`` to give."""
+    sync = session.sync_session
+    version = Version(token, seq) if token is not None and seq is not None else Version("", 0)
+    sync.info[_READ_WITH_REQUEST] = (sync.get_transaction(), version)
+
+
+async def request_version(session: AsyncSession) -> Version:
+    """The data version this request read with its principal, if it did so in this very
+    transaction and has written nothing since; else as it stands now (``current_version``).
+
+    Either is a version read before the data the caller reads next, which is all a status kept
+    or found under it needs (``app.status.cache``): on PostgreSQL each statement of a read sees
+    what was committed when it began, and on SQLite a read transaction sees what was committed
+    at its first statement, which the principal's is. Never where the version must be as it
+    stands *now* (after waiting for a claim: ``app.status.service``)."""
+    sync = session.sync_session
+    noted = sync.info.get(_READ_WITH_REQUEST)
+    if noted is not None and noted[0] is sync.get_transaction() and not has_changes(session):
+        return noted[1]  # type: ignore[no-any-return]
+    return await current_version(session)
 
 
 async def changed_since(

@@ -20,7 +20,13 @@ from app.access.principal import Principal
 from app.benchmarks.models import Benchmark
 from app.benchmarks.service import position_of
 from app.comments.models import Comment
-from app.core.changes import Version, changed_since, current_version, has_changes
+from app.core.changes import (
+    Version,
+    changed_since,
+    current_version,
+    has_changes,
+    request_version,
+)
 from app.core.clock import today
 from app.core.config import Settings
 from app.core.db import reading_aside
@@ -156,7 +162,7 @@ class StatusService:
         found; None when nothing may be (no cache, or this transaction has written)."""
         if self.cache is None or has_changes(self.session):
             return None
-        return await current_version(self.session)
+        return await request_version(self.session)
 
     async def _body(
         self,
@@ -173,7 +179,7 @@ class StatusService:
         if cache is None or key is None:
             version = None
         elif version is None:
-            version = await current_version(self.session)
+            version = await request_version(self.session)
         if cache is not None and key is not None and version is not None:
             snapshot = cache.get(period_code)
             if (
@@ -246,8 +252,9 @@ class StatusService:
             computed = (await self._compute(period_code, filters))[0]
             record_status_cache(hits=0, computed=len(computed))
             return computed
-        # Read before anything else: whatever is computed below is at least this new.
-        version = await current_version(self.session)
+        # Read before anything else (with the principal, where it was): whatever is computed
+        # below is at least this new.
+        version = await request_version(self.session)
         day = today()
         snapshot = await self._kept(cache, period_code, version, day)
         if cache.store is None and (snapshot is None or not snapshot.statuses):

@@ -28,6 +28,8 @@ from app.core.changes import (
     current_version,
     has_changes,
     mark_changed,
+    read_with_request,
+    request_version,
 )
 from app.core.clock import utcnow
 from app.core.config import Settings
@@ -193,6 +195,47 @@ async def test_a_repeated_scorecard_reads_no_figures_again(
     assert any("indicator_value" in sql for sql in first)
     assert not any("indicator_value" in sql or "target" in sql for sql in second)
     assert len(second) < len(first)
+
+
+async def test_a_kept_scorecard_costs_one_statement_the_users_which_reads_the_version_too(
+    client: AsyncClient, factory: Factory, perf: Headers, engine: AsyncEngine
+) -> None:
+    await create_indicator(client, perf, "C1")
+    await set_target(client, perf, "C1", Q1, value=80)
+    await seed_approved(factory, "C1", {Q1: 81})
+    computed = await card(client, perf)
+
+    with statements(engine) as seen:
+        kept = await card(client, perf)
+
+    assert kept == computed
+    reads = [sql for sql in seen if sql.lstrip().upper().startswith("SELECT")]
+    assert len(reads) == 1, reads
+    assert "role_assignment" in reads[0]
+    assert "data_version" in reads[0]
+
+
+async def test_the_version_read_with_the_principal_stands_only_until_the_request_writes(
+    factory: Factory,
+) -> None:
+    """What a request keeps or finds under the data version it read with its principal, it
+    keeps or finds under that version only while it has written nothing and is in the same
+    transaction; otherwise the version is read again as it stands."""
+    units = await factory.org_tree()
+    async with unit_of_work(factory.sessionmaker) as session:
+        standing = await current_version(session)
+        read_with_request(session, "read-with-the-principal", 7)
+        assert await request_version(session) == Version("read-with-the-principal", 7)
+        unit = await session.get(OrgUnit, units["HOU"].id)
+        assert unit is not None
+        unit.name = "Renamed, not yet flushed"
+        assert await request_version(session) == standing
+    async with factory.sessionmaker() as session:
+        await session.connection()
+        read_with_request(session, "read-with-the-principal", 7)
+        await session.commit()
+        assert await request_version(session) == await current_version(session)
+        assert await request_version(session) != Version("read-with-the-principal", 7)
 
 
 async def test_the_assembled_scorecard_is_the_scorecard_serialised(
