@@ -10,17 +10,18 @@ log the change: the indicators it touched, or none named when it may bear on eve
 
 A reader that finds the token unchanged knows nothing it could read has changed since, in this
 process or in any other worker; one that finds it moved asks the log which indicators changed
-and recomputes only those (``app.status.cache`` keeps computed statuses this way). Numbers follow
-the order of commits, as the data version's row is locked from the moment it is renewed until
-the commit. On PostgreSQL the renewal is done by the database as the transaction commits (a
-deferred trigger, migration 0027): the transaction logs its change under a provisional negative
-number, and the trigger numbers it and renews the version inside COMMIT, so the row is locked
-for the commit only and never while the client is away (writers across every worker would
-otherwise queue on it). SQLite has one writer at a time and renews it here. The token is
-random, not derived from the number, so that a number reused after a rollback is never mistaken
-for the state it once named. The log keeps about ``KEEP_CHANGES`` transactions; a reader
-further behind than that recomputes everything, and so does every reader once the token is
-set by hand (after data was changed with SQL, outside the service):
+and recomputes only those (``app.status.cache`` keeps computed statuses this way, and
+``app.auth.service`` the organisation tree a principal with roles in some units is given).
+Numbers follow the order of commits, as the data version's row is locked from the moment it is
+renewed until the commit. On PostgreSQL the renewal is done by the database as the transaction
+commits (a deferred trigger, migration 0027): the transaction logs its change under a
+provisional negative number, and the trigger numbers it and renews the version inside COMMIT,
+so the row is locked for the commit only and never while the client is away (writers across
+every worker would otherwise queue on it). SQLite has one writer at a time and renews it here.
+The token is random, not derived from the number, so that a number reused after a rollback is
+never mistaken for the state it once named. The log keeps about ``KEEP_CHANGES`` transactions;
+a reader further behind than that recomputes everything, and so does every reader once the
+token is set by hand (after data was changed with SQL, outside the service):
 ``UPDATE data_version SET token = '<any new text>'``.
 """
 
@@ -269,11 +270,18 @@ async def request_version(session: AsyncSession) -> Version:
     what was committed when it began, and on SQLite a read transaction sees what was committed
     at its first statement, which the principal's is. Never where the version must be as it
     stands *now* (after waiting for a claim: ``app.status.service``)."""
+    noted = noted_version(session)
+    return noted if noted is not None else await current_version(session)
+
+
+def noted_version(session: AsyncSession) -> Version | None:
+    """The data version ``read_with_request`` noted, while it stands (this very transaction,
+    nothing written since); else None."""
     sync = session.sync_session
     noted = sync.info.get(_READ_WITH_REQUEST)
     if noted is not None and noted[0] is sync.get_transaction() and not has_changes(session):
         return noted[1]  # type: ignore[no-any-return]
-    return await current_version(session)
+    return None
 
 
 async def changed_since(

@@ -7,10 +7,12 @@ from typing import Any
 
 import pytest
 from httpx import AsyncClient
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.access.permissions import Role
 from tests.factories import Factory
-from tests.helpers import assert_invalid, assert_problem, bearer
+from tests.helpers import INDICATORS, assert_invalid, assert_problem, bearer, indicator_body
+from tests.reports.test_scorecard import statements
 
 ORG = "/api/v1/org-units"
 HUGE = "x" * (1024 * 1024 + 1)
@@ -299,6 +301,31 @@ async def test_moving_a_team_to_another_service_moves_it_out_of_the_old_subtree(
     assert await codes(client, admin, within="ASC") == ["ASC", "HOU-OPT"]
     [event, *_] = await events_for(client, admin, "HOU-OPT")
     assert (event["before"]["parent_code"], event["after"]["parent_code"]) == ("HOU", "ASC")
+
+
+async def test_a_heads_scope_follows_a_team_moved_into_their_service_at_their_next_request(
+    client: AsyncClient, factory: Factory, admin: dict[str, str], engine: AsyncEngine
+) -> None:
+    """A principal granted roles in some units is given the tree as of the data version its
+    request read (read once per version, not per request), so a unit moved is in or out of
+    their scope from their very next request."""
+    head_of_care = await factory.headers(Role.HEAD_OF_SERVICE, "ASC")
+    options = indicator_body("OPT1", org_unit_code="HOU-OPT")
+    refused = await client.post(INDICATORS, json=options, headers=head_of_care)
+    assert_problem(refused, 403)
+    with statements(engine) as seen:
+        again = await client.post(INDICATORS, json=options, headers=head_of_care)
+    assert_problem(again, 403)
+    # No read of the whole tree: the one the last request was given stands.
+    whole_tree = [sql for sql in seen if "FROM org_unit" in sql and "WHERE" not in sql]
+    assert whole_tree == []
+
+    moved = await client.patch(f"{ORG}/HOU-OPT", json={"parent_code": "ASC"}, headers=admin)
+    assert moved.status_code == 200, moved.text
+
+    created = await client.post(INDICATORS, json=options, headers=head_of_care)
+    assert created.status_code == 201, created.text
+    assert created.json()["org_unit_code"] == "HOU-OPT"
 
 
 @pytest.mark.parametrize(
