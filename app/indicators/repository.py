@@ -5,7 +5,7 @@ from collections.abc import Collection, Hashable, Sequence
 from copy import copy
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, bindparam, exists, func, select
+from sqlalchemy import ScalarSelect, Select, bindparam, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -253,11 +253,16 @@ class IndicatorRepository:
         )
         return rows.all()
 
-    async def next_revision_number(self, *, value_id: uuid.UUID) -> int:
-        current = await self.session.scalar(
-            select(func.max(ValueRevision.number)).where(ValueRevision.value_id == value_id)
+    @staticmethod
+    def next_revision_number(value_id: uuid.UUID) -> ScalarSelect[int]:
+        """The value's next revision number as SQL, for its revision's INSERT to work out in
+        the same statement (no round trip of its own). The value's row is locked by then
+        (``for_update``), so no other transaction numbers one of its revisions meanwhile."""
+        return (
+            select(func.coalesce(func.max(ValueRevision.number), 0) + 1)
+            .where(ValueRevision.value_id == value_id)
+            .scalar_subquery()
         )
-        return (current or 0) + 1
 
     async def org_unit(self, *, org_unit_id: uuid.UUID) -> OrgUnit | None:
         return await self.session.get(OrgUnit, org_unit_id)

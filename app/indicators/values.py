@@ -556,7 +556,7 @@ class ValueService:
         self.session.add(
             ValueRevision(
                 value_id=row.id,
-                number=await self.repository.next_revision_number(value_id=row.id),
+                number=self.repository.next_revision_number(row.id),
                 action=action,
                 status=row.status,
                 value=row.value,
