@@ -237,12 +237,12 @@ T = TypeVar("T")
 @asynccontextmanager
 async def reading_aside(
     maker: async_sessionmaker[AsyncSession] | None, read: Callable[[AsyncSession], Awaitable[T]]
-) -> AsyncIterator[asyncio.Task[T | None] | None]:
+) -> AsyncIterator[Awaitable[T | None]]:
     """``read`` started now in a plain session (none of the app's listeners: it only reads)
-    on a connection of its own, while the caller goes on reading on its session: a task, or
-    None where the caller reads in turn. The task's answer is None too where the idle
-    connection was taken before it started: the caller then reads in turn as well. Cancelled,
-    and its connection back in the pool, on leaving.
+    on a connection of its own, while the caller goes on reading on its session; awaited, its
+    answer, or None where the caller is to read in turn (nothing was started, or the idle
+    connection was taken before the read began). Cancelled, and its connection back in the
+    pool, on leaving.
 
     Only on PostgreSQL, with ``maker`` bound to an engine (not to one connection, as in tests),
     and on a connection idle in its pool: never waiting for one, nor opening one, while the
@@ -258,7 +258,9 @@ async def reading_aside(
         or not isinstance(bind.pool, QueuePool)
         or bind.pool.checkedin() == 0
     ):
-        yield None
+        nothing: asyncio.Future[T | None] = asyncio.get_running_loop().create_future()
+        nothing.set_result(None)
+        yield nothing
         return
     pool = bind.pool
 

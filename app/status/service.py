@@ -431,7 +431,7 @@ class StatusService:
             default = await SettingsService(self.session, settings=self.settings).rag_tolerance()
             comments = await self.repository.comments(ids, period_code=period_code)
             benchmarks = await self.repository.benchmarks(ids, period_code=period_code)
-            found = await aside if aside is not None else None
+            found = await aside
             inputs: FitInputs | None = None
             if found is None:
                 targets = await self.repository.targets(ids, codes=target_codes)

@@ -280,12 +280,13 @@ async def test_a_busy_pool_reads_in_turn_rather_than_wait_for_a_second_connectio
     engine = factory.sessionmaker.kw["bind"]
     async with factory.sessionmaker() as session:
         await session.connection()  # the pool's one connection, held
+        held = engine.pool.checkedout()
         async with reading_aside(factory.sessionmaker, _one) as aside:
-            assert aside is None
+            assert await aside is None
+            assert engine.pool.checkedout() == held
         async with engine.connect():  # a second now in the pool, idle once handed back
             pass
         async with reading_aside(factory.sessionmaker, _one) as aside:
-            assert aside is not None
             assert await aside == 1
 
 
@@ -303,9 +304,7 @@ async def test_an_idle_connection_taken_before_the_read_aside_starts_is_not_wait
         async with engine.connect():  # a second now in the pool, idle once handed back
             pass
         held = engine.pool.checkedout()
-        async with reading_aside(factory.sessionmaker, _one) as aside:
-            assert aside is not None
-            # Another request checks out the idle connection before the task has run.
-            async with engine.connect():
-                assert await aside is None
-                assert engine.pool.checkedout() == held + 1
+        # Another request checks out the idle connection before the read has begun.
+        async with reading_aside(factory.sessionmaker, _one) as aside, engine.connect():
+            assert await aside is None
+            assert engine.pool.checkedout() == held + 1
