@@ -163,10 +163,6 @@ class AuthRepository:
         )
         return {row.code: row.id for row in rows}
 
-    async def org_parent_map(self) -> dict[uuid.UUID, uuid.UUID | None]:
-        rows = await self.session.execute(select(OrgUnit.id, OrgUnit.parent_id))
-        return {row.id: row.parent_id for row in rows}
-
     async def failures_since(
         self, *, keys: Sequence[str], since: datetime
     ) -> dict[str, list[datetime]]:

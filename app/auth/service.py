@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import math
 import uuid
-import weakref
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -13,7 +12,6 @@ from datetime import datetime, timedelta
 from typing import Any, NoReturn
 
 from pydantic import ValidationError
-from sqlalchemy import Engine
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.access.dependencies import Authenticate
@@ -24,7 +22,6 @@ from app.auth.models import RefreshToken
 from app.auth.oidc import OidcProvider
 from app.auth.repository import AuthRepository
 from app.clients.service import ClientService
-from app.core.changes import Version, noted_version
 from app.core.clock import utcnow
 from app.core.config import Settings
 from app.core.db import holds_sqlite_write_lock, unit_of_work
@@ -40,7 +37,7 @@ from app.core.security import (
     unverified_issuer,
     verify_password,
 )
-from app.org.tree import OrgTree
+from app.org.service import OrgService
 from app.users.models import User
 from app.users.schemas import RoleGrant, UserCreate
 from app.users.service import UserService
@@ -50,10 +47,6 @@ logger = logging.getLogger("app.auth")
 _INVALID = {"WWW-Authenticate": 'Bearer error="invalid_token"'}
 # How many provider tokens whose holder's roles are in line are remembered per process.
 _SETTLED_TOKENS = 4096
-
-# Per database, the organisation tree as it stood at the last data version a request read with
-# its principal (``AuthService._tree``): a unit added, moved or removed renews the version.
-_TREES: weakref.WeakKeyDictionary[Engine, tuple[Version, OrgTree]] = weakref.WeakKeyDictionary()
 
 _GENERIC_FAILURE = "The credentials are not valid."
 _REFRESH_FAILURE = "The refresh token is not valid; sign in again."
@@ -283,7 +276,7 @@ class AuthService:
                 raise NotAuthenticated("The access token is invalid or has expired.")
             if not client.client_unit_ids:
                 return client
-            client.tree = OrgTree(await self.repository.org_parent_map())
+            client.tree = await OrgService(self.session).tree()
             return client
         user, revoked = await self.repository.user_in_session(
             user_id=claims.subject_id, session_id=claims.session_id
@@ -320,24 +313,8 @@ class AuthService:
         grants = tuple(Grant(role=role, org_unit_id=unit_id) for role, unit_id in roles)
         tree = None
         if any(grant.org_unit_id is not None for grant in grants):
-            tree = await self._tree()
+            tree = await OrgService(self.session).tree()
         return Principal(kind=SubjectKind.USER, id=user_id, name=name, grants=grants, tree=tree)
-
-    async def _tree(self) -> OrgTree:
-        """The organisation tree, for a principal granted roles in some units: read once per
-        data version this process sees with a principal, not once per request."""
-        version = noted_version(self.session)
-        if version is None:
-            return OrgTree(await self.repository.org_parent_map())
-        bind = self.session.sync_session.get_bind()
-        database = bind if isinstance(bind, Engine) else bind.engine
-        kept = _TREES.get(database)
-        if kept is not None and kept[0] == version:
-            return kept[1]
-        # Read after the version, so at least as new as it: never an older tree under it.
-        tree = OrgTree(await self.repository.org_parent_map())
-        _TREES[database] = (version, tree)
-        return tree
 
 
 class ProviderSignIn:

@@ -11,7 +11,7 @@ log the change: the indicators it touched, or none named when it may bear on eve
 A reader that finds the token unchanged knows nothing it could read has changed since, in this
 process or in any other worker; one that finds it moved asks the log which indicators changed
 and recomputes only those (``app.status.cache`` keeps computed statuses this way, and
-``app.auth.service`` the organisation tree a principal with roles in some units is given).
+``app.org.service`` the organisation tree scopes and subtree filters are worked out on).
 Numbers follow the order of commits, as the data version's row is locked from the moment it is
 renewed until the commit. On PostgreSQL the renewal is done by the database as the transaction
 commits (a deferred trigger, migration 0027): the transaction logs its change under a

@@ -290,7 +290,7 @@ def _may_replay(step: Step, periods: dict[str, Period]) -> bool:
 async def _principals(session: AsyncSession) -> dict[str, Principal]:
     """The demo people as the API would see them once signed in."""
     repository = AuthRepository(session)
-    tree = OrgTree(await repository.org_parent_map())
+    tree = OrgTree(await OrgRepository(session).parent_map())
     people: dict[str, Principal] = {}
     for local, *_ in USERS:
         user = await repository.user_by_email(email=_email(local))

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Sequence
 
+from sqlalchemy import Engine
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.access.exceptions import PermissionDenied
 from app.access.permissions import Permission
 from app.access.principal import Principal
 from app.audit.service import AuditService, to_audit
+from app.core.changes import Version, noted_version
 from app.core.etag import check_if_match
 from app.org.exceptions import (
     OrgUnitCodeTaken,
@@ -22,6 +25,10 @@ from app.org.models import KIND_RANK, OrgUnit, OrgUnitKind
 from app.org.repository import OrgRepository
 from app.org.schemas import OrgUnitCreate, OrgUnitRead, OrgUnitUpdate
 from app.org.tree import OrgTree
+
+# Per database, the tree as it stood at the last data version a request read with its
+# principal (``OrgService.tree``): a unit added, moved or removed renews the version.
+_KEPT: weakref.WeakKeyDictionary[Engine, tuple[Version, OrgTree]] = weakref.WeakKeyDictionary()
 
 
 def _read(unit: OrgUnit, parent_code: str | None) -> OrgUnitRead:
@@ -85,8 +92,22 @@ class OrgService:
         return unit
 
     async def tree(self) -> OrgTree:
-        """The whole organisation tree."""
-        return OrgTree(await self.repository.parent_map())
+        """The whole organisation tree: read once per data version this process sees with a
+        principal (every scoped principal's, every subtree filter's), not once per request;
+        read afresh in a transaction that has written, or that read no version with its
+        principal (``app.core.changes.noted_version``)."""
+        version = noted_version(self.session)
+        if version is None:
+            return OrgTree(await self.repository.parent_map())
+        bind = self.session.sync_session.get_bind()
+        database = bind if isinstance(bind, Engine) else bind.engine
+        kept = _KEPT.get(database)
+        if kept is not None and kept[0] == version:
+            return kept[1]
+        # Read after the version, so at least as new as it: never an older tree under it.
+        tree = OrgTree(await self.repository.parent_map())
+        _KEPT[database] = (version, tree)
+        return tree
 
     async def read(self, *, unit: OrgUnit) -> OrgUnitRead:
         """The unit as the API shows it, with its parent's code."""

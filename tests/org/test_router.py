@@ -326,6 +326,11 @@ async def test_a_heads_scope_follows_a_team_moved_into_their_service_at_their_ne
     created = await client.post(INDICATORS, json=options, headers=head_of_care)
     assert created.status_code == 201, created.text
     assert created.json()["org_unit_code"] == "HOU-OPT"
+    # And a subtree filter works on the tree as it now stands, read or kept.
+    for _ in range(2):
+        listed = await client.get(INDICATORS, params={"org_unit": "ASC"}, headers=head_of_care)
+        assert listed.status_code == 200, listed.text
+        assert [item["code"] for item in listed.json()["items"]] == ["OPT1"]
 
 
 @pytest.mark.parametrize(
