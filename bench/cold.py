@@ -7,20 +7,26 @@ five years) in a scratch PostgreSQL database and, alternating, N times each:
   asyncpg on a connection of its own (indicators, org units, periods, every approved value and
   the period's working copies, every target), each row decoded to Python objects as asyncpg
   does (``UUID``, ``Decimal``, ``date``);
-- **the full computation**: ``StatusService`` with no cache computing every status of the
-  period, as after a change that bears on every indicator (``_compute``: the statements, the
-  arithmetic, the SPC icons, the models), in a session of the app's own.
+- **the full computation**: ``StatusService`` with no statuses kept computing every status of
+  the period, as after a change that bears on every indicator but not on its figures (a
+  tolerance, an org unit renamed, the data falling due: ``_compute``: the statements, the
+  ratings, the SPC icons, the models), in a session of the app's own, with one cache for
+  every round as a worker keeps one: what the rounds before it worked out of each
+  indicator's unchanged rows (its figures combined, the forecast) is taken as it is, as the
+  stored SPC fits are.
 
 It prints the median wall time and this process's CPU of each, their ratio (the goal: at
 most 1.5x), the statements a computation runs, and the rows the floor reads per table.
 ``--profile`` also prints a cProfile of one computation; ``--refit`` measures the computation
-after every indicator's series has changed (every stored SPC fit stale). ``--check FILE`` first
-computes every status of several periods (months, quarters and years, ended and in progress),
-with the stored fits and without, stops if the two differ, and writes them to FILE, or, if FILE
-exists, stops unless they equal what it holds (a computation before a change against one after).
+after every indicator's series has changed (every stored SPC fit stale); ``--fresh`` with a new
+cache each round (nothing of the arithmetic kept: a worker's first computation, or after every
+indicator's figures changed). ``--check FILE`` first computes every status of several periods
+(months, quarters and years, ended and in progress), fresh and then twice with the stored fits
+and the kept arithmetic, stops if they differ, and writes them to FILE, or, if FILE exists,
+stops unless they equal what it holds (a computation before a change against one after).
 
     python -m bench.cold [--indicators 2000] [--years 5] [--rounds 7] [--profile] [--refit]
-                         [--check FILE]
+                         [--fresh] [--check FILE]
 """
 
 from __future__ import annotations
@@ -159,11 +165,15 @@ async def measure(
     event.listen(engine.sync_engine, "after_cursor_execute", finished)
     maker = app_sessionmaker(engine, audit=AuditSeal(key=b"bench", checkpoint=None))
 
+    # One cache and the shared store behind it, as a worker keeps for its life: its
+    # computations read and store the SPC fits and keep each indicator's arithmetic beside
+    # its rows (never the statuses: ``_compute``). ``--fresh``: a cache of its own each time,
+    # as the first computation of a worker, or after every indicator's figures changed.
+    kept = StatusCache(store=StatusStore(maker))
+
     async def compute() -> int:
         async with maker() as session:
-            # A cache of its own and the shared store behind it, as a worker has: its
-            # computation reads and stores the SPC fits (never the statuses: ``_compute``).
-            cache = StatusCache(store=StatusStore(maker))
+            cache = StatusCache(store=StatusStore(maker)) if args.fresh else kept
             service = StatusService(session, settings=settings, cache=cache)
             statuses, _ = await service._compute(period, IndicatorFilter())
             await session.commit()
@@ -174,10 +184,9 @@ async def measure(
         async with engine.begin() as connection:
             await connection.execute(text("UPDATE spc_fit SET digest = 'stale'"))
 
-    async def every_status(code: str, *, stored_fits: bool) -> dict[str, Any]:
+    async def every_status(code: str, *, cache: StatusCache) -> dict[str, Any]:
         """Each status of the period by indicator code, as JSON, with what decides its variant."""
         async with maker() as session:
-            cache = StatusCache(store=StatusStore(maker) if stored_fits else None)
             service = StatusService(session, settings=settings, cache=cache)
             statuses, due_date = await service._compute(code, IndicatorFilter())
             await session.commit()
@@ -196,10 +205,16 @@ async def measure(
     async def check(path: Path) -> None:
         answers: dict[str, Any] = {}
         for code in check_periods:
-            fresh = await every_status(code, stored_fits=False)
-            for _ in range(2):  # the first fits and stores, the second reads the stored fits
-                if await every_status(code, stored_fits=True) != fresh:
-                    raise SystemExit(f"{code}: statuses with stored fits differ from fresh ones")
+            fresh = await every_status(code, cache=StatusCache())
+            # The first fits, stores the fits and keeps the arithmetic; the second reads the
+            # stored fits and takes the kept arithmetic.
+            cache = StatusCache(store=StatusStore(maker))
+            for _ in range(2):
+                if await every_status(code, cache=cache) != fresh:
+                    raise SystemExit(
+                        f"{code}: statuses with stored fits and kept arithmetic differ from "
+                        "fresh ones"
+                    )
             answers[code] = fresh
         compare_with(path, answers)
 
@@ -249,6 +264,7 @@ async def measure(
         "floor_rows": rows,
         "rounds": args.rounds,
         "refit": args.refit,
+        "fresh": args.fresh,
         "floor_ms": floor_ms,
         "floor_cpu_ms": _median(cpus["floor"]),
         "full_ms": full_ms,
@@ -303,6 +319,9 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--profile", action="store_true", help="print a cProfile of one")
     parser.add_argument("--refit", action="store_true", help="every stored SPC fit stale")
     parser.add_argument("--check", metavar="FILE", help="compare every status with FILE's")
+    parser.add_argument(
+        "--fresh", action="store_true", help="no arithmetic kept from one computation to the next"
+    )
     parser.add_argument("--postgres-url", default=DEFAULT_POSTGRES_URL)
     return parser.parse_args(argv)
 

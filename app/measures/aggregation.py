@@ -119,6 +119,17 @@ def aggregate_targets(
         for index, weight in enumerate(weights):
             if type(weight) is not Decimal or not weight.is_finite():
                 check_numbers(**{f"weights[{index}]": weight})
+    return combine_known_targets(targets, aggregation, weights=weights)
+
+
+def combine_known_targets(
+    targets: Sequence[Decimal],
+    aggregation: Aggregation,
+    *,
+    weights: Sequence[Decimal] | None = None,
+) -> Decimal | None:
+    """``aggregate_targets`` of numbers already checked (a ``Target``'s: finite Decimals), with
+    one weight per target where weighted: a status computation combines thousands."""
     if not targets:
         return None
     if aggregation in _PICKS:

@@ -28,7 +28,7 @@ from typing import Protocol
 
 from app.core.schemas import ResponseSchema
 from app.measures import rules
-from app.measures.aggregation import Figures, aggregate, aggregate_targets, check_figures
+from app.measures.aggregation import Figures, aggregate, check_figures, combine_known_targets
 from app.measures.forecast import ForecastMethod, forecast_method, forecast_year_end
 from app.measures.numbers import CONTEXT, quantize
 from app.measures.vocabulary import (
@@ -340,9 +340,15 @@ class MeasureMath:
         if known is not _UNSEEN:
             return known  # type: ignore[return-value]
         direct = self.targets.get(code)
-        found = self._targets_at[code] = (
-            self.combine_targets(self._parts(code)) if direct is None else as_rule_target(direct)
-        )
+        found: Target | None
+        if direct is None:
+            # As ``combine_targets`` of its parts, a call fewer a level (a year of months is
+            # three levels, and every status asks for its year's target).
+            parts = _parts_of(code, self.kind)
+            found = self._combine([self.target_at(part) for part in parts], parts)
+        else:
+            found = direct if type(direct) is Target else as_rule_target(direct)
+        self._targets_at[code] = found
         return found
 
     def ytd_target(self, frame: Frame) -> Target | None:
@@ -385,19 +391,16 @@ class MeasureMath:
             if all(weight is not None for weight in found):
                 weights = [weight for weight in found if weight is not None]
         places = self.places
-        combined = aggregate_targets(values, self.aggregation, weights=weights)
+        # The parts are targets (``Target``: finite Decimals, checked when made or read), so
+        # combined without checking each number again.
+        combined = combine_known_targets(values, self.aggregation, weights=weights)
         # Floors combine like the targets they guard, when every part has one.
         floor = (
-            quantize(aggregate_targets(floors, self.aggregation, weights=weights), places)
+            quantize(combine_known_targets(floors, self.aggregation, weights=weights), places)
             if len(floors) == len(parts)
             else None
         )
-        # Exact Decimals by construction (aggregate_targets checked every part it combined).
-        return Target.known(value=quantize(combined, places), floor=floor)
-
-    def _parts(self, code: str) -> tuple[str, ...]:
-        """The next level down that still holds this indicator's values or targets."""
-        return _parts_of(code, self.kind)
+        return Target.known(quantize(combined, places), None, None, floor)
 
     def _denominator(self, code: str) -> Decimal | None:
         figures = [self.values.get(unit) for unit in calendar.units_of(code, self.kind)]
@@ -406,7 +409,8 @@ class MeasureMath:
         return sum((f.denominator for f in figures if f and f.denominator is not None), Decimal(0))
 
 
-# Worked out once per code and kind: every status combines the same few periods' targets.
+# The next level down that still holds an indicator's values or targets, worked out once per
+# code and kind: every status combines the same few periods' targets.
 @lru_cache(maxsize=1024)
 def _parts_of(code: str, kind: PeriodKind) -> tuple[str, ...]:
     if calendar.is_within(calendar.parse_period(code).kind, kind):
@@ -469,11 +473,37 @@ class RatedForecast:
     rag: Rag
 
 
+@dataclass(frozen=True, slots=True)
+class Projection:
+    """The year-end forecast and how it was made (``project``), with the year's target it is
+    rated against (set for the year, or combined from its parts)."""
+
+    value: Decimal
+    method: ForecastMethod
+    year_target: Target | None
+
+    def rated(self, *, polarity: Polarity, tolerance: Tolerance) -> RatedForecast:
+        # No amber_if_improving: a forecast has no same-period-last-year figure to improve on.
+        rag = rules.evaluate_rag(
+            actual=self.value, target=self.year_target, polarity=polarity, tolerance=tolerance
+        ).rag
+        return RatedForecast(value=self.value, method=self.method, rag=rag)
+
+
 def forecast(
     math: MeasureMath, frame: Frame, *, tolerance: Tolerance, ytd: Reading
 ) -> RatedForecast | None:
-    """The year-end outturn forecast from the year's figures to the period, and its RAG
-    against the year's target (set for the year, or combined from its parts).
+    """The year-end outturn forecast from the year's figures to the period (``project``),
+    and its RAG against the year's target."""
+    projection = project(math, frame, ytd=ytd)
+    if projection is None:
+        return None
+    return projection.rated(polarity=math.indicator.polarity, tolerance=tolerance)
+
+
+def project(math: MeasureMath, frame: Frame, *, ytd: Reading) -> Projection | None:
+    """The year-end outturn forecast from the year's figures to the period; None with no
+    figure in the year yet.
 
     Where the measure has a point target for the year and for the periods to date, the
     forecast follows that profile: the year's target scaled by how the year to date stands
@@ -528,11 +558,39 @@ def forecast(
         value = projected.value
     value = quantize(value, math.places)
     assert value is not None
-    # No amber_if_improving: a forecast has no same-period-last-year figure to improve on.
-    rag = rules.evaluate_rag(
-        actual=value, target=year_target, polarity=indicator.polarity, tolerance=tolerance
-    ).rag
-    return RatedForecast(value=value, method=method, rag=rag)
+    return Projection(value, method, year_target)
+
+
+@dataclass(frozen=True, slots=True)
+class FrameFigures:
+    """What a status for a frame reads of one measure before anything is rated: the period as
+    far as its data goes, the same parts of the period before and of last year, the year to
+    date and the year-end projection.
+
+    Worked out from the measure's definition, figures and targets alone (no tolerance, no
+    polarity, no date), so it stands while they do: a status computation keeps it beside
+    the rows it came from and works it out again only when they change
+    (``app.status.cache.KeptArithmetic``)."""
+
+    reading: Reading
+    previous: Decimal | None
+    last_year: Decimal | None
+    ytd: Reading
+    projection: Projection | None
+
+    @classmethod
+    def of(cls, math: MeasureMath, frame: Frame) -> FrameFigures:
+        # Like for like: a period read before all its parts are in is rated as at its latest
+        # part, and compared with the same parts of the period before and of last year.
+        reading = math.reading(frame.period)
+        ytd = math.year_to_date(frame)
+        return cls(
+            reading,
+            math.same_parts(frame.previous, reading.parts),
+            math.same_parts(frame.last_year, reading.parts),
+            ytd,
+            project(math, frame, ytd=ytd),
+        )
 
 
 def _within_bounds(value: Decimal, *, lower: Decimal | None, upper: Decimal | None) -> Decimal:

@@ -10,6 +10,13 @@ those of the indicators the log names are dropped and recomputed, the rest kept 
 may bear on every indicator drops them all). The cache keeps a snapshot for each of the last
 few periods read (8; about 12 MiB each for 2,000 indicators).
 
+Beneath the statuses, each indicator's arithmetic for a period (its figures and targets
+combined for the period, the one before, last year, the year to date and the forecast:
+``FrameFigures``) is kept beside the rows it was worked out from (``KeptArithmetic``). A change
+that bears on every indicator but on none of their figures (a tolerance, an org unit renamed,
+the data falling due) recomputes every status, but takes each indicator's arithmetic as it is
+where its rows are unchanged, and only rates it afresh.
+
 One reader differs from another only in ``value_status``: those who may act on a figure see its
 working step, everyone else only whether an approved figure exists. Both variants are kept, each
 serialised once.
@@ -35,6 +42,8 @@ from app.measures.vocabulary import Rag, ValueStatus
 from app.status.schemas import Spend, StatusRead
 
 if TYPE_CHECKING:
+    from app.measures.measure import ApprovedFigure, FrameFigures, MeasureMath
+    from app.status.repository import MeasureRow, WorkingCopy
     from app.status.store import StatusStore
 
 
@@ -176,13 +185,34 @@ class Snapshot:
         self.statuses.update((status.indicator_id, status) for status in statuses)
 
 
+@dataclass(frozen=True, slots=True)
+class KeptArithmetic:
+    """One indicator's arithmetic for a period (``FrameFigures``), kept beside what it was
+    worked out from: the indicator as read, and the count and hash of its rows of figures and
+    of targets as read (``StatusRepository.figure_rows``, ``target_rows``). A later computation
+    whose rows are the same takes it as it is rather than parse its figures and combine them
+    again; the ratings it works out afresh (tolerance, polarity and the date are not in it).
+
+    Of the figures themselves only what a status reads again: the period's own approved figure
+    (``own``: its commentary), the working copy, and, where that awaits approval, every figure
+    and target as read (``awaiting``), for the rating it would get once approved."""
+
+    indicator: MeasureRow
+    figures_key: tuple[int, int]
+    targets_key: tuple[int, int]
+    figures: FrameFigures
+    own: ApprovedFigure | None
+    working: WorkingCopy | None
+    awaiting: MeasureMath | None
+
+
 # Spends kept under one version at most (one per org unit asked for and reader's own units).
 MAX_SPENDS = 256
 
 
 class StatusCache:
     """A snapshot of statuses for each of the last few periods read (about 12 MiB each for
-    2,000 indicators)."""
+    2,000 indicators), and each indicator's arithmetic for them (about 4 MiB each)."""
 
     def __init__(self, *, keys: int = 8, store: StatusStore | None = None) -> None:
         self.keys = keys
@@ -194,6 +224,8 @@ class StatusCache:
         # while the version does.
         self._spend_version: Version | None = None
         self._spends: dict[Hashable, Spend] = {}
+        # Each indicator's arithmetic per period, for the same last few periods.
+        self._arithmetic: OrderedDict[str, dict[uuid.UUID, KeptArithmetic]] = OrderedDict()
 
     def spend(self, version: Version, key: Hashable) -> Spend | None:
         """The spend kept for ``key`` under exactly ``version``, if any."""
@@ -218,6 +250,19 @@ class StatusCache:
         while len(self._entries) > self.keys:
             self._entries.popitem(last=False)
 
+    def arithmetic(self, period: str) -> dict[uuid.UUID, KeptArithmetic]:
+        """The arithmetic kept for the period's statuses, by indicator: whoever computes them
+        adds to it. It needs no version: an entry stands while the rows it names do."""
+        kept = self._arithmetic.get(period)
+        if kept is None:
+            kept = self._arithmetic[period] = {}
+            while len(self._arithmetic) > self.keys:
+                self._arithmetic.popitem(last=False)
+        else:
+            self._arithmetic.move_to_end(period)
+        return kept
+
     def clear(self) -> None:
         self._entries.clear()
+        self._arithmetic.clear()
         self._spend_version, self._spends = None, {}

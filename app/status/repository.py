@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, select
+from sqlalchemy import Row, Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.benchmarks.models import Benchmark
@@ -77,6 +77,8 @@ class MeasureRow:
 
 
 SelectT = TypeVar("SelectT", bound=Select[*tuple[Any, ...]])
+# A row as a bulk read gives it: its columns as the driver decoded them.
+RawRow = Row[*tuple[Any, ...]]
 
 
 class StatusRepository:
@@ -204,6 +206,27 @@ class StatusRepository:
     ) -> tuple[dict[uuid.UUID, dict[str, ApprovedFigure]], dict[uuid.UUID, WorkingCopy]]:
         """The approved figures of the periods named (by code, or every period of the years),
         and, for period `working_in`, each working copy (whatever its step)."""
+        found: dict[uuid.UUID, dict[str, ApprovedFigure]] = {}
+        working: dict[uuid.UUID, WorkingCopy] = {}
+        rows = await self.figure_rows(ids, codes=codes, years=years, working_in=working_in)
+        for indicator_id, own in rows.items():
+            figures, copy = parse_figures(own, working_in=working_in)
+            if figures:
+                found[indicator_id] = figures
+            if copy is not None:
+                working[indicator_id] = copy
+        return found, working
+
+    async def figure_rows(
+        self,
+        ids: Ids,
+        *,
+        codes: Collection[str] | None = None,
+        years: Collection[str] | None = None,
+        working_in: str | None = None,
+    ) -> dict[uuid.UUID, list[RawRow]]:
+        """``figures``'s rows of each indicator as read, for ``parse_figures``: what a status
+        computation compares with the rows its kept arithmetic came from."""
         connection = await self.session.connection()
         exact = connection.dialect
         query = (
@@ -225,34 +248,9 @@ class StatusRepository:
         query = _in_periods(query, codes=codes, years=years)
         if working_in is None:
             query = query.where(IndicatorValue.approved_value.is_not(None))
-        # By the id as the driver gives it (hashed in C), each made a ``uuid.UUID`` once below.
-        found: dict[Any, dict[str, ApprovedFigure]] = defaultdict(dict)
-        working: dict[Any, WorkingCopy] = {}
-        number, figure = decimal_of_text, ApprovedFigure.known
         # On the connection: plain rows, without the ORM's loading machinery, fetched in one
         # call rather than a driver call per row.
-        for row in (await connection.execute(query)).all():
-            raw, code, value, numerator, denominator, commentary, status = row[:7]
-            if code == working_in:
-                working[raw] = WorkingCopy(
-                    number(row[7]),  # type: ignore[arg-type]  # never NULL
-                    number(row[8]),
-                    number(row[9]),
-                    status,
-                )
-            if value is not None:
-                found[raw][code] = figure(
-                    number(value),  # type: ignore[arg-type]
-                    number(numerator),
-                    number(denominator),
-                    commentary,
-                    status,
-                )
-        memo = self.ids
-        return (
-            {memo[raw]: figures for raw, figures in found.items()},
-            {memo[raw]: copy for raw, copy in working.items()},
-        )
+        return self._by_indicator((await connection.execute(query)).all())
 
     async def targets(
         self,
@@ -261,6 +259,17 @@ class StatusRepository:
         codes: Collection[str] | None = None,
         years: Collection[str] | None = None,
     ) -> dict[uuid.UUID, dict[str, Target]]:
+        rows = await self.target_rows(ids, codes=codes, years=years)
+        return {indicator_id: parse_targets(own) for indicator_id, own in rows.items()}
+
+    async def target_rows(
+        self,
+        ids: Ids,
+        *,
+        codes: Collection[str] | None = None,
+        years: Collection[str] | None = None,
+    ) -> dict[uuid.UUID, list[RawRow]]:
+        """``targets``'s rows of each indicator as read, for ``parse_targets``."""
         # Plain columns, not ORM objects: a scorecard reads thousands of targets.
         connection = await self.session.connection()
         exact = connection.dialect
@@ -277,19 +286,16 @@ class StatusRepository:
             .where(TargetRow.indicator_id.in_(ids))
         )
         query = _in_periods(query, codes=codes, years=years)
-        # By the id as the driver gives it, each made a ``uuid.UUID`` once below.
-        found: dict[Any, dict[str, Target]] = defaultdict(dict)
-        number, known = decimal_of_text, Target.known
-        # Each row went in through the checks of a target (``Target.known``): not checked again.
-        for raw, code, value, lower, upper, floor in (await connection.execute(query)).all():
-            found[raw][code] = known(
-                number(value),
-                None if lower is None else number(lower),
-                None if upper is None else number(upper),
-                None if floor is None else number(floor),
-            )
+        return self._by_indicator((await connection.execute(query)).all())
+
+    def _by_indicator(self, rows: Iterable[RawRow]) -> dict[uuid.UUID, list[RawRow]]:
+        """Rows whose first column is an indicator id as the driver gives it, by indicator."""
+        # By the id as the driver gives it (hashed in C), each made a ``uuid.UUID`` once below.
+        found: dict[Any, list[RawRow]] = defaultdict(list)
+        for row in rows:
+            found[row[0]].append(row)
         memo = self.ids
-        return {memo[raw]: targets for raw, targets in found.items()}
+        return {memo[raw]: own for raw, own in found.items()}
 
     async def comments(self, ids: Ids, *, period_code: str) -> dict[uuid.UUID, list[Comment]]:
         """Every comment on the period for these indicators, oldest first."""
@@ -328,3 +334,46 @@ def _in_periods(
     if years is not None:
         query = query.where(Period.financial_year.in_(list(years)))
     return query
+
+
+def parse_figures(
+    rows: Iterable[RawRow], *, working_in: str | None
+) -> tuple[dict[str, ApprovedFigure], WorkingCopy | None]:
+    """One indicator's rows of ``StatusRepository.figure_rows``: its approved figures by
+    period code, and its working copy in period ``working_in`` (if any)."""
+    found: dict[str, ApprovedFigure] = {}
+    working: WorkingCopy | None = None
+    number, figure = decimal_of_text, ApprovedFigure.known
+    for row in rows:
+        _, code, value, numerator, denominator, commentary, status = row[:7]
+        if code == working_in:
+            working = WorkingCopy(
+                number(row[7]),  # type: ignore[arg-type]  # never NULL
+                number(row[8]),
+                number(row[9]),
+                status,
+            )
+        if value is not None:
+            found[code] = figure(
+                number(value),  # type: ignore[arg-type]
+                number(numerator),
+                number(denominator),
+                commentary,
+                status,
+            )
+    return found, working
+
+
+def parse_targets(rows: Iterable[RawRow]) -> dict[str, Target]:
+    """One indicator's rows of ``StatusRepository.target_rows``: its targets by period code."""
+    found: dict[str, Target] = {}
+    number, known = decimal_of_text, Target.known
+    # Each row went in through the checks of a target (``Target.known``): not checked again.
+    for _, code, value, lower, upper, floor in rows:
+        found[code] = known(
+            number(value),
+            None if lower is None else number(lower),
+            None if upper is None else number(upper),
+            None if floor is None else number(floor),
+        )
+    return found

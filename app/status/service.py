@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -38,22 +38,26 @@ from app.measures import rules
 from app.measures.measure import (
     ApprovedFigure,
     Frame,
+    FrameFigures,
     HasRag,
     MeasureMath,
-    Reading,
-    TargetLike,
-    forecast,
     rate,
     summarise,
 )
 from app.measures.numbers import quantize
-from app.measures.vocabulary import VALUE_KIND, Rag, Target, Tolerance, ValueStatus
+from app.measures.vocabulary import VALUE_KIND, Rag, Tolerance, ValueStatus
 from app.periods import calendar
 from app.periods.exceptions import PeriodNotFound
 from app.settings.service import SettingsService
 from app.spc.fits import FitInputs, Icons, SpcFits
-from app.status.cache import Body, CachedStatus, Snapshot, StatusCache
-from app.status.repository import MeasureRow, StatusRepository, WorkingCopy
+from app.status.cache import Body, CachedStatus, KeptArithmetic, Snapshot, StatusCache
+from app.status.repository import (
+    MeasureRow,
+    RawRow,
+    StatusRepository,
+    parse_figures,
+    parse_targets,
+)
 from app.status.schemas import (
     Band,
     CommentBrief,
@@ -411,38 +415,36 @@ class StatusService:
         maker = await self._fits_writer()
         fits = SpcFits(self.session, maker=maker, ids=self.repository.ids)
 
-        async def beside(
-            reader: AsyncSession,
-        ) -> tuple[dict[uuid.UUID, dict[str, Target]], FitInputs]:
-            """The targets and the SPC fits' inputs (the digests are the database's work, tens
-            of milliseconds), read on a connection of their own while the session reads the
-            figures."""
-            repository = StatusRepository(reader, ids=self.repository.ids)
-            return (
-                await repository.targets(ids, codes=target_codes),
-                await fits.inputs(ids=ids, until=until, reader=reader),
-            )
+        async def beside(reader: AsyncSession) -> FitInputs:
+            """The SPC fits' inputs, read on a connection of their own while the session reads
+            the figures and targets: their digests are the database's work (tens of
+            milliseconds), done while this process makes the figures."""
+            return await fits.inputs(ids=ids, until=until, reader=reader)
 
         # Only where the fits are stored: the session has not written (``_fits_writer``).
         async with reading_aside(maker, beside) as aside:
-            values, working = await self.repository.figures(
+            figure_rows = await self.repository.figure_rows(
                 ids, codes=value_codes, working_in=period_code
             )
+            target_rows = await self.repository.target_rows(ids, codes=target_codes)
             default = await SettingsService(self.session, settings=self.settings).rag_tolerance()
             comments = await self.repository.comments(ids, period_code=period_code)
             benchmarks = await self.repository.benchmarks(ids, period_code=period_code)
-            found = await aside
-            inputs: FitInputs | None = None
-            if found is None:
-                targets = await self.repository.targets(ids, codes=target_codes)
-            else:
-                targets, inputs = found
+            inputs = await aside
             charts = await fits.icons(ids=ids, indicators=indicators, until=until, inputs=inputs)
         due = due_date < today()
+        # This worker's arithmetic for the period, taken where its rows are as they were.
+        kept = self.cache.arithmetic(period_code) if self.cache is not None else {}
         statuses = []
         for indicator in indicators:
             indicator_id = indicator.id
-            own = values.get(indicator_id, {})
+            arithmetic = _arithmetic(
+                indicator,
+                frame,
+                kept,
+                figure_rows.get(indicator_id, ()),
+                target_rows.get(indicator_id, ()),
+            )
             statuses.append(
                 CachedStatus(
                     indicator_id=indicator_id,
@@ -450,16 +452,14 @@ class StatusService:
                     internal=self._status(
                         indicator,
                         frame,
-                        own,
-                        targets.get(indicator_id, {}),
+                        arithmetic,
                         default,
                         due,
                         comments.get(indicator_id, []),
                         benchmarks.get(indicator_id),
                         charts.get(indicator_id),
-                        working.get(indicator_id),
                     ),
-                    approved=frame.period in own and VALUE_KIND[indicator.frequency] is frame.kind,
+                    approved=arithmetic.own is not None,
                 )
             )
         return statuses, due_date
@@ -478,25 +478,20 @@ class StatusService:
         self,
         indicator: MeasureRow,
         frame: Frame,
-        values: dict[str, ApprovedFigure],
-        targets: Mapping[str, TargetLike],
+        arithmetic: KeptArithmetic,
         default: Tolerance,
         due: bool,
         comments: Sequence[Comment],
         benchmark: Benchmark | None,
         chart: Icons | None,
-        working: WorkingCopy | None,
     ) -> StatusRead:
-        math = MeasureMath(indicator, values, targets)
+        figures, own, working = arithmetic.figures, arithmetic.own, arithmetic.working
         tolerance = indicator.own_tolerance() or default
         places = indicator.decimal_places
         polarity = indicator.polarity
-        # Like for like: a period read before all its parts are in is rated as at its latest
-        # part, and compared with the same parts of the period before and of last year.
-        reading = math.reading(frame.period)
+        reading = figures.reading
         actual, target = reading.value, reading.target
-        previous = math.same_parts(frame.previous, reading.parts)
-        last_year = math.same_parts(frame.last_year, reading.parts)
+        previous, last_year, ytd = figures.previous, figures.last_year, figures.ytd
         result = rules.evaluate_rag(
             actual=actual,
             target=target,
@@ -505,11 +500,10 @@ class StatusService:
             amber_if_improving=indicator.amber_if_improving,
             last_year=last_year,
         )
-        ytd = math.year_to_date(frame)
         ytd_rag = rules.evaluate_rag(
             actual=ytd.value, target=ytd.target, polarity=polarity, tolerance=tolerance
         ).rag
-        own = values.get(frame.period) if math.kind is frame.kind else None
+        projection = figures.projection
         return StatusRead(
             indicator_code=indicator.code,
             title=indicator.title,
@@ -546,7 +540,7 @@ class StatusService:
             value_status=working.status if working else None,
             complete=reading.complete,
             as_at=reading.as_at,
-            pending=self._pending(math, frame, working, default=default, due=due),
+            pending=self._pending(arithmetic, frame, default=default, due=due),
             commentary=own.commentary if own else None,
             comments=[CommentBrief.model_validate(comment) for comment in comments],
             polarity=polarity,
@@ -557,21 +551,23 @@ class StatusService:
             benchmark=position_of(benchmark, value=actual, polarity=polarity),
             variation_icon=chart.variation_icon if chart else None,
             assurance_icon=chart.assurance_icon if chart else None,
-            forecast=_forecast_read(math, frame, tolerance=tolerance, ytd=ytd),
+            forecast=(
+                None
+                if projection is None
+                else ForecastRead.model_validate(
+                    projection.rated(polarity=polarity, tolerance=tolerance)
+                )
+            ),
         )
 
     @staticmethod
     def _pending(
-        math: MeasureMath,
-        frame: Frame,
-        working: WorkingCopy | None,
-        *,
-        default: Tolerance,
-        due: bool,
+        arithmetic: KeptArithmetic, frame: Frame, *, default: Tolerance, due: bool
     ) -> Pending | None:
         """The figure awaiting approval (submitted, or a draft of a change) as it would be
         rated once approved; None when the working copy is the approved figure."""
-        if working is None or working.status not in _AWAITING or math.kind is not frame.kind:
+        math, working = arithmetic.awaiting, arithmetic.working
+        if math is None or working is None:
             return None
         values = dict(math.values)
         values[frame.period] = ApprovedFigure(
@@ -606,8 +602,39 @@ def _unless_not_due(rag: Rag, *, due: bool) -> Rag | None:
     return None if rag is Rag.MISSING and not due else rag
 
 
-def _forecast_read(
-    math: MeasureMath, frame: Frame, *, tolerance: Tolerance, ytd: Reading
-) -> ForecastRead | None:
-    rated = forecast(math, frame, tolerance=tolerance, ytd=ytd)
-    return ForecastRead.model_validate(rated) if rated else None
+def _arithmetic(
+    indicator: MeasureRow,
+    frame: Frame,
+    kept: dict[uuid.UUID, KeptArithmetic],
+    figure_rows: Sequence[RawRow],
+    target_rows: Sequence[RawRow],
+) -> KeptArithmetic:
+    """The indicator's arithmetic for the frame: as kept, where the indicator and its rows are
+    those it was worked out from, else worked out from them (and kept).
+
+    Rows are compared by their count and hash (Python's, 64 bits, over every column as read):
+    the odds of a change leaving both the same are about one in 2^64."""
+    figures_key = (len(figure_rows), hash(tuple(figure_rows)))
+    targets_key = (len(target_rows), hash(tuple(target_rows)))
+    found = kept.get(indicator.id)
+    if (
+        found is not None
+        and found.figures_key == figures_key
+        and found.targets_key == targets_key
+        and found.indicator == indicator
+    ):
+        return found
+    values, working = parse_figures(figure_rows, working_in=frame.period)
+    math = MeasureMath(indicator, values, parse_targets(target_rows))
+    own_kind = math.kind is frame.kind
+    awaiting = working is not None and working.status in _AWAITING and own_kind
+    found = kept[indicator.id] = KeptArithmetic(
+        indicator,
+        figures_key,
+        targets_key,
+        FrameFigures.of(math, frame),
+        own=values.get(frame.period) if own_kind else None,
+        working=working,
+        awaiting=math if awaiting else None,
+    )
+    return found
