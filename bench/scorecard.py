@@ -526,11 +526,14 @@ async def measure(backend: str, url: str, args: argparse.Namespace, migrate_s: f
                 # A change to one indicator (a target moved): that status alone is recomputed,
                 # and the result is what computing everything afresh gives.
                 async with unit_of_work(sessionmaker) as session:
+                    # By the indicator's code, not the target's (random) id: the same one in
+                    # every run, so the summary printed after it is the same too.
                     target = await session.scalar(
                         select(Target)
                         .join(Period, Period.id == Target.period_id)
+                        .join(Indicator, Indicator.id == Target.indicator_id)
                         .where(Period.code == period, Target.value.is_not(None))
-                        .order_by(Target.id)
+                        .order_by(Indicator.code)
                         .offset(attempt)
                         .limit(1)
                     )
