@@ -45,6 +45,8 @@ _LOCK_SPACE = 0x47540014
 _LOCK = text("SELECT pg_advisory_xact_lock(:space, hashtext(:period))")
 # Ids per statement when statuses are read or dropped by indicator (SQLite's parameter limit).
 _CHUNK = 500
+# A stored status's RAG by its value.
+_RAGS = {rag.value: rag for rag in Rag}
 
 
 class StatusStore:
@@ -92,16 +94,19 @@ class StatusStore:
             rows: Sequence[Any] = (await session.execute(query)).all()
         else:
             rows = (await session.execute(query.where(StoredStatus.indicator_id.in_(ids)))).all()
+        # Unpacked rather than read by name, and each RAG looked up rather than made: a reader
+        # after a change loads every stored status of the period.
+        rags = _RAGS
         snapshot.add(
             CachedStatus.stored(
-                indicator_id=row.indicator_id,
-                org_unit_id=row.org_unit_id,
-                approved=row.approved,
-                rag=None if row.rag is None else Rag(row.rag),
-                internal=row.internal.encode(),
-                external=None if row.external is None else row.external.encode(),
+                indicator_id=indicator_id,
+                org_unit_id=org_unit_id,
+                approved=approved,
+                rag=None if rag is None else rags[rag],
+                internal=internal.encode(),
+                external=None if external is None else external.encode(),
             )
-            for row in rows
+            for indicator_id, org_unit_id, approved, rag, internal, external in rows
         )
         return snapshot
 
