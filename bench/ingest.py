@@ -30,7 +30,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -281,9 +281,15 @@ COPIED = ("indicator_value", "value_revision", "audit_event")
 
 
 def start_app(
-    url: str, *, workers: int = 1, options: Sequence[str] = (), ready_seconds: float = 60
+    url: str,
+    *,
+    workers: int = 1,
+    options: Sequence[str] = (),
+    ready_seconds: float = 60,
+    environment: Mapping[str, str] | None = None,
 ) -> tuple[subprocess.Popen[bytes], int]:
-    """The app under uvicorn on a free loopback port, on the database ``url``, answering."""
+    """The app under uvicorn on a free loopback port, on the database ``url``, answering
+    (``environment``: settings of its own beside the benchmark's)."""
     port = free_port()
     env = {
         **os.environ,
@@ -291,6 +297,7 @@ def start_app(
         "GT_SECRET_KEY": SECRET_KEY,
         "GT_ENVIRONMENT": "production",
         "GT_LOG_LEVEL": "WARNING",
+        **(environment or {}),
     }
     server = subprocess.Popen(  # noqa: S603 - our own server, on loopback
         [
