@@ -490,17 +490,6 @@ class Projection:
         return RatedForecast(value=self.value, method=self.method, rag=rag)
 
 
-def forecast(
-    math: MeasureMath, frame: Frame, *, tolerance: Tolerance, ytd: Reading
-) -> RatedForecast | None:
-    """The year-end outturn forecast from the year's figures to the period (``project``),
-    and its RAG against the year's target."""
-    projection = project(math, frame, ytd=ytd)
-    if projection is None:
-        return None
-    return projection.rated(polarity=math.indicator.polarity, tolerance=tolerance)
-
-
 def project(math: MeasureMath, frame: Frame, *, ytd: Reading) -> Projection | None:
     """The year-end outturn forecast from the year's figures to the period; None with no
     figure in the year yet.
