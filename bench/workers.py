@@ -160,13 +160,14 @@ def run(url: str, args: argparse.Namespace) -> dict[str, Any]:
     rounds: list[dict[str, Any]] = []
     try:
         ports = [port for _, port in servers]
-        pids = [pid for server, _ in servers for pid in server_pids(server)]
+        each = [server_pids(server) for server, _ in servers]
         asyncio.run(each_worker(ports, token, period))  # every worker warm
         for attempt in range(args.rounds):
             asyncio.run(rename_an_org_unit(settings, attempt))
-            before = cpu_seconds(pids)
+            started = [cpu_seconds(pids) for pids in each]
             answers = asyncio.run(each_worker(ports, token, period))
-            spent = cpu_seconds(pids) - before
+            per_worker = [cpu_seconds(pids) - was for pids, was in zip(each, started, strict=True)]
+            spent = sum(per_worker)
             full, body = asyncio.run(one_full_computation(settings, token, period))
             alone, alone_body = asyncio.run(
                 one_full_computation(settings, token, period, stored_fits=True)
@@ -176,6 +177,8 @@ def run(url: str, args: argparse.Namespace) -> dict[str, Any]:
             rounds.append(
                 {
                     "workers_cpu_s": round(spent, 2),
+                    # Most first: the one that computed, then those that read what it stored.
+                    "each_worker_cpu_s": sorted((round(c, 2) for c in per_worker), reverse=True),
                     "one_computation_cpu_s": round(full, 2),
                     "ratio": round(spent / full, 2),
                     "one_worker_alone_cpu_s": round(alone, 2),
@@ -232,7 +235,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     for number, found in enumerate(result["rounds"], start=1):
         print(
             f"after change {number} to every indicator: the workers' CPU "
-            f"{found['workers_cpu_s']} s against one full computation "
+            f"{found['workers_cpu_s']} s ({' + '.join(map(str, found['each_worker_cpu_s']))}) "
+            "against one full computation "
             f"{found['one_computation_cpu_s']} s from nothing = {found['ratio']}x, "
             f"{found['one_worker_alone_cpu_s']} s as one worker alone (stored fits) = "
             f"{found['ratio_to_one_worker_alone']}x; answers in "
