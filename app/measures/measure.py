@@ -400,7 +400,7 @@ class MeasureMath:
             if len(floors) == len(parts)
             else None
         )
-        return Target.known(quantize(combined, places), None, None, floor)
+        return Target.known(value=quantize(combined, places), floor=floor)
 
     def _denominator(self, code: str) -> Decimal | None:
         figures = [self.values.get(unit) for unit in calendar.units_of(code, self.kind)]
